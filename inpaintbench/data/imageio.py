@@ -1,0 +1,94 @@
+"""Reading images and masks with checks that name the file, and atomic lossless writing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+
+class DataError(ValueError):
+    """A bad input file: the message names the file and what is wrong with it."""
+
+    def __init__(self, path: str | os.PathLike, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+def header(path: str | os.PathLike) -> tuple[str, tuple[int, int]]:
+    """``(mode, (width, height))`` from the file header, without decoding the pixels."""
+    try:
+        with Image.open(path) as im:
+            return im.mode, im.size
+    except FileNotFoundError as exc:
+        raise DataError(path, "file not found") from exc
+    except (UnidentifiedImageError, OSError) as exc:
+        raise DataError(path, f"not a readable image ({exc})") from exc
+
+
+def _decode(path: str | os.PathLike) -> Image.Image:
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.copy()
+    except FileNotFoundError as exc:
+        raise DataError(path, "file not found") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(path, f"corrupt or truncated image ({exc})") from exc
+
+
+def read_rgb(path: str | os.PathLike) -> np.ndarray:
+    """An RGB image as ``HxWx3`` uint8. Grey and RGBA files are refused, not silently converted."""
+    im = _decode(path)
+    if im.mode != "RGB":
+        raise DataError(path, f"expected an RGB image, found mode {im.mode} "
+                              "(grey or alpha images are not part of the layout; convert them first)")
+    return np.asarray(im, dtype=np.uint8)
+
+
+def read_mask(path: str | os.PathLike) -> np.ndarray:
+    """A soft mask as ``HxW`` uint8 (0..255). An RGB mask is accepted only if its channels agree."""
+    im = _decode(path)
+    if im.mode == "L":
+        return np.asarray(im, dtype=np.uint8)
+    if im.mode == "RGB":
+        arr = np.asarray(im, dtype=np.uint8)
+        if (arr == arr[..., :1]).all():
+            return arr[..., 0].copy()
+        raise DataError(path, "mask is RGB with differing channels; expected a single-channel mask")
+    raise DataError(path, f"expected a single-channel (L) mask, found mode {im.mode}")
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it over, so no reader sees half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def encode_webp_lossless(array: np.ndarray) -> bytes:
+    """Lossless WebP bytes of an ``HxWx3`` or ``HxW`` uint8 array."""
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(array)).save(buf, format="WEBP", lossless=True, quality=100, method=4)
+    return buf.getvalue()
+
+
+def write_webp(path: str | os.PathLike, array: np.ndarray) -> None:
+    """Write an image or mask as lossless WebP, atomically."""
+    atomic_write_bytes(path, encode_webp_lossless(array))

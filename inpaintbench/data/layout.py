@@ -1,0 +1,166 @@
+"""The provided layout: ``<id>.<kind>.webp`` files beside ``<id>.mask.webp``, optionally under
+``train/ val/ test/``. Every dataset of the benchmark, provided or generated, is read through here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
+from .imageio import DataError, header, read_mask, read_rgb
+
+#: Fractions used when a folder has no split subfolders: the split is a hash of the id.
+HASH_SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
+EXTENSION = ".webp"
+
+
+def hash_split(sample_id: str, fractions: dict[str, float] = HASH_SPLIT_FRACTIONS) -> str:
+    """Deterministic split of an id: the first 8 hex digits of its SHA-1, as a fraction of 2**32."""
+    u = int(hashlib.sha1(sample_id.encode("utf-8")).hexdigest()[:8], 16) / 2**32
+    edge = 0.0
+    for split in SPLITS:
+        edge += fractions.get(split, 0.0)
+        if u < edge:
+            return split
+    return SPLITS[-1]
+
+
+def parse_name(filename: str) -> tuple[str, str] | None:
+    """``"abc.realfake.webp"`` -> ``("abc", "realfake")``; ``None`` for files outside the layout."""
+    if not filename.endswith(EXTENSION):
+        return None
+    stem = filename[: -len(EXTENSION)]
+    sample_id, dot, kind = stem.rpartition(".")
+    if not dot or not sample_id or kind not in KINDS + ("mask",):
+        return None
+    return sample_id, kind
+
+
+@dataclass(frozen=True)
+class Record:
+    """A reference to one image on disk and its mask (``None`` for authentic images)."""
+
+    id: str
+    split: str
+    kind: str
+    image: Path
+    mask: Path | None
+
+
+class LayoutDataset:
+    """A folder in the provided layout, scanned and checked from file headers.
+
+    ``on_bad="error"`` stops at the first bad file with a message naming it; ``"skip"`` drops
+    the affected records and keeps the problems in ``self.problems`` for the report.
+    """
+
+    def __init__(self, root: str | os.PathLike, *, name: str = "provided", on_bad: str = "error") -> None:
+        if on_bad not in ("error", "skip"):
+            raise ValueError(f"on_bad must be 'error' or 'skip', not {on_bad!r}")
+        self.root = Path(root)
+        self.name = name
+        self.on_bad = on_bad
+        self.problems: list[DataError] = []
+        if not self.root.is_dir():
+            raise DataError(self.root, "dataset folder not found")
+        self._records = self._scan()
+        if not self._records:
+            raise DataError(self.root, "no images in the provided layout (<id>.<kind>.webp with "
+                                       "<id>.mask.webp) were found here")
+
+    # -- scanning -------------------------------------------------------------------------------
+    def _folders(self) -> list[tuple[Path, str | None]]:
+        subs = [(self.root / s, s) for s in SPLITS if (self.root / s).is_dir()]
+        return subs if subs else [(self.root, None)]
+
+    def _problem(self, err: DataError) -> None:
+        if self.on_bad == "error":
+            raise err
+        self.problems.append(err)
+
+    def _scan(self) -> list[Record]:
+        records: list[Record] = []
+        for folder, split in self._folders():
+            groups: dict[str, dict[str, Path]] = defaultdict(dict)
+            for entry in sorted(os.listdir(folder)):
+                parsed = parse_name(entry)
+                if parsed:
+                    groups[parsed[0]][parsed[1]] = folder / entry
+            for sample_id, files in sorted(groups.items()):
+                records.extend(self._check_group(sample_id, split or hash_split(sample_id), files))
+        return records
+
+    def _check_group(self, sample_id: str, split: str, files: dict[str, Path]) -> list[Record]:
+        mask = files.get("mask")
+        kinds = [k for k in KINDS if k in files]
+        if mask is None and any(k in MANIPULATED_KINDS for k in kinds):
+            first = files[next(k for k in kinds if k in MANIPULATED_KINDS)]
+            self._problem(DataError(first, f"missing mask: expected {first.parent / (sample_id + '.mask' + EXTENSION)}"))
+            kinds = [k for k in kinds if k in AUTHENTIC_KINDS]
+        size = None
+        if mask is not None:
+            try:
+                mode, size = header(mask)
+                if mode not in ("L", "RGB"):
+                    raise DataError(mask, f"expected a single-channel (L) mask, found mode {mode}")
+            except DataError as err:
+                self._problem(err)
+                kinds = [k for k in kinds if k in AUTHENTIC_KINDS]
+                size = None
+        out = []
+        for kind in kinds:
+            path = files[kind]
+            try:
+                mode, im_size = header(path)
+                if mode != "RGB":
+                    raise DataError(path, f"expected an RGB image, found mode {mode} "
+                                          "(grey or alpha images are not part of the layout)")
+                if size is not None and im_size != size:
+                    raise DataError(path, f"size {im_size[0]}x{im_size[1]} does not match its mask "
+                                          f"{mask} ({size[0]}x{size[1]})")
+            except DataError as err:
+                self._problem(err)
+                continue
+            out.append(Record(sample_id, split, kind, path, None if kind in AUTHENTIC_KINDS else mask))
+        return out
+
+    # -- access ---------------------------------------------------------------------------------
+    def splits(self) -> list[str]:
+        """Non-empty ``<split>/<kind>`` names, in split then kind order."""
+        present = {(r.split, r.kind) for r in self._records}
+        return [f"{s}/{k}" for s in SPLITS for k in KINDS if (s, k) in present]
+
+    def records(self, split: str) -> list[Record]:
+        """Records of ``"<split>/<kind>"``, or of every kind with ``"<split>"`` alone."""
+        part, _, kind = split.partition("/")
+        if part not in SPLITS or (kind and kind not in KINDS):
+            from ..registry import unknown_name_error
+
+            raise unknown_name_error("splits", split, self.splits())
+        return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
+
+    def load(self, record: Record) -> Sample:
+        """Decode one record; a corrupt file or a size disagreement raises ``DataError``."""
+        image = read_rgb(record.image)
+        if record.mask is None:
+            mask = np.zeros(image.shape[:2], dtype=np.uint8)
+        else:
+            mask = read_mask(record.mask)
+            if mask.shape != image.shape[:2]:
+                raise DataError(record.image, f"image {image.shape[1]}x{image.shape[0]} and mask "
+                                              f"{record.mask} {mask.shape[1]}x{mask.shape[0]} differ in size")
+        return Sample(record.id, record.split, record.kind, image, mask, str(record.image))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def info(self) -> dict:
+        return {"name": self.name, "root": str(self.root), "n_records": len(self._records),
+                "splits": {s: len(self.records(s)) for s in self.splits()},
+                "skipped_at_scan": [str(p) for p in self.problems]}

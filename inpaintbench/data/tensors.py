@@ -1,0 +1,126 @@
+"""From stored samples to network tensors: optional attack on the stored image, then the resize.
+
+This is the one place where images are resized for a network and soft masks are binarized, so
+the protocol recorded with a result describes exactly what was done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from ..contracts import Sample
+from .imageio import DataError
+
+#: Named binarizations of the soft mask: a pixel is inpainted when its mask value >= the number.
+BINARIZATIONS = {"full": 255, "half": 128, "any": 1}
+DEFAULT_BINARIZATION = "full"
+
+Attack = Callable[[Sample, np.random.Generator], Sample]
+
+
+def mask_threshold(binarization: str | int) -> int:
+    """The mask value from which a pixel counts as inpainted: a name of ``BINARIZATIONS`` or 1..255."""
+    if isinstance(binarization, str) and binarization in BINARIZATIONS:
+        return BINARIZATIONS[binarization]
+    try:
+        value = int(binarization)
+    except (TypeError, ValueError):
+        raise ValueError(f"mask binarization {binarization!r}: use one of {', '.join(BINARIZATIONS)} "
+                         "or a number 1..255") from None
+    if not 1 <= value <= 255:
+        raise ValueError(f"mask binarization threshold {value} is outside 1..255")
+    return value
+
+
+def sample_seed(seed: int, sample_id: str, kind: str) -> int:
+    """A per-sample seed that does not depend on order, workers or batch size."""
+    digest = hashlib.sha1(f"{seed}:{sample_id}:{kind}".encode()).hexdigest()
+    return int(digest[:15], 16)
+
+
+@dataclass(frozen=True)
+class TensorProtocol:
+    """How stored samples become tensors: network size (``None`` = native), mask binarization."""
+
+    image_size: int | None = 256
+    binarization: str | int = DEFAULT_BINARIZATION
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "image_size": self.image_size if self.image_size else "native",
+            "resize": "none" if not self.image_size else
+                      "image and soft mask resized to image_size x image_size, bilinear with antialias; "
+                      "metrics computed at that size",
+            "mask_binarization": f"{self.binarization} (soft mask >= {mask_threshold(self.binarization)})",
+        }
+
+    def to_tensors(self, sample: Sample) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(image [3,S,S] float in [0,1], target [1,S,S] float 0/1)``."""
+        image = torch.from_numpy(np.ascontiguousarray(sample.image)).permute(2, 0, 1).float().div_(255)
+        soft = torch.from_numpy(np.ascontiguousarray(sample.mask)).float().div_(255).unsqueeze(0)
+        if self.image_size:
+            size = (self.image_size, self.image_size)
+            if image.shape[1:] != size:
+                image = F.interpolate(image[None], size=size, mode="bilinear", antialias=True,
+                                      align_corners=False)[0].clamp_(0, 1)
+                soft = F.interpolate(soft[None], size=size, mode="bilinear", antialias=True,
+                                     align_corners=False)[0]
+        target = (soft >= mask_threshold(self.binarization) / 255 - 1e-4).float()
+        return image, target
+
+
+class SampleTensors(Dataset):
+    """A torch dataset over layout records: load, optionally attack, resize, binarize.
+
+    With ``on_bad="skip"`` a bad file yields ``None`` (dropped by ``collate``) and is reported.
+    """
+
+    def __init__(self, source, records: Sequence, protocol: TensorProtocol, *, attack: Attack | None = None,
+                 seed: int = 0, on_bad: str = "error", transform: Callable[[Sample, np.random.Generator], Sample] | None = None) -> None:
+        self.source = source
+        self.records = list(records)
+        self.protocol = protocol
+        self.attack = attack
+        self.transform = transform
+        self.seed = seed
+        self.on_bad = on_bad
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, index: int):
+        record = self.records[index]
+        try:
+            sample = self.source.load(record)
+        except DataError as err:
+            if self.on_bad == "skip":
+                return {"bad": str(err)}
+            raise
+        if self.transform is not None:
+            rng = np.random.default_rng(sample_seed(self.seed + 7919 * self.epoch, sample.id, sample.kind))
+            sample = self.transform(sample, rng)
+        if self.attack is not None:
+            sample = self.attack(sample, np.random.default_rng(sample_seed(self.seed, sample.id, sample.kind)))
+        image, target = self.protocol.to_tensors(sample)
+        return {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
+                "manipulated": sample.manipulated, "index": index}
+
+
+def collate(items: list[dict]) -> dict:
+    """Stack good items; keep the messages of bad ones under ``"bad"``."""
+    good = [it for it in items if "bad" not in it]
+    batch: dict = {"bad": [it["bad"] for it in items if "bad" in it]}
+    if good:
+        batch["image"] = torch.stack([it["image"] for it in good])
+        batch["target"] = torch.stack([it["target"] for it in good])
+        for key in ("id", "kind", "manipulated", "index"):
+            batch[key] = [it[key] for it in good]
+    return batch

@@ -1,0 +1,167 @@
+"""Localization metrics, accumulated per image as tensors on the device, with their conventions.
+
+``MetricState.update`` keeps, for every image, the confusion counts at the threshold and a
+histogram of its scores split by ground truth; ``compute`` turns these into every metric. States
+from several processes add up with ``merge``. All metric conventions of the benchmark live here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import torch
+
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_BINS = 256
+
+
+def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS) -> dict[str, object]:
+    """The metric conventions, as recorded in every result's protocol."""
+    return {
+        "threshold": threshold,
+        "positive": f"score >= {threshold}",
+        "aggregation": "per-image mean over manipulated images (iou, f1, precision, recall, f1_best, auc); "
+                       "*_pooled: one confusion matrix summed over all their pixels",
+        "counted_images": "manipulated images with a non-empty binarized mask; authentic images are "
+                          "scored separately by false-positive rate; empty-mask manipulated images are "
+                          "counted in n_empty_mask only",
+        "zero_division": "a ratio with a zero denominator is 1 if the image has no ground-truth and no "
+                         "predicted positives, else 0",
+        "f1_best": f"per-image maximum F1 over {bins + 1} thresholds k/{bins}",
+        "auc": f"per-image pixel ROC AUC on scores quantized to {bins} bins (ties count one half); "
+               "images with one class only are left out of the mean",
+        "score_bins": bins,
+    }
+
+
+def _ratio(num: torch.Tensor, den: torch.Tensor, vacuous: torch.Tensor) -> torch.Tensor:
+    """num/den per image; where den == 0 the value is 1 for vacuous agreement, else 0."""
+    num, den = num.double(), den.double()
+    safe = torch.where(den > 0, num / den.clamp_min(1), torch.zeros_like(num))
+    return torch.where(den > 0, safe, vacuous.double())
+
+
+@dataclass
+class MetricState:
+    """Per-image confusion counts ``[N, 4]`` (tp, fp, fn, tn) and score histograms ``[N, 2, bins]``."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    bins: int = DEFAULT_BINS
+    counts: list[torch.Tensor] = field(default_factory=list)
+    hists: list[torch.Tensor] = field(default_factory=list)
+    manipulated: list[torch.Tensor] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    @torch.no_grad()
+    def update(self, pred: torch.Tensor, target: torch.Tensor, ids: Sequence[str] | None = None,
+               manipulated: bool | Sequence[bool] = True) -> None:
+        """Add a batch: ``pred`` scores in [0, 1] and binary ``target``, both ``[B, 1, H, W]`` or ``[B, H, W]``."""
+        if pred.shape != target.shape:
+            raise ValueError(f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
+        b = pred.shape[0]
+        p = pred.reshape(b, -1).float()
+        t = target.reshape(b, -1) > 0.5
+        pos = p >= self.threshold
+        tp = (pos & t).sum(1)
+        fp = (pos & ~t).sum(1)
+        fn = (~pos & t).sum(1)
+        tn = p.shape[1] - tp - fp - fn
+        self.counts.append(torch.stack([tp, fp, fn, tn], 1))
+        bin_idx = (p * self.bins).long().clamp_(0, self.bins - 1)
+        row = torch.arange(b, device=p.device).unsqueeze(1) * 2 + t.long()
+        flat = (row * self.bins + bin_idx).flatten()
+        self.hists.append(torch.bincount(flat, minlength=b * 2 * self.bins).view(b, 2, self.bins))
+        flags = [manipulated] * b if isinstance(manipulated, bool) else list(manipulated)
+        self.manipulated.append(torch.tensor(flags, dtype=torch.bool))
+        self.ids.extend(ids if ids is not None else [str(len(self.ids) + i) for i in range(b)])
+
+    def merge(self, other: "MetricState") -> "MetricState":
+        """The state of both sets of images (e.g. from two processes or shards)."""
+        if (self.threshold, self.bins) != (other.threshold, other.bins):
+            raise ValueError("cannot merge metric states with different threshold or bins")
+        return MetricState(self.threshold, self.bins, self.counts + other.counts,
+                           self.hists + other.hists, self.manipulated + other.manipulated,
+                           self.ids + other.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Concatenated ``counts [N,4]``, ``hists [N,2,bins]`` (on the CPU) and ``manipulated [N]``."""
+        if not self.counts:
+            return (torch.zeros(0, 4, dtype=torch.long), torch.zeros(0, 2, self.bins, dtype=torch.long),
+                    torch.zeros(0, dtype=torch.bool))
+        return (torch.cat([c.cpu() for c in self.counts]), torch.cat([h.cpu() for h in self.hists]),
+                torch.cat(self.manipulated))
+
+    def per_image(self) -> dict[str, torch.Tensor]:
+        """Every per-image metric, as float64 tensors of length N (NaN where AUC is undefined)."""
+        counts, hists, _ = self.tensors()
+        return per_image_metrics(counts, hists)
+
+    def compute(self) -> dict[str, float]:
+        """Aggregate metrics of manipulated images and, separately, false positives on authentic ones."""
+        counts, hists, manip = self.tensors()
+        out: dict[str, float] = {}
+        gt_pos = counts[:, 0] + counts[:, 2]
+        scored = manip & (gt_pos > 0)
+        if manip.any():
+            out.update(_manipulated_summary(counts[scored], hists[scored]))
+            out["n_empty_mask"] = int((manip & (gt_pos == 0)).sum())
+        if (~manip).any():
+            out.update(_authentic_summary(counts[~manip]))
+        return out
+
+
+def per_image_metrics(counts: torch.Tensor, hists: torch.Tensor) -> dict[str, torch.Tensor]:
+    tp, fp, fn, tn = (counts[:, i] for i in range(4))
+    vacuous = (tp + fp + fn) == 0
+    neg, pos = hists[:, 0].double(), hists[:, 1].double()
+    # thresholds k/bins, k = 0..bins: predicted positive where bin >= k
+    tp_k = torch.cat([pos.flip(1).cumsum(1).flip(1), torch.zeros_like(pos[:, :1])], 1)
+    fp_k = torch.cat([neg.flip(1).cumsum(1).flip(1), torch.zeros_like(neg[:, :1])], 1)
+    n_pos = pos.sum(1, keepdim=True)
+    fn_k = n_pos - tp_k
+    den = 2 * tp_k + fp_k + fn_k
+    f1_k = torch.where(den > 0, 2 * tp_k / den.clamp_min(1), torch.ones_like(den))
+    below = neg.cumsum(1) - neg  # negatives in strictly lower bins
+    n_neg = neg.sum(1)
+    auc = (pos * (below + 0.5 * neg)).sum(1) / (n_pos.squeeze(1) * n_neg)
+    auc = torch.where((n_pos.squeeze(1) > 0) & (n_neg > 0), auc, torch.full_like(auc, float("nan")))
+    return {
+        "iou": _ratio(tp, tp + fp + fn, vacuous),
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn, vacuous),
+        "precision": _ratio(tp, tp + fp, vacuous),
+        "recall": _ratio(tp, tp + fn, vacuous),
+        "f1_best": f1_k.max(1).values,
+        "auc": auc,
+        "fpr": _ratio(fp, fp + tn, fp == 0),
+        "empty_prediction": ((tp + fp) == 0).double(),
+    }
+
+
+def _mean(x: torch.Tensor) -> float:
+    x = x[~torch.isnan(x)]
+    return float(x.mean()) if x.numel() else float("nan")
+
+
+def _manipulated_summary(counts: torch.Tensor, hists: torch.Tensor) -> dict[str, float]:
+    per = per_image_metrics(counts, hists)
+    pooled = per_image_metrics(counts.sum(0, keepdim=True), hists.sum(0, keepdim=True))
+    out = {k: _mean(per[k]) for k in ("iou", "f1", "precision", "recall", "f1_best", "auc")}
+    out.update({f"{k}_pooled": float(pooled[k][0]) if counts.shape[0] else float("nan")
+                for k in ("iou", "f1", "precision", "recall", "auc")})
+    out["empty_prediction_rate"] = _mean(per["empty_prediction"])
+    out["n_auc_undefined"] = int(torch.isnan(per["auc"]).sum())
+    out["n_images"] = int(counts.shape[0])
+    return out
+
+
+def _authentic_summary(counts: torch.Tensor) -> dict[str, float]:
+    tp, fp, fn, tn = (counts[:, i] for i in range(4))
+    fpr = _ratio(fp, fp + tn, fp == 0)
+    total = counts.sum(0)
+    return {"fpr": float(fpr.mean()), "fpr_pooled": float(total[1]) / max(1, int(total[1] + total[3])),
+            "any_positive_rate": float(((tp + fp) > 0).double().mean()),
+            "n_authentic": int(counts.shape[0])}
