@@ -3,7 +3,9 @@ image's label maps (BSDS500 human segmentations, COCO annotations or a segmentat
 
 The image's label maps are passed per call: ``gen(height, width, rng, labels=[map, ...])``
 (each map ``HxW`` int, 0 = no segment). Without human labels, ``gen.labels_for(image)`` runs the
-configured segmenter (``segmenter="maskrcnn"`` or ``"yolo"``) on a uint8 RGB image.
+configured segmenter on a uint8 RGB image: ``felzenszwalb`` (scikit-image graph segmentation,
+offline, region-shaped rather than object-shaped), ``maskrcnn`` (torchvision) or ``yolo``
+(ultralytics).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import numpy as np
 
 from .base import MaskGenerator, MaskUnavailable, coverage, soften
 
-SEGMENTERS = ("none", "maskrcnn", "yolo")
+SEGMENTERS = ("none", "felzenszwalb", "maskrcnn", "yolo")
+#: Felzenszwalb scales at 256 px (scaled with the image): three granularities, three label maps.
+FELZENSZWALB_SCALES = (150, 400, 1000)
 
 
 class ObjectMasks(MaskGenerator):
@@ -72,8 +76,10 @@ class ObjectMasks(MaskGenerator):
         """Instance label maps of a uint8 RGB ``HxWx3`` image from the configured segmenter."""
         if self.segmenter == "none":
             raise ValueError("object masks: this image has no human segmentation and no segmenter is "
-                             "configured (pass segmenter='maskrcnn' or 'yolo', or use a source with "
+                             "configured (pass segmenter='felzenszwalb', 'maskrcnn' or 'yolo', or use a source with "
                              "BSDS500 groundTruth or COCO annotations)")
+        if self.segmenter == "felzenszwalb":
+            return felzenszwalb_labels(image)
         masks, scores = (self._maskrcnn if self.segmenter == "maskrcnn" else self._yolo)(image)
         labels = np.zeros(image.shape[:2], np.int32)
         keep = [i for i in np.argsort([-m.sum() for m in masks]) if scores[i] >= self.score_threshold]
@@ -115,6 +121,15 @@ class ObjectMasks(MaskGenerator):
     def options(self) -> dict[str, Any]:
         extra = {"segmenter": self.segmenter} if self.segmenter != "none" else {}
         return {**super().options(), **extra}
+
+
+def felzenszwalb_labels(image: np.ndarray) -> list[np.ndarray]:
+    """Label maps (from 1) of Felzenszwalb-Huttenlocher segmentations at three scales."""
+    from skimage.segmentation import felzenszwalb
+
+    factor = float(np.sqrt(image.shape[0] * image.shape[1])) / 256
+    return [felzenszwalb(image, scale=s * factor, sigma=0.8, min_size=int(64 * factor ** 2)).astype(np.int32) + 1
+            for s in FELZENSZWALB_SCALES]
 
 
 def load_maskrcnn(weights: str | None = None):
