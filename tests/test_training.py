@@ -75,6 +75,8 @@ def test_cli_run_then_evaluate_writes_results(tiny_layout, tiny_detector, tmp_pa
     assert res["protocol"]["image_size"] == 32 and res["protocol"]["threshold"] == 0.5
     assert "fpr" in res["metrics"]["test/original"]
     assert res["training"]["epochs_run"] == 1 and res["environment"]["torch"]
+    png = out.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     ckpt = res["checkpoint"]
     out2 = tmp_path / "E.json"
     assert main(["evaluate", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
