@@ -149,6 +149,13 @@ class TinyAutoencoder(Autoencoder):
         return {**super().describe(), "latent_channels": self.latent_channels, "downsampling": DOWNSAMPLING}
 
 
+def dtype_kwargs(dtype: torch.dtype) -> dict[str, torch.dtype]:
+    """``from_pretrained``'s dtype keyword: ``dtype`` in recent diffusers, ``torch_dtype`` before."""
+    from diffusers.utils import deprecation_utils
+
+    return {"dtype" if hasattr(deprecation_utils, "_resolve_dtype") else "torch_dtype": dtype}
+
+
 class DiffusersAutoencoder(Autoencoder):
     """A diffusers ``AutoencoderKL`` (latent mode, no sampling) or ``AutoencoderTiny``, from a
     local folder (the VAE itself or a pipeline with a ``vae/`` subfolder) or a hub id."""
@@ -166,7 +173,7 @@ class DiffusersAutoencoder(Autoencoder):
         if config.is_file() and json.loads(config.read_text()).get("_class_name") == "AutoencoderTiny":
             cls = diffusers.AutoencoderTiny
         try:
-            self.vae = cls.from_pretrained(model, subfolder=subfolder, torch_dtype=self.dtype)
+            self.vae = cls.from_pretrained(model, subfolder=subfolder, **dtype_kwargs(self.dtype))
         except (OSError, ValueError) as exc:
             where = "local folder" if path.exists() else "hub id (not cached here; offline?)"
             raise RuntimeError(f"could not load autoencoder {model!r} as a {where}: "

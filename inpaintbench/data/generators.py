@@ -210,8 +210,10 @@ def load_inpainting_pipeline(model: str, dtype: Any):
 
     from diffusers import AutoPipelineForInpainting
 
+    from .autoencoders import dtype_kwargs
+
     try:
-        return AutoPipelineForInpainting.from_pretrained(model, torch_dtype=dtype, safety_checker=None,
+        return AutoPipelineForInpainting.from_pretrained(model, **dtype_kwargs(dtype), safety_checker=None,
                                                          requires_safety_checker=False)
     except (OSError, ValueError) as exc:
         where = "local folder" if Path(model).exists() else "hub id (not cached here; offline?)"
