@@ -81,8 +81,9 @@ class Generator:
 
 
 class ClassicalGenerator(Generator):
-    """OpenCV inpainting (Telea or Navier-Stokes) of every pixel under the soft mask, blended
-    back through it: a non-deep generator for cross-generator tests."""
+    """OpenCV inpainting (Telea or Navier-Stokes), blended through the soft mask: a non-deep generator.
+
+    Every pixel with a non-zero soft mask is filled; used for cross-generator tests."""
 
     name = "classical"
     kinds = ("realfake", "original")
@@ -149,8 +150,10 @@ class AutoencoderGenerator(Generator):
 
 
 class StableDiffusionGenerator(Generator):
-    """diffusers inpainting (``AutoPipelineForInpainting``) from a local folder or hub id; one seed
-    per sample, fp16 on CUDA. The region repainted is every pixel with a non-zero soft mask."""
+    """Stable Diffusion inpainting through diffusers, from a local folder or hub id (fp16 on CUDA).
+
+    ``AutoPipelineForInpainting``; one seed per sample; the region repainted is every pixel with a
+    non-zero soft mask."""
 
     name = "sd"
     kinds = ("inpainted", "realfake", "original")

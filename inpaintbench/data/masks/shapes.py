@@ -49,8 +49,9 @@ class RectMasks(MaskGenerator):
 
 
 class BrushMasks(MaskGenerator):
-    """Free-form brush strokes after DeepFill v2 (Yu et al., "Free-Form Image Inpainting with
-    Gated Convolution"): 1-3 strokes of 4-11 vertices, alternating angles around 2*pi/5
+    """Free-form brush strokes after DeepFill v2 (Yu et al., Free-Form Image Inpainting with Gated Convolution).
+
+    1-3 strokes of 4-11 vertices, alternating angles around 2*pi/5
     (range 2*pi/15), segment length ~ N(diag/8, diag/16) clipped to [0, diag/4], width 12-39 px
     at 256 px scaled by sqrt(H*W)/256, a disc at every vertex."""
 
@@ -110,8 +111,10 @@ class BrushMasks(MaskGenerator):
 
 
 class PolygonMasks(MaskGenerator):
-    """Random simple polygons, star-shaped around a centre: vertices at sorted random angles with
-    random radii, sized to a coverage drawn uniformly from the bounds."""
+    """Random simple polygons, star-shaped around a centre, sized to the coverage bounds.
+
+    Vertices lie at sorted, jittered angles with random radii; the polygon is scaled to a
+    coverage drawn uniformly from the bounds."""
 
     name = "polygon"
 
