@@ -349,7 +349,6 @@ def generate(config: GenerateConfig) -> GenerateReport:
         raise ValueError(f"--image-size {config.image_size}: must be at least 16")
     gen_name, gen_options, reason = choose_generator(config)
     mask_name, mask_options = mask_choice(config)
-    print(f"generate {config.dataset}: generator {gen_name!r} ({reason}); masks {mask_name!r}", flush=True)
     plan = make_plan(config)
     index, count = config.shard
     mine = plan[index::count]
@@ -358,6 +357,8 @@ def generate(config: GenerateConfig) -> GenerateReport:
     pending = [e for e in mine if not _is_done(out, e)]
     skipped: list[str] = []
     if pending:
+        print(f"generate {config.dataset}: generator {gen_name!r} ({reason}); masks {mask_name!r}; "
+              f"{len(pending)} of {len(mine)} id(s) to do", flush=True)
         generator = registry.create("generators", gen_name, **gen_options)
         mask_gen = registry.create("masks", mask_name, **mask_options)
         prepare = Preparer(config, mask_gen, mask_name)
