@@ -145,9 +145,10 @@ class SMPDetector(ModuleDetector):
         description="Any segmentation-models-pytorch architecture (U-Net, U-Net++, FPN, DeepLabV3+, SegFormer, ...) "
                     "and encoder with a one-channel inpainting head; inputs of any size are padded to the "
                     "encoder's output stride.",
-        reference="https://github.com/qubvel-org/segmentation_models.pytorch ; U-Net: https://arxiv.org/abs/1505.04597",
+        reference="https://github.com/qubvel-org/segmentation_models.pytorch",
         trainable=True,
-        params={"arch": "unet (default), unetplusplus, fpn, deeplabv3plus, segformer, manet, linknet, pspnet, ...",
+        params={"arch": "unet (default), unetplusplus, fpn, deeplabv3plus, segformer, manet, linknet, pspnet, "
+                        "upernet, pan (inputs of at least 128 px), ...",
                 "encoder": "resnet34 (default), resnet18, efficientnet-b0, mit_b0, mobilenet_v2, ... (smp names)",
                 "encoder_weights": "auto (cached imagenet weights, else none; never downloads), none, imagenet "
                                    "(or another smp weight name; downloads when online), or a local file path"},
@@ -164,7 +165,7 @@ class SMPDetector(ModuleDetector):
         return self.module.net.net
 
 
-def alias(arch: str, encoder: str, description: str) -> Callable[..., SMPDetector]:
+def alias(arch: str, encoder: str, description: str, reference: str) -> Callable[..., SMPDetector]:
     """A registered short name for one smp setting; only ``encoder_weights`` stays an option."""
 
     def factory(encoder_weights: str = "auto") -> SMPDetector:
@@ -172,14 +173,17 @@ def alias(arch: str, encoder: str, description: str) -> Callable[..., SMPDetecto
         detector.card = factory.card
         return detector
 
-    factory.card = replace(SMPDetector.card, description=description,
+    factory.card = replace(SMPDetector.card, description=description, reference=reference,
                            params={"encoder_weights": SMPDetector.card.params["encoder_weights"]})
     factory.__doc__ = description
     factory.setting = {"arch": arch, "encoder": encoder}
     return factory
 
 
-unet_r34 = alias("unet", "resnet34", "U-Net with a ResNet-34 encoder (smp arch=unet encoder=resnet34).")
-unet_r18 = alias("unet", "resnet18", "U-Net with a ResNet-18 encoder (smp arch=unet encoder=resnet18): small and fast.")
+UNET = "U-Net: https://arxiv.org/abs/1505.04597 ; ResNet: https://arxiv.org/abs/1512.03385"
+unet_r34 = alias("unet", "resnet34", "U-Net with a ResNet-34 encoder (smp arch=unet encoder=resnet34).", UNET)
+unet_r18 = alias("unet", "resnet18", "U-Net with a ResNet-18 encoder (smp arch=unet encoder=resnet18): small and fast.",
+                 UNET)
 segformer_b0 = alias("segformer", "mit_b0",
-                     "SegFormer with a MiT-B0 encoder (smp arch=segformer encoder=mit_b0), a small transformer.")
+                     "SegFormer with a MiT-B0 encoder (smp arch=segformer encoder=mit_b0), a small transformer.",
+                     "SegFormer: https://arxiv.org/abs/2105.15203")

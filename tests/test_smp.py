@@ -1,5 +1,7 @@
 """The smp detector: any size in and out, trainable by the common trainer, offline-safe weights, aliases."""
 
+import re
+
 import pytest
 import torch
 
@@ -118,3 +120,19 @@ def test_aliases_build_their_setting_and_unknown_names_suggest(hf_cache):
         smpdet.SMPDetector("unetplusplu", "resnet18")
     with pytest.raises(RegistryError, match="Did you mean 'resnet34'"):
         smpdet.SMPDetector("unet", "resnet43")
+
+
+def test_verbose_listing_prints_cards_and_parameter_counts(fake_distribution, hf_cache, capsys):
+    from inpaintbench.cli import main
+
+    fake_distribution("brokenplug", {"inpaintbench.detectors": {"broken": "brokenplug:Broken"}},
+                      {"brokenplug.py": "class Broken:\n    def __init__(self, size: int = 1):\n"
+                                        "        raise OSError('weights file gone')\n"})
+    assert main(["list", "--detectors", "-v"]) == 0
+    out = capsys.readouterr().out
+    blocks = {b.split()[0]: b for b in re.split(r"\n  (?=\S)", out)[1:]}  # one block per detector
+    expected = f"parameters: {smpdet.SMPDetector('unet', 'resnet18', 'none').info()['parameters']:,}"
+    assert expected in blocks["unet-r18"] and "--opt encoder_weights=" in blocks["unet-r18"]
+    assert "parameters: 0" in blocks["noise-residual"] and "Mahdian" in blocks["noise-residual"]
+    assert "could not build with default options: OSError: weights file gone" in blocks["broken"]
+    assert "segformer-b0" in blocks and "2105.15203" in blocks["segformer-b0"]
