@@ -154,8 +154,25 @@ def cmd_list(args: argparse.Namespace) -> int:
                 print(f"  {'':<18} reference: {card.reference or '-'}; trainable: {card.trainable}; input: {card.input_range}")
                 for key, text in card.params.items():
                     print(f"  {'':<18}   --opt {key}=...  {text}")
+            if args.verbose and kind == "detectors":
+                print(f"  {'':<18} parameters: {parameter_count(obj)}")
         print()
     return 0
+
+
+def parameter_count(factory) -> str:
+    """The parameter count of a detector built with default options (offline: ``auto`` weights never download)."""
+    from .contracts import count_parameters
+
+    try:
+        detector = factory()
+    except Exception as exc:  # one broken plugin must not stop the listing
+        return f"? (could not build with default options: {type(exc).__name__}: {exc})"
+    info = detector.info() if hasattr(detector, "info") else {}
+    if "parameters" in info:
+        return f"{info['parameters']:,}"
+    module = getattr(detector, "module", None)
+    return f"{count_parameters(module):,}" if module is not None else "? (detector reports none)"
 
 
 def add_train(sub) -> None:
