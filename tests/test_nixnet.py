@@ -119,3 +119,22 @@ def test_overfits_eight_tiny_images():
     state = MetricState()
     state.update(det.predict(x), y)
     assert state.compute()["iou"] > 0.9
+
+
+@pytest.mark.parametrize("size", [128, 256])
+def test_benchmark_train_step_batch8(benchmark, size):
+    """Forward + backward + Adam step for a batch of 8 at the default width (run with --benchmark-enable)."""
+    torch.manual_seed(0)
+    det = NIXNetDetector()
+    opt = torch.optim.Adam(det.module.parameters(), lr=1e-4)
+    x = torch.rand(8, 3, size, size)
+    y = (torch.rand(8, 1, size, size) > 0.8).float()
+
+    def step() -> float:
+        loss = F.binary_cross_entropy_with_logits(det.logits(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss)
+
+    assert np.isfinite(benchmark(step))
