@@ -74,6 +74,8 @@ def test_registered_with_card_options_and_parameter_count():
     assert info["weights"] == "none"
     assert NIXNetDetector.card.trainable and "2106.01532" in NIXNetDetector.card.reference
     assert set(NIXNetDetector.card.params) >= {"width", "residual", "clip", "image_backbone"}
+    # the count that `list` shows in the card is the default model's
+    assert f"{count_parameters(NIXNetDetector().module):,} parameters" in NIXNetDetector.card.description
 
 
 def test_timm_backbone_from_local_weights(tmp_path):
