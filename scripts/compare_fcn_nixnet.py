@@ -27,18 +27,18 @@ from inpaintbench.results import Result, write_result
 from inpaintbench.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT / ".." / "shared"
+SHARED = (ROOT / ".." / "shared").resolve()
 PHOTOS = SHARED / "data" / "photos"
 TAEF2 = SHARED / "weights" / "taef2"
 
 
 def build_freeform(out: Path, generator: str, *, source: Path = PHOTOS, image_size: int = 256,
-                   seed: int = 0, limit: int | None = None) -> Path:
+                   seed: int = 0, crops_per_image: int = 2, limit: int | None = None) -> Path:
     """Generate a free-form-mask set with ``generator`` (resumes: existing ids are skipped)."""
     if not source.is_dir():
         sys.exit(f"photo folder {source} not found: pass --photos DIR")
     cmd = [sys.executable, "-m", "inpaintbench", "generate", "freeform", "--source", str(source),
-           "--generator", generator, "--image-size", str(image_size), "--seed", str(seed), "--out", str(out)]
+           "--generator", generator, "--image-size", str(image_size), "--seed", str(seed), "--crops-per-image", str(crops_per_image), "--out", str(out), "--quiet"]
     if generator == "vae":
         if not TAEF2.is_dir():
             sys.exit(f"TAEF2 weights not found at {TAEF2}")
@@ -46,7 +46,8 @@ def build_freeform(out: Path, generator: str, *, source: Path = PHOTOS, image_si
     if limit:
         cmd += ["--limit", str(limit)]
     print("+", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(cmd, check=True, cwd=out.parent)  # not the repo root: `-m` would put it first on sys.path
     return out
 
 
@@ -112,14 +113,17 @@ def write_tables(results: list[Result], rows: list[dict[str, Any]], out: Path, t
 
 def common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-steps", type=int, default=60, help="training steps per detector (identical budget)")
-    p.add_argument("--image-size", type=int, default=256)
+    p.add_argument("--image-size", type=int, default=256, help="network input size (images are resized to it)")
+    p.add_argument("--data-size", type=int, default=256, help="crop size of the generated sets")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-4)
     p.add_argument("--device", default="cpu")
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--photos", type=Path, default=PHOTOS, help="real photos the test sets are built from")
-    p.add_argument("--data-dir", type=Path, default=ROOT / "data", help="where generated sets are kept")
+    p.add_argument("--crops-per-image", type=int, default=2, help="random crops (ids) per photo in generated sets")
+    p.add_argument("--data-dir", type=Path, default=ROOT / "results" / "data",
+                   help="where generated sets are kept (under the git-ignored results/)")
 
 
 def main() -> None:
@@ -130,8 +134,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=ROOT / "results" / "compare-fcn-nixnet")
     args = p.parse_args()
 
-    data = build_freeform(args.data_dir / f"freeform-vae-{args.image_size}", "vae", source=args.photos,
-                          image_size=args.image_size, seed=args.seed)
+    data = build_freeform(args.data_dir / f"freeform-vae-{args.data_size}", "vae", source=args.photos,
+                          image_size=args.data_size, seed=args.seed, crops_per_image=args.crops_per_image)
     options = {d: {} for d in args.detectors.split(",")}
     for item in args.opt or []:
         name, _, kv = item.partition(":")

@@ -39,10 +39,11 @@ def main() -> None:
 
     tests = {}
     for gen in args.test_generators.split(","):
-        folder = build_freeform(args.data_dir / f"freeform-{gen}-{args.image_size}", gen, source=args.photos,
-                                image_size=args.image_size, seed=args.seed)
+        folder = build_freeform(args.data_dir / f"freeform-{gen}-{args.data_size}", gen, source=args.photos,
+                                image_size=args.data_size, seed=args.seed,
+                                crops_per_image=args.crops_per_image)
         tests[f"freeform-{gen}"] = ("provided", {"data_root": str(folder)})
-    universal = {"data_root": str(args.universal_photos), "image_size": args.image_size,
+    universal = {"data_root": str(args.universal_photos), "image_size": args.data_size,
                  "operations": args.operations, "seed": args.seed}
     if args.universal_autoencoder:
         universal["autoencoder"] = args.universal_autoencoder
