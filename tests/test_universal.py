@@ -12,6 +12,7 @@ from PIL import Image
 
 from baselines.srm import NoiseResidual
 from inpaintbench.contracts import Sample
+from inpaintbench.data.imageio import DataError
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
 from inpaintbench.data.universal import (UniversalDataset, UniversalTransform, blend, photos_in_folder,
                                          universal)
@@ -148,6 +149,11 @@ def test_registered_dataset_reads_a_folder(tmp_path):
     ds = registry.create("datasets", "universal", data_root=str(tmp_path / "imgs"), image_size="32",
                          operations="blur,jpeg")
     assert isinstance(ds, UniversalDataset) and ds.transform.operations == ("blur", "jpeg")
+    (tmp_path / "imgs" / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(DataError, match="broken.png"):
+        registry.create("datasets", "universal", data_root=str(tmp_path / "imgs"))
+    ds = registry.create("datasets", "universal", data_root=str(tmp_path / "imgs"), image_size="32", on_bad="skip")
+    assert len(ds.problems) == 1 and "broken.png" in ds.info()["skipped_at_scan"][0]
     ids = {r.id for r in ds.records("test")}
     assert {"test_ph0", "test_ph1", "test_ph2"} <= ids and not any(i.startswith("train_") for i in ids)
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..contracts import SPLITS, Sample
-from .imageio import DataError
+from .imageio import DataError, header
 from .layout import hash_split
 from .tensors import sample_seed
 
@@ -266,19 +266,32 @@ class UniversalDataset:
 
     def info(self) -> dict:
         return {"name": self.name, "root": self.root, "n_records": len(self._records),
+                "skipped_at_scan": [str(p) for p in self.problems],
                 "splits": {s: len(self.records(s)) for s in self.splits()},
                 "image_size": self.image_size, "seed": self.seed, "transform": self.transform.describe(),
                 "source": getattr(self.source, "name", None)}
 
 
-def photos_in_folder(root: str | os.PathLike) -> list[PhotoRecord]:
-    """Every photo under ``root`` (recursively); the id is its relative path without suffix."""
+def photos_in_folder(root: str | os.PathLike, on_bad: str = "error",
+                     problems: list[DataError] | None = None) -> list[PhotoRecord]:
+    """Every readable photo under ``root`` (recursively); the id is its relative path without suffix.
+
+    An unreadable file raises ``DataError``, or with ``on_bad="skip"`` is left out and appended to ``problems``.
+    """
     root = Path(root)
     if not root.is_dir():
         raise DataError(root, "photo folder not found")
     out = []
     for path in sorted(root.rglob("*")):
         if path.suffix.lower() in PHOTO_SUFFIXES and path.is_file() and not path.name.startswith("."):
+            try:
+                header(path)
+            except DataError as err:
+                if on_bad != "skip":
+                    raise
+                if problems is not None:
+                    problems.append(err)
+                continue
             sample_id = "_".join(path.relative_to(root).with_suffix("").parts)
             out.append(PhotoRecord(sample_id, _split_of(path, root, sample_id), "fakefake", path))
     return out
@@ -309,8 +322,11 @@ def universal(data_root: str | None = None, source: str | None = None, image_siz
 
     transform = UniversalTransform(operations, masks, autoencoder=autoencoder)
     if data_root and not source:
-        return UniversalDataset(photos_in_folder(data_root), transform, image_size=image_size or None,
-                                seed=seed, originals=originals, root=str(data_root))
+        problems: list[DataError] = []
+        dataset = UniversalDataset(photos_in_folder(data_root, on_bad, problems), transform,
+                                   image_size=image_size or None, seed=seed, originals=originals, root=str(data_root))
+        dataset.problems = problems
+        return dataset
     name = source or "freeform"
     options = {"on_bad": on_bad} | ({"data_root": data_root} if data_root else {})
     dataset = registry.create("datasets", name, **options)
