@@ -141,7 +141,7 @@ def main() -> None:
         name, _, kv = item.partition(":")
         options.setdefault(name, {}).update(parse_key_values([kv]))
     protocol = TensorProtocol(args.image_size)
-    sets = {"freeform-vae": ("provided", {"data_root": str(data)})}
+    sets = {"freeform-vae": ("freeform", {"data_root": str(data)})}
     results: list[Result] = []
     for detector in args.detectors.split(","):
         results += train_then_evaluate(detector, options[detector], sets["freeform-vae"], sets, budget(args),

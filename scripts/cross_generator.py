@@ -42,7 +42,7 @@ def main() -> None:
         folder = build_freeform(args.data_dir / f"freeform-{gen}-{args.data_size}", gen, source=args.photos,
                                 image_size=args.data_size, seed=args.seed,
                                 crops_per_image=args.crops_per_image)
-        tests[f"freeform-{gen}"] = ("provided", {"data_root": str(folder)})
+        tests[f"freeform-{gen}"] = ("freeform", {"data_root": str(folder)})
     universal = {"data_root": str(args.universal_photos), "image_size": args.data_size,
                  "operations": args.operations, "seed": args.seed}
     if args.universal_autoencoder:
