@@ -1,0 +1,334 @@
+"""The universal training data of "Noise Doesn't Lie": real photos whose noise statistics are
+changed inside a random soft mask only (noise added or removed, or the region re-encoded).
+
+``UniversalTransform`` is a training-time transform ``(Sample, rng) -> Sample`` usable with any
+detector (``SampleTensors(transform=...)``); ``universal`` is the registered dataset that applies it,
+deterministically per sample, to a folder of photos or to the originals of another dataset.
+The change is blended through the soft mask like real inpainting: ``out = orig*(1-m) + changed*m``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..contracts import SPLITS, Sample
+from .imageio import DataError, header
+from .layout import hash_split
+from .tensors import sample_seed
+
+MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
+
+#: Every operation and the range its strength is drawn from (uniformly, per sample).
+OPERATIONS: dict[str, str] = {
+    "gaussian": "add Gaussian noise, sigma 3..12 grey levels",
+    "poisson": "add Poisson (shot) noise, 30..300 photons at white",
+    "blur": "denoise by Gaussian blur, sigma 0.7..2.0 px",
+    "median": "denoise by a median filter, 3x3 or 5x5",
+    "jpeg": "re-encode as JPEG, quality 30..90 (the whole image is encoded, the mask region kept)",
+    "autoencoder": "re-encode through a latent autoencoder (needs autoencoder=WEIGHTS)",
+}
+DEFAULT_OPERATIONS = ("gaussian", "poisson", "blur", "median", "jpeg")
+PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+
+
+def _gaussian(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    sigma = float(rng.uniform(3.0, 12.0))
+    return img + rng.normal(0.0, sigma, img.shape), {"sigma": round(sigma, 3)}
+
+
+def _poisson(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    peak = float(rng.uniform(30.0, 300.0))
+    return rng.poisson(img / 255.0 * peak) / peak * 255.0, {"peak": round(peak, 3)}
+
+
+def _blur(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    import cv2
+
+    sigma = float(rng.uniform(0.7, 2.0))
+    return cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT), {"sigma": round(sigma, 3)}
+
+
+def _median(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    import cv2
+
+    k = int(rng.choice([3, 5]))
+    return cv2.medianBlur(img.astype(np.uint8), k).astype(np.float32), {"kernel": k}
+
+
+def _jpeg(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    from PIL import Image
+
+    quality = int(rng.integers(30, 91))
+    buf = io.BytesIO()
+    Image.fromarray(img.astype(np.uint8)).save(buf, format="JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return np.asarray(im.convert("RGB"), dtype=np.float32), {"quality": quality}
+
+
+_CHANGES: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, dict]]] = {
+    "gaussian": _gaussian, "poisson": _poisson, "blur": _blur, "median": _median, "jpeg": _jpeg,
+}
+
+
+def parse_operations(operations: str | Sequence[str]) -> tuple[str, ...]:
+    """``"gaussian,blur"`` or a sequence -> a checked tuple of operation names."""
+    names = tuple(o.strip() for o in (operations.split(",") if isinstance(operations, str) else operations)
+                  if o.strip())
+    if not names:
+        raise ValueError(f"no universal operations given; choose from {', '.join(OPERATIONS)}")
+    for name in names:
+        if name not in OPERATIONS:
+            from ..registry import unknown_name_error
+
+            raise unknown_name_error("operations", name, list(OPERATIONS))
+    return names
+
+
+def blend(original: np.ndarray, changed: np.ndarray, soft: np.ndarray) -> np.ndarray:
+    """``original*(1-m) + changed*m`` with ``m = soft/255``, rounded to uint8; exact where ``m == 0``."""
+    m = (soft.astype(np.float32) / 255.0)[..., None]
+    out = original.astype(np.float32) * (1.0 - m) + np.asarray(changed, np.float32) * m
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+class UniversalTransform:
+    """``(sample, rng) -> sample`` whose noise is changed inside a new random soft mask.
+
+    ``masks``: a mask-generator name (``registry.create("masks", name, **mask_options)``) or a
+    callable ``(height, width, rng) -> uint8 HxW``. The output is ``fakefake``; its mask is the
+    union (maximum) of the sample's own soft mask and the new one, so manipulated inputs stay
+    correctly labelled. ``meta["universal"]`` records the operation and its drawn strength.
+    """
+
+    def __init__(self, operations: str | Sequence[str] = DEFAULT_OPERATIONS, masks: str | MaskFn = "brush",
+                 mask_options: dict[str, Any] | None = None, autoencoder: str | None = None,
+                 device: str = "cpu") -> None:
+        self.operations = parse_operations(operations)
+        if "autoencoder" in self.operations and not autoencoder:
+            raise ValueError("universal operation 'autoencoder' needs autoencoder=WEIGHTS "
+                             "(a TAESD-family folder or a diffusers AutoencoderKL)")
+        if autoencoder and "autoencoder" not in self.operations:
+            self.operations += ("autoencoder",)
+        self.masks = masks
+        self.mask_options = dict(mask_options or {})
+        self.autoencoder = autoencoder
+        self.device = device
+        self._mask_fn: MaskFn | None = masks if callable(masks) else None
+        self._ae = None
+
+    def mask_fn(self) -> MaskFn:
+        if self._mask_fn is None:  # resolved lazily so the transform pickles into DataLoader workers
+            from .. import registry
+
+            self._mask_fn = registry.create("masks", str(self.masks), **self.mask_options)
+        return self._mask_fn
+
+    def _reencode(self, img: np.ndarray) -> np.ndarray:
+        import torch
+
+        if self._ae is None:
+            from .autoencoders import load_autoencoder
+
+            self._ae = load_autoencoder(self.autoencoder, device=self.device)
+        x = torch.from_numpy(img.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
+        return self._ae.roundtrip(x)[0].permute(1, 2, 0).numpy() * 255.0
+
+    def change(self, image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+        """The whole image with one randomly chosen operation applied (float, unclipped)."""
+        op = str(rng.choice(self.operations))
+        img = image.astype(np.float32)
+        if op == "autoencoder":
+            return self._reencode(image), {"operation": op, "weights": str(self.autoencoder)}
+        changed, params = _CHANGES[op](img, rng)
+        return changed, {"operation": op, **params}
+
+    def __call__(self, sample: Sample, rng: np.random.Generator) -> Sample:
+        h, w = sample.image.shape[:2]
+        soft = np.asarray(self.mask_fn()(h, w, rng), dtype=np.uint8)
+        if soft.shape != (h, w):
+            raise ValueError(f"mask generator {self.masks!r} returned {soft.shape}, expected {(h, w)}")
+        changed, params = self.change(sample.image, rng)
+        out = blend(sample.image, changed, soft)
+        mask = np.maximum(sample.mask, soft) if sample.mask is not None else soft
+        meta = {**sample.meta, "universal": params, "source_kind": sample.kind}
+        return replace(sample, kind="fakefake", image=out, mask=mask, meta=meta)
+
+    def describe(self) -> dict[str, Any]:
+        return {"operations": {o: OPERATIONS[o] for o in self.operations},
+                "masks": self.masks if isinstance(self.masks, str) else getattr(self.masks, "__name__", "callable"),
+                "mask_options": self.mask_options, "autoencoder": self.autoencoder,
+                "blend": "orig*(1-m) + changed*m, m = soft/255; mask = max(own mask, new mask)"}
+
+
+# --- the registered dataset --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PhotoRecord:
+    """One real photo the universal dataset manipulates (or, kind ``original``, passes through)."""
+
+    id: str
+    split: str
+    kind: str
+    image: Path
+    source_record: Any = None
+
+
+def read_photo(path: str | os.PathLike) -> np.ndarray:
+    """A photo as uint8 RGB (grey and alpha photos are converted: they are sources, not layout files)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except FileNotFoundError as exc:
+        raise DataError(path, "file not found") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(path, f"not a readable photo ({exc})") from exc
+
+
+def random_crop(image: np.ndarray, size: int | None, rng: np.random.Generator) -> np.ndarray:
+    """A ``size`` x ``size`` crop at a random place; a photo smaller than that is first upscaled."""
+    if not size:
+        return image
+    h, w = image.shape[:2]
+    if min(h, w) < size:
+        from PIL import Image
+
+        scale = size / min(h, w)
+        nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
+        image = np.asarray(Image.fromarray(image).resize((nw, nh), Image.BICUBIC))
+        h, w = image.shape[:2]
+    y = int(rng.integers(0, h - size + 1))
+    x = int(rng.integers(0, w - size + 1))
+    return np.ascontiguousarray(image[y:y + size, x:x + size])
+
+
+def _split_of(path: Path, root: Path, sample_id: str) -> str:
+    """A split named by a folder on the way (``.../train/x.jpg``), else the hash of the id."""
+    for part in path.relative_to(root).parts[:-1]:
+        if part in SPLITS:
+            return part
+    return hash_split(sample_id)
+
+
+class UniversalDataset:
+    """Photos -> universal ``fakefake`` samples (and optionally the unchanged ``original``s).
+
+    Reads like a ``LayoutDataset`` (``splits``, ``records``, ``load``, ``info``). Every sample is
+    deterministic: its crop and manipulation are seeded by ``(seed, id)``.
+    """
+
+    def __init__(self, photos: list[PhotoRecord], transform: UniversalTransform, *, name: str = "universal",
+                 image_size: int | None = 256, seed: int = 0, originals: bool = False, source: Any = None,
+                 root: str = "") -> None:
+        if not photos:
+            raise DataError(root or name, "no photos found for the universal dataset")
+        self.name, self.transform, self.image_size, self.seed = name, transform, image_size, seed
+        self.source, self.root, self.problems = source, root, []
+        kinds = ("fakefake", "original") if originals else ("fakefake",)
+        self._records = [replace(p, kind=k) for p in photos for k in kinds]
+
+    def splits(self) -> list[str]:
+        present = {(r.split, r.kind) for r in self._records}
+        return [f"{s}/{k}" for s in SPLITS for k in ("fakefake", "original") if (s, k) in present]
+
+    def records(self, split: str) -> list[PhotoRecord]:
+        part, _, kind = split.partition("/")
+        if part not in SPLITS or (kind and kind not in ("fakefake", "original")):
+            from ..registry import unknown_name_error
+
+            raise unknown_name_error("splits", split, self.splits())
+        return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
+
+    def photo(self, record: PhotoRecord) -> np.ndarray:
+        if record.source_record is not None:
+            return self.source.load(record.source_record).image
+        return read_photo(record.image)
+
+    def load(self, record: PhotoRecord) -> Sample:
+        image = random_crop(self.photo(record), self.image_size,
+                            np.random.default_rng(sample_seed(self.seed, record.id, "crop")))
+        sample = Sample(record.id, record.split, "original", image, np.zeros(image.shape[:2], np.uint8),
+                        str(record.image))
+        if record.kind == "original":
+            return sample
+        return self.transform(sample, np.random.default_rng(sample_seed(self.seed, record.id, record.kind)))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def info(self) -> dict:
+        return {"name": self.name, "root": self.root, "n_records": len(self._records),
+                "skipped_at_scan": [str(p) for p in self.problems],
+                "splits": {s: len(self.records(s)) for s in self.splits()},
+                "image_size": self.image_size, "seed": self.seed, "transform": self.transform.describe(),
+                "source": getattr(self.source, "name", None)}
+
+
+def photos_in_folder(root: str | os.PathLike, on_bad: str = "error",
+                     problems: list[DataError] | None = None) -> list[PhotoRecord]:
+    """Every readable photo under ``root`` (recursively); the id is its relative path without suffix.
+
+    An unreadable file raises ``DataError``, or with ``on_bad="skip"`` is left out and appended to ``problems``.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(root, "photo folder not found")
+    out = []
+    for path in sorted(root.rglob("*")):
+        if path.suffix.lower() in PHOTO_SUFFIXES and path.is_file() and not path.name.startswith("."):
+            try:
+                header(path)
+            except DataError as err:
+                if on_bad != "skip":
+                    raise
+                if problems is not None:
+                    problems.append(err)
+                continue
+            sample_id = "_".join(path.relative_to(root).with_suffix("").parts)
+            out.append(PhotoRecord(sample_id, _split_of(path, root, sample_id), "fakefake", path))
+    return out
+
+
+def photos_of_dataset(dataset: Any) -> list[PhotoRecord]:
+    """The ``original`` images of a layout dataset, in its own splits."""
+    out = []
+    for split in dataset.splits():
+        if split.endswith("/original"):
+            out.extend(PhotoRecord(r.id, r.split, "fakefake", Path(r.image), r) for r in dataset.records(split))
+    if not out:
+        raise DataError(getattr(dataset, "root", dataset), f"dataset {getattr(dataset, 'name', '?')!r} has no "
+                                                           "'original' images to build universal data from")
+    return out
+
+
+def universal(data_root: str | None = None, source: str | None = None, image_size: int = 256,
+              operations: str = ",".join(DEFAULT_OPERATIONS), masks: str = "brush",
+              autoencoder: str | None = None, originals: bool = False, seed: int = 0,
+              on_bad: str = "error") -> UniversalDataset:
+    """Universal noise-discrepancy data (Li et al. 2021): real photos, noise changed in a random mask.
+
+    Photos come from ``data_root`` (a folder, searched recursively), or from the ``original``
+    images of the registered dataset ``source`` (default ``freeform`` when no folder is given).
+    """
+    from .. import registry
+
+    transform = UniversalTransform(operations, masks, autoencoder=autoencoder)
+    if data_root and not source:
+        problems: list[DataError] = []
+        dataset = UniversalDataset(photos_in_folder(data_root, on_bad, problems), transform,
+                                   image_size=image_size or None, seed=seed, originals=originals, root=str(data_root))
+        dataset.problems = problems
+        return dataset
+    name = source or "freeform"
+    options = {"on_bad": on_bad} | ({"data_root": data_root} if data_root else {})
+    dataset = registry.create("datasets", name, **options)
+    return UniversalDataset(photos_of_dataset(dataset), transform, image_size=image_size or None, seed=seed,
+                            originals=originals, source=dataset, root=str(getattr(dataset, "root", "")))
