@@ -63,8 +63,8 @@ class TensorProtocol:
 
     def to_tensors(self, sample: Sample) -> tuple[torch.Tensor, torch.Tensor]:
         """``(image [3,S,S] float in [0,1], target [1,S,S] float 0/1)``."""
-        image = torch.from_numpy(np.ascontiguousarray(sample.image)).permute(2, 0, 1).float().div_(255)
-        soft = torch.from_numpy(np.ascontiguousarray(sample.mask)).float().div_(255).unsqueeze(0)
+        image = torch.from_numpy(np.array(sample.image, dtype=np.uint8, copy=True)).permute(2, 0, 1).float().div_(255)
+        soft = torch.from_numpy(np.array(sample.mask, dtype=np.uint8, copy=True)).float().div_(255).unsqueeze(0)
         if self.image_size:
             size = (self.image_size, self.image_size)
             if image.shape[1:] != size:

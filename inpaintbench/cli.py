@@ -1,0 +1,246 @@
+"""Command line: argument parsing only; every command calls the functions of ``jobs`` and friends.
+
+Each subcommand is an ``add_<name>(subparsers)`` / ``cmd_<name>(args)`` pair listed in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from pathlib import Path
+
+from . import registry
+
+KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
+
+
+# --- shared options ------------------------------------------------------------------------------
+
+def _size(text: str) -> int | None:
+    if text.lower() in ("native", "0", "none"):
+        return None
+    value = int(text)
+    if value < 8:
+        raise argparse.ArgumentTypeError("image size must be at least 8, or 'native'")
+    return value
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--detector", required=True, help="detector name (see `list`)")
+    p.add_argument("--dataset", required=True, help="dataset name (see `list`)")
+    p.add_argument("--data-root", help="dataset folder (default: $INPAINTBENCH_DATA, or the dataset's own default)")
+    p.add_argument("--opt", action="append", metavar="KEY=VALUE", help="detector option (repeatable)")
+    p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option (repeatable)")
+    p.add_argument("--image-size", type=_size, default=256,
+                   help="network input size N (image and mask resized to NxN; metrics at that size), or 'native'")
+    p.add_argument("--mask-binarization", default="full",
+                   help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), any (>0), or 1..255")
+    p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
+    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--skip-bad", action="store_true", help="skip bad files (reported with a count) instead of stopping")
+    p.add_argument("--output", help="result JSON path (default: results/<detector>-<dataset>-<time>.json)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def add_training(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps in all")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--focal-alpha", type=float, default=None, help="focal loss alpha (default 0.75; -1 disables)")
+    p.add_argument("--focal-gamma", type=float, default=None, help="focal loss gamma (default 2)")
+    p.add_argument("--patience", type=int, default=5, help="epochs without validation improvement before stopping")
+    p.add_argument("--train-kinds", help="comma-separated kinds to train on (default: every manipulated kind present)")
+    p.add_argument("--run-dir", help="checkpoint folder (default: runs/<detector>-<dataset>-<config hash>, resumed if present)")
+    p.add_argument("--no-resume", action="store_true", help="start afresh even if the run folder has a checkpoint")
+    p.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
+
+
+def resolve_device(name: str) -> str:
+    if name != "auto":
+        return name
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def job_from_args(args: argparse.Namespace):
+    from .data.tensors import TensorProtocol, mask_threshold
+    from .jobs import Job
+
+    mask_threshold(args.mask_binarization)  # validate early
+    data_options = registry.parse_key_values(args.data_opt)
+    if args.data_root:
+        data_options["data_root"] = args.data_root
+    return Job(detector=args.detector, dataset=args.dataset, detector_options=registry.parse_key_values(args.opt),
+               dataset_options=data_options,
+               protocol=TensorProtocol(args.image_size, args.mask_binarization), threshold=args.threshold,
+               batch_size=args.batch_size, device=resolve_device(args.device), workers=args.workers,
+               seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet)
+
+
+def train_config_from_args(args: argparse.Namespace, job):
+    from .training import DEFAULT_FOCAL_ALPHA, DEFAULT_FOCAL_GAMMA, TrainConfig
+
+    kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
+    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr,
+                       focal_alpha=DEFAULT_FOCAL_ALPHA if args.focal_alpha is None else args.focal_alpha,
+                       focal_gamma=DEFAULT_FOCAL_GAMMA if args.focal_gamma is None else args.focal_gamma,
+                       patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
+                       max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=job.on_bad,
+                       resume=not args.no_resume, progress=job.progress)
+
+
+def write_and_report(result, output: str | None) -> Path:
+    from .results import default_result_path, write_result
+
+    path = write_result(result, output or default_result_path(result.detector, result.dataset, result.attack))
+    print(format_metrics(result.metrics))
+    print(f"result written to {path}")
+    return path
+
+
+def format_metrics(metrics: dict) -> str:
+    lines = []
+    for split, m in metrics.items():
+        if "iou" in m:
+            lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
+                         f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
+        elif "fpr" in m:
+            lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
+                         f"n={m['n_authentic']}")
+    return "\n".join(lines)
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def add_list(sub) -> None:
+    p = sub.add_parser("list", help="list detectors, datasets and attacks with their distributions")
+    for kind in KINDS_SHOWN:
+        p.add_argument(f"--{kind}", action="store_true", help=f"only {kind}")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each plugin's card")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    chosen = [k for k in KINDS_SHOWN if getattr(args, k)] or list(KINDS_SHOWN)
+    for kind in chosen:
+        found = registry.entries(kind)
+        print(f"{kind}:")
+        if not found:
+            print("  (none registered)")
+        for name, entry in found.items():
+            try:
+                obj = entry.load()
+            except registry.RegistryError as exc:
+                print(f"  {name:<18} [failed to import] {exc}")
+                continue
+            print(f"  {name:<18} {registry.describe(obj)}  [{entry.distribution}]")
+            card = getattr(obj, "card", None)
+            if args.verbose and card is not None:
+                print(f"  {'':<18} reference: {card.reference or '-'}; trainable: {card.trainable}; input: {card.input_range}")
+                for key, text in card.params.items():
+                    print(f"  {'':<18}   --opt {key}=...  {text}")
+        print()
+    return 0
+
+
+def add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a detector on a dataset's train split (resumable)")
+    add_common(p)
+    add_training(p)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .jobs import train_job
+
+    job = job_from_args(args)
+    report, folder = train_job(job, train_config_from_args(args, job), args.run_dir)
+    print(f"trained {report.epochs_run} epoch(s), {report.steps} steps; best epoch {report.best_epoch + 1}: "
+          + ", ".join(f"{k} {v:.3f}" for k, v in report.best_val.items() if k in ("iou", "f1_best", "auc")))
+    print(f"checkpoints: {report.best_checkpoint} (best), {report.last_checkpoint} (last)")
+    return 0
+
+
+def add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="evaluate a detector (optionally from a checkpoint) on test splits")
+    add_common(p)
+    p.add_argument("--checkpoint", help="weights to load (inpaintbench checkpoint or state dict)")
+    p.add_argument("--split", action="append", help="split to evaluate, e.g. test/realfake (default: every test split)")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .jobs import evaluate_job
+
+    job = job_from_args(args)
+    write_and_report(evaluate_job(job, args.checkpoint, args.split), args.output)
+    return 0
+
+
+def add_run(sub) -> None:
+    p = sub.add_parser("run", help="train on the train split (or load --checkpoint), then evaluate every test split")
+    add_common(p)
+    add_training(p)
+    p.add_argument("--checkpoint", help="skip training and evaluate these weights")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .jobs import run_job
+
+    job = job_from_args(args)
+    result = run_job(job, train_config_from_args(args, job), args.checkpoint, args.run_dir)
+    write_and_report(result, args.output)
+    return 0
+
+
+def add_leaderboard(sub) -> None:
+    p = sub.add_parser("leaderboard", help="markdown leaderboard from result JSON files")
+    p.add_argument("results", nargs="+", help="result JSON files or folders of them")
+    p.add_argument("-o", "--output", help="markdown file to write (default: print)")
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from .leaderboard import build
+
+    paths: list[Path] = []
+    for item in args.results:
+        path = Path(item)
+        paths.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    text = build(paths, args.output)
+    if args.output:
+        print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+COMMANDS = {
+    "list": (add_list, cmd_list),
+    "train": (add_train, cmd_train),
+    "evaluate": (add_evaluate, cmd_evaluate),
+    "run": (add_run, cmd_run),
+    "leaderboard": (add_leaderboard, cmd_leaderboard),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inpaintbench", description="Benchmark for inpainting localization.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for add, _ in COMMANDS.values():
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    warnings.simplefilter("default")
+    try:
+        return COMMANDS[args.command][1](args)
+    except (registry.RegistryError, ValueError, FileNotFoundError, TypeError, RuntimeError) as exc:
+        print(f"inpaintbench {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; rerun the same command to resume from the last checkpoint", file=sys.stderr)
+        return 130

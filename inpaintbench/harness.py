@@ -1,0 +1,115 @@
+"""Evaluate any detector over a dataset's splits, optionally under an attack, into metrics."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Iterator, Sequence
+
+import torch
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+
+from .contracts import AUTHENTIC_KINDS, Detector
+from .data.tensors import Attack, SampleTensors, TensorProtocol, collate
+from .metrics import DEFAULT_THRESHOLD, MetricState
+
+
+class DetectorOutputError(RuntimeError):
+    """A detector broke the contract: wrong shape, dtype or range of its heatmap."""
+
+
+def move_detector(detector: Detector, device: str) -> torch.device:
+    """Put a detector on ``device`` when it can move; return the device its inputs must be on."""
+    if hasattr(detector, "to"):
+        detector.to(device)
+        return torch.device(device)
+    return torch.device(getattr(detector, "device", "cpu"))
+
+
+def check_heatmap(heat: Any, images: torch.Tensor, name: str) -> torch.Tensor:
+    """Return the heatmap if it meets the contract, else raise naming what is wrong."""
+    expected = (images.shape[0], 1, images.shape[2], images.shape[3])
+    if not isinstance(heat, torch.Tensor):
+        raise DetectorOutputError(f"detector {name!r} returned {type(heat).__name__}, expected a tensor")
+    if tuple(heat.shape) != expected:
+        raise DetectorOutputError(f"detector {name!r} returned shape {tuple(heat.shape)}, expected {expected}")
+    heat = heat.float()
+    if not torch.isfinite(heat).all() or heat.min() < 0 or heat.max() > 1:
+        raise DetectorOutputError(f"detector {name!r} returned values outside [0, 1] or not finite; "
+                                  "predict must return probabilities")
+    return heat
+
+
+def loader(dataset: SampleTensors, batch_size: int, workers: int, shuffle: bool = False,
+           seed: int = 0, drop_last: bool = False) -> DataLoader:
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=workers,
+                      collate_fn=collate, generator=generator, drop_last=drop_last,
+                      persistent_workers=False)
+
+
+def predictions(detector: Detector, data: SampleTensors, *, batch_size: int = 8, device: str = "cpu",
+                workers: int = 0, desc: str = "", progress: bool = True, name: str = "detector",
+                bad: list[str] | None = None) -> Iterator[tuple[dict, torch.Tensor]]:
+    """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode)."""
+    dev = move_detector(detector, device)
+    batches = loader(data, batch_size if data.protocol.image_size else 1, workers)
+    for batch in tqdm(batches, desc=desc, disable=not progress, leave=False, unit="batch"):
+        if bad is not None:
+            bad.extend(batch["bad"])
+        if "image" not in batch:
+            continue
+        images = batch["image"].to(dev)
+        with torch.no_grad():
+            heat = check_heatmap(detector.predict(images), images, name)
+        yield batch, heat
+
+
+def evaluate_split(detector: Detector, dataset, split: str, *, protocol: TensorProtocol,
+                   batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
+                   on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
+                   progress: bool = True, name: str = "detector") -> tuple[MetricState, list[str]]:
+    """The metric state of one ``<split>/<kind>`` and the messages of skipped bad files."""
+    data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
+    state = MetricState(threshold=threshold)
+    bad: list[str] = []
+    for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
+                                   desc=split, progress=progress, name=name, bad=bad):
+        state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"])
+    return state, bad
+
+
+def evaluate(detector: Detector, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
+             batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0, on_bad: str = "error",
+             attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD, progress: bool = True,
+             name: str = "detector") -> dict[str, dict[str, Any]]:
+    """Metrics for each split (default: every ``test/<kind>`` split of the dataset)."""
+    splits = list(splits) if splits else [s for s in dataset.splits() if s.startswith("test/")]
+    if not splits:
+        raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
+    out: dict[str, dict[str, Any]] = {}
+    for split in splits:
+        state, bad = evaluate_split(detector, dataset, split, protocol=protocol, batch_size=batch_size,
+                                    device=device, workers=workers, seed=seed, on_bad=on_bad, attack=attack,
+                                    threshold=threshold, progress=progress, name=name)
+        metrics = state.compute()
+        metrics["n_skipped"] = len(bad)
+        if bad:
+            warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
+        warn_if_collapsed(metrics, f"{name} on {split}")
+        out[split] = metrics
+    return out
+
+
+def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:
+    """Warn when every manipulated image got an empty prediction: the usual focal-loss collapse."""
+    if metrics.get("n_images", 0) and metrics.get("empty_prediction_rate") == 1.0:
+        warnings.warn(f"{where}: every prediction is empty at the threshold (IoU {metrics['iou']:.3f}); "
+                      f"the model may have collapsed. Pixel AUC {metrics['auc']:.3f}, "
+                      f"f1_best {metrics['f1_best']:.3f} tell whether it ranks pixels at all.", stacklevel=2)
+        return True
+    return False
+
+
+def is_authentic_split(split: str) -> bool:
+    return split.rpartition("/")[2] in AUTHENTIC_KINDS

@@ -1,0 +1,132 @@
+"""The benchmark's jobs, shared by the CLI and scripts: build plugins by name, train, evaluate, record."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import registry
+from .data.tensors import Attack, TensorProtocol
+from .harness import evaluate
+from .metrics import DEFAULT_THRESHOLD, conventions
+from .results import Result, environment, file_sha256
+from .training import TrainConfig, TrainReport, load_checkpoint, train
+
+
+@dataclass
+class Job:
+    """One detector on one dataset under one protocol: what every command starts from."""
+
+    detector: str
+    dataset: str
+    detector_options: dict[str, Any] = field(default_factory=dict)
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    protocol: TensorProtocol = field(default_factory=TensorProtocol)
+    threshold: float = DEFAULT_THRESHOLD
+    batch_size: int = 8
+    device: str = "cpu"
+    workers: int = 0
+    seed: int = 0
+    on_bad: str = "error"
+    progress: bool = True
+
+    def protocol_record(self, attack: str | None = None) -> dict[str, Any]:
+        """The full protocol written into results: metric conventions, resize, binarization, attack."""
+        record = dict(conventions(self.threshold))
+        record.update(self.protocol.describe())
+        record["attack"] = attack
+        return record
+
+
+def make_dataset(job: Job):
+    return registry.create("datasets", job.dataset, on_bad=job.on_bad, **job.dataset_options)
+
+
+def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """The detector, with its checkpoint's weights and options when one is given, and its info."""
+    options = dict(job.detector_options)
+    ckpt = None
+    if checkpoint:
+        ckpt = load_checkpoint(checkpoint)
+        if ckpt.get("detector") not in (None, job.detector):
+            raise ValueError(f"{checkpoint}: checkpoint is for detector {ckpt['detector']!r}, not {job.detector!r}")
+        options = {**ckpt.get("options", {}), **options}
+    entry = registry.get("detectors", job.detector)
+    factory = entry.load()
+    detector = factory(**registry.coerce_options(factory, options, f"detector {job.detector!r}"))
+    info: dict[str, Any] = dict(detector.info()) if hasattr(detector, "info") else {"options": options}
+    card = getattr(detector, "card", None) or getattr(factory, "card", None)
+    if card is not None:
+        info["card"] = asdict(card)
+    info["distribution"] = entry.distribution
+    if ckpt is not None:
+        if not hasattr(detector, "load_state_dict"):
+            raise TypeError(f"detector {job.detector!r} cannot load a checkpoint")
+        detector.load_state_dict(ckpt["state_dict"])
+        info["weights_at_build"] = info.get("weights")
+        info["weights"] = f"checkpoint {Path(checkpoint).name}"
+    return detector, info
+
+
+def run_dir(job: Job, config: TrainConfig, root: str | Path = "runs") -> Path:
+    """A folder named by everything that decides training except its length, so reruns resume."""
+    key = {"detector": job.detector, "options": job.detector_options, "dataset": job.dataset,
+           "dataset_options": job.dataset_options, "protocol": job.protocol.describe(),
+           "config": {k: v for k, v in config.record().items()
+                      if k not in ("epochs", "max_steps", "device", "workers", "resume")}}
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return Path(root) / f"{job.detector}-{job.dataset}-{digest}"
+
+
+def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None) -> tuple[TrainReport, Path]:
+    """Train the job's detector; returns the report and the folder holding best.pt / last.pt."""
+    dataset = make_dataset(job)
+    detector, _ = make_detector(job)
+    folder = Path(out_dir) if out_dir else run_dir(job, config)
+    report = train(detector, dataset, config, job.protocol, folder, name=job.detector)
+    return report, folder
+
+
+def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | None = None,
+                 attack: Attack | None = None, attack_spec: str | None = None,
+                 training: dict[str, Any] | None = None, detector=None, info: dict | None = None,
+                 dataset=None) -> Result:
+    """Evaluate on the given (default: every test) split and return a self-describing result."""
+    t0 = time.perf_counter()
+    dataset = dataset if dataset is not None else make_dataset(job)
+    if detector is None:
+        detector, info = make_detector(job, checkpoint)
+    t_build = time.perf_counter()
+    metrics = evaluate(detector, dataset, splits, protocol=job.protocol, batch_size=job.batch_size,
+                       device=job.device, workers=job.workers, seed=job.seed, on_bad=job.on_bad,
+                       attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector)
+    t_eval = time.perf_counter()
+    n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
+    timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
+              "images_per_second": n_images / max(1e-9, t_eval - t_build)}
+    dataset_info = dataset.info() if hasattr(dataset, "info") else {}
+    dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
+    return Result(detector=job.detector, dataset=job.dataset, protocol=job.protocol_record(attack_spec),
+                  metrics=metrics, checkpoint=str(checkpoint) if checkpoint else None,
+                  detector_info={**(info or {}), "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None},
+                  dataset_info=dataset_info, environment=environment(job.device), timing=timing,
+                  training=training, attack=attack_spec)
+
+
+def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
+            out_dir: str | Path | None = None) -> Result:
+    """Train on the train split (or load ``checkpoint``), then evaluate on every test split."""
+    training = None
+    if checkpoint is None:
+        t0 = time.perf_counter()
+        report, folder = train_job(job, config, out_dir)
+        checkpoint = report.best_checkpoint
+        training = {"config": config.record(), "run_dir": str(folder), "epochs_run": report.epochs_run,
+                    "steps": report.steps, "best_epoch": report.best_epoch, "best_val": report.best_val,
+                    "stopped_early": report.stopped_early, "resumed_from_epoch": report.resumed_from_epoch,
+                    "seconds": time.perf_counter() - t0, "history": report.history}
+    return evaluate_job(job, checkpoint, training=training)

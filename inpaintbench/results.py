@@ -1,0 +1,114 @@
+"""Result records: one self-describing JSON per evaluation, enough to rebuild any leaderboard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .data.imageio import atomic_write_bytes
+
+SCHEMA = "inpaintbench-result-1"
+REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
+
+
+@dataclass
+class Result:
+    """What one ``evaluate`` / ``run`` produced, with the protocol it was measured under."""
+
+    detector: str
+    dataset: str
+    protocol: dict[str, Any]
+    metrics: dict[str, dict[str, Any]]
+    checkpoint: str | None = None
+    detector_info: dict[str, Any] = field(default_factory=dict)
+    dataset_info: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)
+    training: dict[str, Any] | None = None
+    attack: str | None = None
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    schema: str = SCHEMA
+
+    def to_json(self) -> str:
+        return json.dumps(_clean(asdict(self)), indent=2, sort_keys=False, allow_nan=False)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: undefined metrics are written as null."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def environment(device: str) -> dict[str, Any]:
+    """Versions and hardware that a reader needs to judge a number."""
+    import numpy
+    import torch
+    import torchvision
+
+    env = {"python": sys.version.split()[0], "platform": platform.platform(), "torch": torch.__version__,
+           "torchvision": torchvision.__version__, "numpy": numpy.__version__, "device": device}
+    try:
+        from importlib.metadata import version
+
+        env["inpaintbench"] = version("inpaintbench")
+    except Exception:
+        env["inpaintbench"] = "unknown"
+    if device.startswith("cuda") and torch.cuda.is_available():
+        env["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    else:
+        env["cpu_threads"] = torch.get_num_threads()
+    return env
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_result(result: Result, path: str | Path) -> Path:
+    path = Path(path)
+    atomic_write_bytes(path, result.to_json().encode("utf-8"))
+    return path
+
+
+def read_result(path: str | Path) -> Result:
+    """Load and check a result JSON; a missing key or schema names the file."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: result file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+    if raw.get("schema") != SCHEMA:
+        raise ValueError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
+    missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
+    if missing:
+        raise ValueError(f"{path}: missing keys {missing}")
+    known = set(Result.__dataclass_fields__)
+    return Result(**{k: v for k, v in raw.items() if k in known})
+
+
+def protocol_key(protocol: dict[str, Any]) -> str:
+    """A canonical string of a protocol: results are ranked together only when these are equal."""
+    return json.dumps(protocol, sort_keys=True)
+
+
+def default_result_path(detector: str, dataset: str, attack: str | None = None) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    tag = f"-{attack.replace(':', '_').replace('+', '_').replace('=', '')}" if attack else ""
+    return Path("results") / f"{detector}-{dataset}{tag}-{stamp}.json"

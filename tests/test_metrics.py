@@ -1,0 +1,139 @@
+"""Every metric of MetricState against a slow, independent reference (NumPy / scikit-learn)."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import roc_auc_score
+
+from inpaintbench.metrics import MetricState
+
+BINS = 256
+
+
+def ref_ratio(num, den, vacuous):
+    if den > 0:
+        return num / den
+    return 1.0 if vacuous else 0.0
+
+
+def reference_image(pred: np.ndarray, gt: np.ndarray, thr: float = 0.5) -> dict:
+    """Per-pixel loops in plain Python/NumPy, written independently of metrics.py."""
+    p, g = pred.ravel(), gt.ravel().astype(bool)
+    pos = p >= thr
+    tp = int(np.sum(pos & g)); fp = int(np.sum(pos & ~g)); fn = int(np.sum(~pos & g)); tn = int(np.sum(~pos & ~g))
+    vac = tp + fp + fn == 0
+    q = np.clip(np.floor(p * BINS), 0, BINS - 1)
+    best = 0.0
+    for k in range(BINS + 1):
+        pk = q >= k
+        t2 = np.sum(pk & g); f2 = np.sum(pk & ~g); n2 = np.sum(~pk & g)
+        best = max(best, ref_ratio(2 * t2, 2 * t2 + f2 + n2, t2 + f2 + n2 == 0))
+    auc = roc_auc_score(g, q) if 0 < g.sum() < g.size else float("nan")
+    return {"iou": ref_ratio(tp, tp + fp + fn, vac), "f1": ref_ratio(2 * tp, 2 * tp + fp + fn, vac),
+            "precision": ref_ratio(tp, tp + fp, vac), "recall": ref_ratio(tp, tp + fn, vac),
+            "f1_best": best, "auc": auc, "counts": (tp, fp, fn, tn)}
+
+
+def batch(rng, b=5, h=17, w=23):
+    gt = np.zeros((b, 1, h, w), np.float32)
+    for i in range(b):
+        y, x = rng.integers(0, h - 4), rng.integers(0, w - 4)
+        gt[i, 0, y:y + int(rng.integers(2, h - y)), x:x + int(rng.integers(2, w - x))] = 1
+    pred = np.clip(gt * rng.uniform(0.2, 0.9) + rng.uniform(0, 0.6, gt.shape), 0, 1).astype(np.float32)
+    return pred, gt
+
+
+def check_against_reference(pred, gt):
+    state = MetricState()
+    state.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    per = state.per_image()
+    for i in range(pred.shape[0]):
+        ref = reference_image(pred[i], gt[i])
+        for key in ("iou", "f1", "precision", "recall", "f1_best"):
+            assert per[key][i].item() == pytest.approx(ref[key], abs=1e-9), key
+        if np.isnan(ref["auc"]):
+            assert torch.isnan(per["auc"][i])
+        else:
+            assert per["auc"][i].item() == pytest.approx(ref["auc"], abs=1e-9)
+    return state
+
+
+def test_random_batches_match_reference():
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        check_against_reference(*batch(rng))
+
+
+def test_edge_cases_empty_prediction_empty_mask_full_mask():
+    h = w = 8
+    gt_some = np.zeros((1, 1, h, w), np.float32); gt_some[..., 2:5, 2:5] = 1
+    cases = [
+        (np.zeros((1, 1, h, w), np.float32), gt_some),                 # empty prediction
+        (np.full((1, 1, h, w), 0.9, np.float32), np.zeros((1, 1, h, w), np.float32)),  # empty mask
+        (np.zeros((1, 1, h, w), np.float32), np.zeros((1, 1, h, w), np.float32)),      # both empty
+        (np.full((1, 1, h, w), 0.7, np.float32), np.ones((1, 1, h, w), np.float32)),    # full mask
+        (np.full((1, 1, h, w), 0.5, np.float32), gt_some),            # exactly at the threshold
+    ]
+    for pred, gt in cases:
+        check_against_reference(pred, gt)
+    state = MetricState()
+    state.update(torch.zeros(1, 1, h, w), torch.from_numpy(gt_some))
+    per = state.per_image()
+    assert per["iou"][0] == 0 and per["f1"][0] == 0 and per["precision"][0] == 0
+    both_empty = MetricState()
+    both_empty.update(torch.zeros(1, 1, h, w), torch.zeros(1, 1, h, w))
+    assert both_empty.per_image()["iou"][0] == 1.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 4), st.integers(2, 12), st.integers(2, 12))
+def test_property_matches_reference(seed, b, h, w):
+    rng = np.random.default_rng(seed)
+    pred = rng.random((b, 1, h, w)).astype(np.float32)
+    gt = (rng.random((b, 1, h, w)) < rng.random()).astype(np.float32)
+    check_against_reference(pred, gt)
+
+
+def test_aggregation_mean_pooled_and_authentic_fpr():
+    rng = np.random.default_rng(3)
+    pred, gt = batch(rng, b=4)
+    state = MetricState()
+    state.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    auth_pred = rng.random((3, 1, 17, 23)).astype(np.float32) * 0.6
+    state.update(torch.from_numpy(auth_pred), torch.zeros(3, 1, 17, 23), manipulated=False)
+    out = state.compute()
+    refs = [reference_image(pred[i], gt[i]) for i in range(4)]
+    assert out["iou"] == pytest.approx(np.mean([r["iou"] for r in refs]))
+    assert out["f1"] == pytest.approx(np.mean([r["f1"] for r in refs]))
+    tp, fp, fn, _ = np.sum([r["counts"] for r in refs], axis=0)
+    assert out["iou_pooled"] == pytest.approx(tp / (tp + fp + fn))
+    assert out["f1_pooled"] == pytest.approx(2 * tp / (2 * tp + fp + fn))
+    pooled_q = np.clip(np.floor(pred.ravel() * BINS), 0, BINS - 1)
+    assert out["auc_pooled"] == pytest.approx(roc_auc_score(gt.ravel(), pooled_q))
+    assert out["n_images"] == 4 and out["n_authentic"] == 3
+    fprs = [(a >= 0.5).mean() for a in auth_pred]
+    assert out["fpr"] == pytest.approx(np.mean(fprs))
+    assert out["fpr_pooled"] == pytest.approx((auth_pred >= 0.5).mean())
+    # authentic images never enter F1/IoU: the manipulated figures are unchanged without them
+    only = MetricState(); only.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    assert only.compute()["f1"] == out["f1"]
+
+
+def test_merge_equals_single_state_and_empty_masks_are_counted_apart():
+    rng = np.random.default_rng(4)
+    pred, gt = batch(rng, b=6)
+    gt[5] = 0
+    whole = MetricState(); whole.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    a, b = MetricState(), MetricState()
+    a.update(torch.from_numpy(pred[:2]), torch.from_numpy(gt[:2]))
+    b.update(torch.from_numpy(pred[2:]), torch.from_numpy(gt[2:]))
+    merged = a.merge(b).compute()
+    assert merged == pytest.approx(whole.compute(), nan_ok=True)
+    assert merged["n_images"] == 5 and merged["n_empty_mask"] == 1
+
+
+def test_shape_mismatch_is_an_error():
+    with pytest.raises(ValueError, match="differ in shape"):
+        MetricState().update(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))

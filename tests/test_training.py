@@ -1,0 +1,91 @@
+"""The common trainer and the run/evaluate commands, on tiny data with a tiny detector."""
+
+import json
+
+import pytest
+import torch
+
+from inpaintbench.cli import main
+from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.data.tensors import TensorProtocol
+from inpaintbench.registry import create
+from inpaintbench.training import TrainConfig, load_checkpoint, train
+
+
+def _config(**kw):
+    base = dict(epochs=2, batch_size=4, lr=3e-3, progress=False, seed=1)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+def test_train_writes_loadable_checkpoints_and_learns(tiny_layout, tiny_detector, tmp_path):
+    ds = LayoutDataset(tiny_layout)
+    det = create("detectors", "tiny")
+    report = train(det, ds, _config(epochs=6), TensorProtocol(32), tmp_path / "run", name="tiny")
+    ckpt = load_checkpoint(report.best_checkpoint)
+    assert ckpt["detector"] == "tiny" and ckpt["options"] == {"width": 8}
+    assert set(ckpt["state_dict"]) == set(det.module.state_dict())
+    assert report.epochs_run == 6 and len(report.history) == 6
+    assert report.history[-1]["train_loss"] < report.history[0]["train_loss"]
+    assert "val_auc" in report.history[0] and "val_f1_best" in report.history[0]
+
+
+def test_resume_continues_from_last_checkpoint(tiny_layout, tiny_detector, tmp_path):
+    ds = LayoutDataset(tiny_layout)
+    out = tmp_path / "run"
+    first = train(create("detectors", "tiny"), ds, _config(epochs=1), TensorProtocol(32), out, name="tiny")
+    assert first.epochs_run == 1 and first.resumed_from_epoch is None
+    second = train(create("detectors", "tiny"), ds, _config(epochs=3), TensorProtocol(32), out, name="tiny")
+    assert second.resumed_from_epoch == 0 and second.epochs_run == 3 and second.steps == 3 * first.steps
+    straight = train(create("detectors", "tiny"), ds, _config(epochs=3, resume=False), TensorProtocol(32),
+                     tmp_path / "straight", name="tiny")
+    a = load_checkpoint(second.last_checkpoint)["state_dict"]
+    b = load_checkpoint(straight.last_checkpoint)["state_dict"]
+    for key in a:  # resuming reproduces the uninterrupted run
+        assert torch.allclose(a[key], b[key], atol=1e-5), key
+    with pytest.raises(ValueError, match="was written for tiny"):
+        train(create("detectors", "tiny", width=4), ds, _config(epochs=4), TensorProtocol(32), out, name="tiny")
+
+
+def test_early_stopping_with_patience(tiny_layout, tiny_detector, tmp_path):
+    ds = LayoutDataset(tiny_layout)
+    report = train(create("detectors", "tiny"), ds, _config(epochs=30, lr=0.0, patience=1), TensorProtocol(32),
+                   tmp_path / "run", name="tiny")
+    assert report.stopped_early and report.epochs_run == 2 and report.best_epoch == 0
+
+
+def test_collapse_is_warned(tiny_layout, tiny_detector, tmp_path):
+    ds = LayoutDataset(tiny_layout)
+    det = create("detectors", "tiny")
+    with torch.no_grad():
+        det.module[-1].bias.fill_(-20.0)
+    with pytest.warns(UserWarning, match="collapsed"):
+        train(det, ds, _config(epochs=1, lr=0.0), TensorProtocol(32), tmp_path / "run", name="tiny")
+
+
+def test_cli_run_then_evaluate_writes_results(tiny_layout, tiny_detector, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "R.json"
+    assert main(["run", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
+                 "--epochs", "1", "--image-size", "32", "--output", str(out), "--quiet", "--lr", "0.003"]) == 0
+    res = json.loads(out.read_text())
+    assert {"test/realfake", "test/fakefake", "test/original"} <= set(res["metrics"])
+    for key in ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images"):
+        assert key in res["metrics"]["test/realfake"]
+    assert res["protocol"]["image_size"] == 32 and res["protocol"]["threshold"] == 0.5
+    assert "fpr" in res["metrics"]["test/original"]
+    assert res["training"]["epochs_run"] == 1 and res["environment"]["torch"]
+    ckpt = res["checkpoint"]
+    out2 = tmp_path / "E.json"
+    assert main(["evaluate", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
+                 "--checkpoint", ckpt, "--image-size", "32", "--output", str(out2), "--quiet"]) == 0
+    again = json.loads(out2.read_text())
+    assert again["metrics"]["test/fakefake"]["iou"] == pytest.approx(res["metrics"]["test/fakefake"]["iou"])
+    assert again["detector_info"]["weights"].startswith("checkpoint")
+
+
+def test_cli_reports_clear_errors(tiny_layout, capsys):
+    assert main(["evaluate", "--detector", "fcnn", "--dataset", "provided", "--data-root", str(tiny_layout)]) == 2
+    assert "Did you mean 'fcn'" in capsys.readouterr().err
+    assert main(["evaluate", "--detector", "fcn", "--dataset", "provided", "--data-root", str(tiny_layout / "x")]) == 2
+    assert "not found" in capsys.readouterr().err
