@@ -18,6 +18,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+#: The definition of ``aurc`` as the reports state it.
+AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "
+            "t = |value - neutral| / (largest |value - neutral| of the family in the grid), neutral is the "
+            "setting closest to no change (quality 100, scale 1, std 0, sigma 0, fraction 0) and the clean "
+            "result sits at t = 0: the metric averaged over the grid's strength range. "
+            "`aurc_relative` = aurc / clean.")
+
 #: Protocol keys that describe the attack rather than the measurement; dropped when grouping.
 ATTACK_KEYS = ("attack", "attack_description", "attack_curve")
 
@@ -75,6 +82,20 @@ def curve_info(result) -> dict[str, Any]:
     info = result.protocol.get("attack_curve") or {}
     return {"family": info.get("family") or str(result.attack).split(":")[0],
             "strength": info.get("strength") or "", "value": info.get("value"), "neutral": info.get("neutral")}
+
+
+def order_settings(results: Iterable[Any]) -> list[str]:
+    """Attack specs grouped by family (first-seen order), mildest first within a family."""
+    families: dict[str, int] = {}
+    keyed = {}
+    for res in results:
+        if not res.attack or res.attack in keyed:
+            continue
+        info = curve_info(res)
+        rank = families.setdefault(info["family"], len(families))
+        distance = abs(info["value"] - info["neutral"]) if info["value"] is not None and info["neutral"] is not None else 0.0
+        keyed[res.attack] = (rank, distance, res.attack)
+    return sorted(keyed, key=keyed.get)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+import torch
 from tqdm.auto import tqdm
 
 from .attack_spec import Chain
@@ -24,7 +25,7 @@ from .data.imageio import atomic_write_bytes
 from .jobs import Job, evaluate_job, make_dataset, make_detector
 from .plots import robustness_figures, slug
 from .results import Result, file_sha256, read_result, write_result
-from .robustness import aurc_table, base_protocol, curves, group_results, model_key, stress_tables
+from .robustness import AURC_DOC, aurc_table, base_protocol, curves, group_results, model_key, stress_tables
 
 CACHE_ENV = "INPAINTBENCH_CACHE"
 
@@ -85,6 +86,7 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(job)
+    torch.manual_seed(job.seed)  # a detector built without a checkpoint starts from the same weights each run
     detector, info = make_detector(job, checkpoint)
     sha = file_sha256(checkpoint) if checkpoint else None
     cache_file = Path(cache_dir or default_cache_dir()) / f"{slug(job.detector)}-{clean_key(job, sha, dataset.info(), splits)}.json"
@@ -130,11 +132,8 @@ def stress_markdown(clean: Result, attacked: list[Result], curve_list, checkpoin
              "the stored image (and its mask, for geometric attacks, nearest-neighbour) before the network's resize.",
              "", "Protocol:"]
     lines += [f"- **{k}**: {v}" for k, v in sorted(base_protocol(clean.protocol).items())]
-    lines += ["", "Attack settings:"] + [f"- `{r.attack}`: {r.protocol.get('attack_description', '')}" for r in attacked]
+    lines += ["", "Attack settings:"] + [f"- {r.protocol.get('attack_description') or r.attack}" for r in attacked]
     lines += ["", "## Metrics per attack setting", "", stress_tables(group)]
     if curve_list:
-        lines += ["## Area under the robustness curve", "",
-                  "`aurc`: trapezoidal area under metric vs normalised strength t in [0, 1] (t = |value - neutral| / "
-                  "largest |value - neutral| of the family; clean at t = 0), i.e. the metric averaged over the "
-                  "grid's strength range; `aurc_relative` = aurc / clean.", "", aurc_table(curve_list), ""]
+        lines += ["## Area under the robustness curve", "", AURC_DOC, "", aurc_table(curve_list), ""]
     return "\n".join(lines).rstrip() + "\n"
