@@ -44,6 +44,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skip-bad", action="store_true", help="skip bad files (reported with a count) instead of stopping")
     p.add_argument("--output", help="result JSON path (default: results/<detector>-<dataset>-<time>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-overlays", action="store_true", help="do not draw the prediction-overlay PNG beside the result")
 
 
 def add_training(p: argparse.ArgumentParser) -> None:
@@ -94,12 +95,22 @@ def train_config_from_args(args: argparse.Namespace, job):
                        resume=not args.no_resume, progress=job.progress)
 
 
-def write_and_report(result, output: str | None) -> Path:
-    from .results import default_result_path, write_result
+def result_path(args: argparse.Namespace) -> Path:
+    from .results import default_result_path
 
-    path = write_result(result, output or default_result_path(result.detector, result.dataset, result.attack))
+    return Path(args.output) if args.output else default_result_path(args.detector, args.dataset)
+
+
+def overlay_path(args: argparse.Namespace) -> Path | None:
+    return None if args.no_overlays else result_path(args).with_suffix(".png")
+
+
+def write_and_report(result, path: Path) -> Path:
+    from .results import write_result
+
+    write_result(result, path)
     print(format_metrics(result.metrics))
-    print(f"result written to {path}")
+    print(f"result written to {path}" + (f" (overlays: {path.with_suffix('.png')})" if path.with_suffix(".png").exists() else ""))
     return path
 
 
@@ -175,7 +186,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .jobs import evaluate_job
 
     job = job_from_args(args)
-    write_and_report(evaluate_job(job, args.checkpoint, args.split), args.output)
+    path = result_path(args)
+    write_and_report(evaluate_job(job, args.checkpoint, args.split, overlay_path=overlay_path(args)), path)
     return 0
 
 
@@ -190,8 +202,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .jobs import run_job
 
     job = job_from_args(args)
-    result = run_job(job, train_config_from_args(args, job), args.checkpoint, args.run_dir)
-    write_and_report(result, args.output)
+    path = result_path(args)
+    result = run_job(job, train_config_from_args(args, job), args.checkpoint, args.run_dir, overlay_path(args))
+    write_and_report(result, path)
     return 0
 
 

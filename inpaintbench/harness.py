@@ -68,15 +68,41 @@ def predictions(detector: Detector, data: SampleTensors, *, batch_size: int = 8,
 def evaluate_split(detector: Detector, dataset, split: str, *, protocol: TensorProtocol,
                    batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
                    on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
-                   progress: bool = True, name: str = "detector") -> tuple[MetricState, list[str]]:
-    """The metric state of one ``<split>/<kind>`` and the messages of skipped bad files."""
+                   progress: bool = True, name: str = "detector",
+                   scores: list[float] | None = None) -> tuple[MetricState, list[str]]:
+    """The metric state of one ``<split>/<kind>`` and the messages of skipped bad files.
+
+    Image-level scores (see ``image_scores``) are appended to ``scores`` when it is given.
+    """
     data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
     state = MetricState(threshold=threshold)
     bad: list[str] = []
     for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
                                    desc=split, progress=progress, name=name, bad=bad):
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"])
+        if scores is not None:
+            scores.extend(image_scores(detector, batch["image"].to(heat.device), heat).tolist())
     return state, bad
+
+
+IMAGE_SCORE_SOURCES = {True: "detector.image_score", False: "maximum of the heatmap"}
+
+
+def image_scores(detector: Detector, images: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
+    """One score per image: the detector's own ``image_score`` if it has one, else the heatmap maximum."""
+    if hasattr(detector, "image_score"):
+        with torch.no_grad():
+            return detector.image_score(images).float().flatten().cpu()
+    return heat.flatten(1).amax(1).cpu()
+
+
+def image_auc(manipulated: list[float], authentic: list[float]) -> float:
+    """ROC AUC of image scores, manipulated against authentic images (ties count one half)."""
+    if not manipulated or not authentic:
+        return float("nan")
+    m = torch.tensor(manipulated, dtype=torch.float64)[:, None]
+    a = torch.tensor(authentic, dtype=torch.float64)[None, :]
+    return float(((m > a).double() + 0.5 * (m == a).double()).mean())
 
 
 def evaluate(detector: Detector, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
@@ -88,17 +114,30 @@ def evaluate(detector: Detector, dataset, splits: Sequence[str] | None = None, *
     if not splits:
         raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
     out: dict[str, dict[str, Any]] = {}
+    scores: dict[str, list[float]] = {}
     for split in splits:
+        scores[split] = []
         state, bad = evaluate_split(detector, dataset, split, protocol=protocol, batch_size=batch_size,
                                     device=device, workers=workers, seed=seed, on_bad=on_bad, attack=attack,
-                                    threshold=threshold, progress=progress, name=name)
+                                    threshold=threshold, progress=progress, name=name, scores=scores[split])
         metrics = state.compute()
         metrics["n_skipped"] = len(bad)
         if bad:
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
         warn_if_collapsed(metrics, f"{name} on {split}")
         out[split] = metrics
+    add_detection_metrics(out, scores, IMAGE_SCORE_SOURCES[hasattr(detector, "image_score")])
     return out
+
+
+def add_detection_metrics(metrics: dict[str, dict[str, Any]], scores: dict[str, list[float]], source: str) -> None:
+    """Image-level AUC of each manipulated split against the authentic split of the same part."""
+    for split, values in scores.items():
+        part, _, kind = split.partition("/")
+        authentic = [scores[f"{part}/{k}"] for k in AUTHENTIC_KINDS if f"{part}/{k}" in scores]
+        if kind not in AUTHENTIC_KINDS and authentic:
+            metrics[split]["image_auc"] = image_auc(values, [v for a in authentic for v in a])
+            metrics[split]["image_score"] = source
 
 
 def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:

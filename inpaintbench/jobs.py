@@ -94,8 +94,11 @@ def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None) 
 def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | None = None,
                  attack: Attack | None = None, attack_spec: str | None = None,
                  training: dict[str, Any] | None = None, detector=None, info: dict | None = None,
-                 dataset=None) -> Result:
-    """Evaluate on the given (default: every test) split and return a self-describing result."""
+                 dataset=None, overlay_path: str | Path | None = None) -> Result:
+    """Evaluate on the given (default: every test) split and return a self-describing result.
+
+    With ``overlay_path``, also draw prediction overlays of the first manipulated split there.
+    """
     t0 = time.perf_counter()
     dataset = dataset if dataset is not None else make_dataset(job)
     if detector is None:
@@ -105,6 +108,13 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                        device=job.device, workers=job.workers, seed=job.seed, on_bad=job.on_bad,
                        attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector)
     t_eval = time.perf_counter()
+    if overlay_path is not None:
+        from .overlays import first_manipulated_split, overlay_png
+
+        split = first_manipulated_split(metrics)
+        if split is not None:
+            overlay_png(detector, dataset, split, job.protocol, overlay_path, device=job.device,
+                        threshold=job.threshold, title=f"{job.detector} on {job.dataset} {split}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
@@ -118,7 +128,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
-            out_dir: str | Path | None = None) -> Result:
+            out_dir: str | Path | None = None, overlay_path: str | Path | None = None) -> Result:
     """Train on the train split (or load ``checkpoint``), then evaluate on every test split."""
     training = None
     if checkpoint is None:
@@ -129,4 +139,4 @@ def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
                     "steps": report.steps, "best_epoch": report.best_epoch, "best_val": report.best_val,
                     "stopped_early": report.stopped_early, "resumed_from_epoch": report.resumed_from_epoch,
                     "seconds": time.perf_counter() - t0, "history": report.history}
-    return evaluate_job(job, checkpoint, training=training)
+    return evaluate_job(job, checkpoint, training=training, overlay_path=overlay_path)

@@ -75,6 +75,8 @@ def test_cli_run_then_evaluate_writes_results(tiny_layout, tiny_detector, tmp_pa
     assert res["protocol"]["image_size"] == 32 and res["protocol"]["threshold"] == 0.5
     assert "fpr" in res["metrics"]["test/original"]
     assert res["training"]["epochs_run"] == 1 and res["environment"]["torch"]
+    png = out.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     ckpt = res["checkpoint"]
     out2 = tmp_path / "E.json"
     assert main(["evaluate", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
@@ -89,3 +91,23 @@ def test_cli_reports_clear_errors(tiny_layout, capsys):
     assert "Did you mean 'fcn'" in capsys.readouterr().err
     assert main(["evaluate", "--detector", "fcn", "--dataset", "provided", "--data-root", str(tiny_layout / "x")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
+    from inpaintbench.harness import evaluate, image_auc
+
+    class Brightness:
+        """Scores images by mean brightness; heatmap constant: only the image score is informative."""
+
+        def predict(self, images):
+            return images.mean(1, keepdim=True).clamp(0, 1)
+
+        def image_score(self, images):
+            return -images.mean((1, 2, 3))
+
+    ds = LayoutDataset(tiny_layout)
+    out = evaluate(Brightness(), ds, ["test/fakefake", "test/original"], protocol=TensorProtocol(32), progress=False)
+    fake = out["test/fakefake"]
+    assert fake["image_score"] == "detector.image_score" and 0 <= fake["image_auc"] <= 1
+    assert "image_auc" not in out["test/original"]
+    assert image_auc([0.9, 0.8], [0.1, 0.8]) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
