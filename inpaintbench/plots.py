@@ -60,7 +60,7 @@ def robustness_figures(curves: Sequence[Curve], out_dir: str | Path, prefix: str
                         color=line.get_color())
         first = members[0]
         values = [v for c in members for v, _, _ in c.points]
-        if first.neutral is not None and values and first.neutral > max(values):
+        if first.neutral is not None and values and sum(values) / len(values) < first.neutral:
             ax.invert_xaxis()  # e.g. JPEG quality: lower quality is the stronger attack
         ax.set_xlabel(f"{first.strength} (stronger →; open marker: clean)")
         ax.set_ylabel(first.metric)
