@@ -44,6 +44,16 @@ def check_range(attack: str, option: str, value: float, low: float, high: float,
         raise AttackOptionError(f"{attack}: {option}={format_value(value)} is out of range; valid: {bound}{eg}")
 
 
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """The valid range of a numeric option (``low < value`` when ``low_open``), with example values."""
+
+    low: float
+    high: float
+    low_open: bool = False
+    examples: tuple = ()
+
+
 def check_choice(attack: str, option: str, value: str, choices: Sequence[str]) -> None:
     """Raise ``AttackOptionError`` unless ``value`` is one of ``choices``."""
     if value not in choices:
@@ -68,6 +78,16 @@ class ImageAttack(abc.ABC):
     name: ClassVar[str] = ""
     strength: ClassVar[str] = ""
     neutral: ClassVar[float | None] = None
+    #: Numeric options and their valid ranges, and text options and their valid values: checked on construction.
+    ranges: ClassVar[dict[str, Range]] = {}
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def __post_init__(self) -> None:
+        for option, valid in self.ranges.items():
+            check_range(self.name, option, getattr(self, option), valid.low, valid.high,
+                        low_open=valid.low_open, examples=valid.examples)
+        for option, values in self.choices.items():
+            check_choice(self.name, option, getattr(self, option), values)
 
     @property
     def geometric(self) -> bool:

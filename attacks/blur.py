@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import ImageAttack, check_range, to_uint8
+from .base import ImageAttack, Range, to_uint8
 
 #: Kernel support in standard deviations on each side.
 TRUNCATE = 4.0
@@ -20,8 +20,7 @@ class GaussianBlur(ImageAttack):
     strength = "sigma"
     neutral = 0.0
 
-    def __post_init__(self) -> None:
-        check_range(self.name, "sigma", self.sigma, 0.0, 32.0, low_open=True, examples=(0.5, 1, 2))
+    ranges = {"sigma": Range(0.0, 32.0, low_open=True, examples=(0.5, 1, 2))}
 
     def apply(self, image, mask, rng):
         from scipy.ndimage import gaussian_filter

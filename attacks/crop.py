@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import ImageAttack, check_choice, check_range
+from .base import ImageAttack, Range
 
 POSITIONS = ("center", "random", "top_left")
 
 
 @dataclass(frozen=True)
 class Crop(ImageAttack):
-    """Crops away ``fraction`` of the width and of the height; the window is centred, random (seeded)
-    or top-left. The mask is cropped with the same window."""
+    """Crops away ``fraction`` of the width and of the height, cropping the mask with the same window.
+
+    The kept window is centred, random (seeded) or at the top left."""
 
     fraction: float = 0.1
     position: str = "center"
@@ -21,9 +22,8 @@ class Crop(ImageAttack):
     strength = "fraction"
     neutral = 0.0
 
-    def __post_init__(self) -> None:
-        check_range(self.name, "fraction", self.fraction, 0.0, 0.9, examples=(0.1, 0.25, 0.5))
-        check_choice(self.name, "position", self.position, POSITIONS)
+    ranges = {"fraction": Range(0.0, 0.9, examples=(0.1, 0.25, 0.5))}
+    choices = {"position": POSITIONS}
 
     @property
     def geometric(self) -> bool:

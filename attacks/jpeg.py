@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import ImageAttack, check_choice, check_range, pil_roundtrip
+from .base import ImageAttack, Range, pil_roundtrip
 
 SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
 
@@ -22,9 +22,8 @@ class JPEG(ImageAttack):
     strength = "quality"
     neutral = 100
 
-    def __post_init__(self) -> None:
-        check_range(self.name, "quality", self.quality, 1, 100, examples=(90, 70, 50))
-        check_choice(self.name, "chroma_subsampling", self.chroma_subsampling, list(SUBSAMPLING))
+    ranges = {"quality": Range(1, 100, examples=(90, 70, 50))}
+    choices = {"chroma_subsampling": tuple(SUBSAMPLING)}
 
     def encode(self, image: np.ndarray) -> bytes:
         """The JPEG file this setting writes for ``image``."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import ImageAttack, check_range, to_uint8
+from .base import ImageAttack, Range, to_uint8
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,7 @@ class GaussianNoise(ImageAttack):
     strength = "std"
     neutral = 0.0
 
-    def __post_init__(self) -> None:
-        check_range(self.name, "std", self.std, 0.0, 128.0, examples=(2, 5, 10))
+    ranges = {"std": Range(0.0, 128.0, examples=(2, 5, 10))}
 
     def apply(self, image, mask, rng):
         noise = rng.standard_normal(image.shape) * float(self.std)

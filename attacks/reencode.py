@@ -36,7 +36,8 @@ class Reencode(ImageAttack):
         if not self.weights:
             raise AttackOptionError("reencode: option weights=DIR is required (a folder of autoencoder "
                                     "weights, e.g. reencode:weights=path/to/taef2)")
-        check_choice(self.name, "device", self.device.split(":")[0], ["cpu", "cuda", "mps"])
+        check_choice(self.name, "device", self.device.split(":")[0], ("cpu", "cuda", "mps"))
+        super().__post_init__()
 
     def apply(self, image, mask, rng):
         import torch

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .base import ImageAttack, check_choice, check_range
+from .base import ImageAttack, Range
 
 FILTERS = {"nearest": Image.Resampling.NEAREST, "box": Image.Resampling.BOX,
            "bilinear": Image.Resampling.BILINEAR, "bicubic": Image.Resampling.BICUBIC,
@@ -36,9 +36,8 @@ class Resize(ImageAttack):
     strength = "scale"
     neutral = 1.0
 
-    def __post_init__(self) -> None:
-        check_range(self.name, "scale", self.scale, 0.0, 4.0, low_open=True, examples=(0.75, 0.5, 0.25))
-        check_choice(self.name, "filter", self.filter, list(FILTERS))
+    ranges = {"scale": Range(0.0, 4.0, low_open=True, examples=(0.75, 0.5, 0.25))}
+    choices = {"filter": tuple(FILTERS)}
 
     @property
     def geometric(self) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import ImageAttack, check_range, pil_roundtrip
+from .base import ImageAttack, Range, pil_roundtrip
 
 
 @dataclass(frozen=True)
@@ -20,9 +20,7 @@ class WebP(ImageAttack):
     strength = "quality"
     neutral = 100
 
-    def __post_init__(self) -> None:
-        check_range(self.name, "quality", self.quality, 0, 100, examples=(90, 80, 60))
-        check_range(self.name, "method", self.method, 0, 6)
+    ranges = {"quality": Range(0, 100, examples=(90, 80, 60)), "method": Range(0, 6)}
 
     def encode(self, image: np.ndarray) -> bytes:
         """The lossy WebP file this setting writes for ``image``."""

@@ -256,7 +256,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     chains = parse_attacks(args.attacks, args.autoencoder)
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
-                      args.compare, args.metric)
+                      args.compare, args.metric, overlays=not args.no_overlays)
     print(f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
           f"{len(done.attacked)} attack setting(s), {len(done.kept)} kept from an earlier run")
     print(f"results: {len(done.result_paths)} JSON file(s) in {args.output_dir}")

@@ -81,8 +81,9 @@ class StressOutcome:
 
 def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkpoint: str | None = None,
                splits: Sequence[str] | None = None, cache_dir: str | Path | None = None, fresh: bool = False,
-               compare: Sequence[str | Path] = (), metric: str = "iou") -> StressOutcome:
-    """Evaluate clean (cached) and under each chain; write JSONs, ``stress.md`` and curve PNGs."""
+               compare: Sequence[str | Path] = (), metric: str = "iou", overlays: bool = False) -> StressOutcome:
+    """Evaluate clean (cached) and under each chain; write JSONs, ``stress.md`` and curve PNGs
+    (and, with ``overlays``, ``clean.png``: clean predictions on a few test images)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(job)
@@ -95,7 +96,8 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     clean = None if fresh or not cache_file.exists() else read_result(cache_file)
     from_cache = clean is not None
     if clean is None:
-        clean = evaluate_job(job, checkpoint, list(splits) if splits else None, **common)
+        clean = evaluate_job(job, checkpoint, list(splits) if splits else None,
+                             overlay_path=out / "clean.png" if overlays else None, **common)
         write_result(clean, cache_file)
     paths = [write_result(clean, out / "clean.json")]
 

@@ -68,7 +68,7 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
     assert "aurc" in table and "test/original" in table
 
     pngs = sorted(p.name for p in out.glob("*.png"))
-    assert pngs == ["robustness-gaussian_noise.png", "robustness-jpeg.png", "robustness-resize.png"]
+    assert pngs == ["clean.png", "robustness-gaussian_noise.png", "robustness-jpeg.png", "robustness-resize.png"]
     with Image.open(out / "robustness-jpeg.png") as im:
         assert im.format == "PNG" and im.width > 200
 
