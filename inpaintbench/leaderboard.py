@@ -136,7 +136,7 @@ def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[s
     groups = group_results(results)
     if not groups:
         return []
-    lines = ["## Robustness", "", f"{metric} of each model under each attack setting (applied to the stored "
+    lines = [f"## Robustness ({metric})", "", f"{metric} of each model under each attack setting (applied to the stored "
              "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]
     by_protocol: dict[tuple[str, str], list] = defaultdict(list)
     for group in groups:

@@ -66,15 +66,16 @@ def group_results(results: Iterable[Any]) -> list[StressGroup]:
             group.attacked.append(res)
         else:
             group.clean = res
+    stressed = [g for g in groups.values() if g.attacked]
     by_name: dict[str, list[StressGroup]] = defaultdict(list)
-    for group in groups.values():
+    for group in stressed:
         by_name[group.label].append(group)
     for name, same in by_name.items():
         if len(same) > 1:
             for group in same:
                 sha = (group.any.detector_info or {}).get("checkpoint_sha256") or "untrained"
                 group.label = f"{name} [{sha[:8]}]"
-    return [g for g in groups.values() if g.attacked]
+    return stressed
 
 
 def curve_info(result) -> dict[str, Any]:

@@ -14,7 +14,7 @@ With ``--run`` it first redoes the CPU-sized experiments behind them:
 
 Usage:
   python scripts/make_leaderboards.py                 # re-render from the committed JSONs
-  python scripts/make_leaderboards.py --run [--steps 40 --matrix-steps 20 --image-size 64]
+  python scripts/make_leaderboards.py --run [--steps 30 --matrix-steps 10 --image-size 32]
 """
 
 from __future__ import annotations
@@ -129,8 +129,8 @@ def run_experiments(args: argparse.Namespace) -> None:
     job = Job(args.detector, "provided", parse_key_values(args.opt), {"data_root": str(data)},
               TensorProtocol(args.image_size), batch_size=args.batch_size, device=args.device, seed=0,
               progress=not args.quiet)
-    config = TrainConfig(epochs=10_000, max_steps=args.steps, batch_size=args.batch_size, patience=10_000,
-                         device=args.device, progress=not args.quiet)
+    config = TrainConfig(epochs=10_000, max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                         patience=10_000, device=args.device, progress=not args.quiet)
     report, _ = train_job(job, config, work / "model")
     t_train = time.perf_counter()
 
@@ -150,7 +150,7 @@ def run_experiments(args: argparse.Namespace) -> None:
         shutil.copy2(res_path, RESULTS / "matrix" / res_path.name)
     record = {"command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), "dataset": made,
               "detector": args.detector, "options": args.opt or [], "image_size": args.image_size,
-              "train_steps": report.steps, "batch_size": args.batch_size, "matrix_train_steps": args.matrix_steps,
+              "train_steps": report.steps, "batch_size": args.batch_size, "lr": args.lr, "matrix_train_steps": args.matrix_steps,
               "seconds": {"data_and_training": round(t_train - t0), "stress": round(t_stress - t_train),
                           "matrix": round(time.perf_counter() - t_stress)}}
     (RESULTS / "experiments.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -181,7 +181,8 @@ def draw_figures(results: list) -> None:
 
 
 def render_readme() -> str:
-    from inpaintbench.leaderboard import render_all
+    from inpaintbench.generalization import is_matrix_result
+    from inpaintbench.leaderboard import render_all, robustness_section
     from inpaintbench.results import read_result
 
     record = json.loads((RESULTS / "experiments.json").read_text())
@@ -203,7 +204,8 @@ def render_readme() -> str:
         "of the masked region (a classical inpainting, **not** Stable Diffusion); `realfake`: that blended into "
         f"the photo through the soft mask; `fakefake`: {made['fakefake']}; `original`: the photo.",
         f"- Detector `{record['detector']}` (options {record['options'] or 'default'}), trained from scratch "
-        f"with the common trainer for {record['train_steps']} steps (batch {record['batch_size']}) at "
+        f"with the common trainer for {record['train_steps']} steps (batch {record['batch_size']}, Adam lr "
+        f"{record.get('lr', 1e-4):g}) at "
         f"{record['image_size']} px on every manipulated kind; the matrix models for "
         f"{record['matrix_train_steps']} steps each on one kind.",
         f"- Machine: {env.get('device')}, torch {env.get('torch')}, {env.get('cpu_threads', '?')} CPU threads; "
@@ -217,7 +219,9 @@ def render_readme() -> str:
     intro += ["", "Generalization matrix heatmap:", ""] + [f"![{p.stem}](figures/{p.name})"
                                                           for p in sorted(FIGURES.glob("matrix-*.png"))]
     board = render_all(results, title="Tables").replace("# Tables", "## Tables", 1)
-    return "\n".join(intro) + "\n\n" + board
+    # briefly trained models often predict nothing at 0.5, so the threshold-free pixel AUC is shown too
+    auc = robustness_section([r for r in results if not is_matrix_result(r)], "auc")
+    return "\n".join(intro) + "\n\n" + board + "\n" + "\n".join(auc).rstrip() + "\n"
 
 
 def main() -> None:
@@ -226,13 +230,15 @@ def main() -> None:
     p.add_argument("--work", default=str(ROOT / "runs" / "leaderboards"), help="data, models and cache (not committed)")
     p.add_argument("--detector", default="fcn")
     p.add_argument("--opt", action="append", help="detector option key=value")
-    p.add_argument("--stored-size", type=int, default=96, help="side of the stored images")
-    p.add_argument("--image-size", type=int, default=64, help="network input size")
-    p.add_argument("--n-test", type=int, default=12)
-    p.add_argument("--n-val", type=int, default=6)
-    p.add_argument("--steps", type=int, default=40, help="training steps of the stressed model")
-    p.add_argument("--matrix-steps", type=int, default=20, help="training steps of each matrix model")
+    p.add_argument("--stored-size", type=int, default=48, help="side of the stored images")
+    p.add_argument("--image-size", type=int, default=32, help="network input size")
+    p.add_argument("--n-test", type=int, default=6)
+    p.add_argument("--n-val", type=int, default=4)
+    p.add_argument("--steps", type=int, default=30, help="training steps of the stressed model")
+    p.add_argument("--matrix-steps", type=int, default=10, help="training steps of each matrix model")
     p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (higher than the trainer's 1e-4 "
+                                                          "default because these runs are short)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args()

@@ -90,7 +90,7 @@ def test_leaderboard_gains_robustness_section(trained, tiny_layout, tmp_path):
     assert cli.main(stress_args(tiny_layout, trained, out, tmp_path / "cache",
                                 "jpeg:quality=80,jpeg:quality=40")) == 0
     text = build(sorted(out.glob("*.json")))
-    robust = text.split("## Robustness")[1]
+    robust = text.split("## Robustness (iou)")[1]
     assert "### provided · test/realfake · iou under attack" in robust
     lines = [l for l in robust.split("### provided · test/fakefake")[0].splitlines() if l.startswith("|")]
     assert [l.split("|")[1].strip() for l in lines[2:]] == ["clean", "jpeg:quality=80", "jpeg:quality=40"]
