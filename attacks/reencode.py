@@ -10,16 +10,11 @@ import numpy as np
 
 from .base import AttackOptionError, ImageAttack, check_choice, to_uint8
 
-#: Images are reflect-padded to a multiple of this (the latent down-sampling) and cropped back.
-MULTIPLE = 8
-
-
 @functools.lru_cache(maxsize=4)
 def _autoencoder(weights: str, device: str):
     from inpaintbench.data.autoencoders import load_autoencoder
 
-    model = load_autoencoder(weights)
-    return model.to(device) if hasattr(model, "to") else model
+    return load_autoencoder(weights, device)
 
 
 @dataclass(frozen=True)
@@ -41,18 +36,10 @@ class Reencode(ImageAttack):
 
     def apply(self, image, mask, rng):
         import torch
-        import torch.nn.functional as F
 
-        model = _autoencoder(self.weights, self.device)
-        h, w = image.shape[:2]
         x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float().div(255)
-        pad_h, pad_w = -h % MULTIPLE, -w % MULTIPLE
-        if pad_h or pad_w:
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode="reflect" if min(h, w) > max(pad_h, pad_w) else "replicate")
-        with torch.no_grad():
-            y = model.roundtrip(x.to(self.device)).float().cpu()
-        y = y[0, :, :h, :w].clamp(0, 1).permute(1, 2, 0).numpy() * 255
-        return to_uint8(y), mask
+        y = _autoencoder(self.weights, self.device).roundtrip(x)  # pads to its latent grid and crops back
+        return to_uint8(y[0].permute(1, 2, 0).cpu().numpy() * 255), mask
 
     def what(self) -> str:
         return f"whole image encoded and decoded by the latent autoencoder at {self.weights}"

@@ -297,6 +297,49 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_generate(sub) -> None:
+    p = sub.add_parser("generate", help="generate a dataset (freeform, object, rect) from real photos (sharded, resumable)")
+    p.add_argument("dataset", help="freeform (brush masks), object (segment masks) or rect (blurred rectangles)")
+    p.add_argument("--out", required=True, help="output folder (train/ val/ test/ + manifest.csv); rerun to resume")
+    p.add_argument("--source", help="folder of photos, searched recursively (default: scikit-image's bundled photos)")
+    p.add_argument("--generator", help="sd, vae or classical (default: sd if a model is configured, "
+                                       "else vae if autoencoder weights are, else classical)")
+    p.add_argument("--model", help="sd: diffusers inpainting model folder or hub id (default $INPAINTBENCH_SD_MODEL)")
+    p.add_argument("--vae", help="vae: diffusers AutoencoderKL folder or hub id (default $INPAINTBENCH_VAE)")
+    p.add_argument("--vae-weights", help="vae: folder of TAESD-family *_encoder.pth/*_decoder.pth (default $INPAINTBENCH_VAE_WEIGHTS)")
+    p.add_argument("--limit", type=int, help="generate only the first N ids")
+    p.add_argument("--image-size", type=int, default=256, help="square crop size N (default 256)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--shard", default="0/1", help="i/n: this process generates ids i, i+n, i+2n, ... (default 0/1)")
+    p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
+    p.add_argument("--crops-per-image", type=int, default=1, help="crops (ids) per source photo (default 1)")
+    p.add_argument("--mask-opt", action="append", metavar="KEY=VALUE",
+                   help="mask generator option, e.g. min_coverage=0.05, segmenter=maskrcnn (repeatable)")
+    p.add_argument("--gen-opt", action="append", metavar="KEY=VALUE",
+                   help="generator option, e.g. steps=20, method=ns, batch_size=4 (repeatable)")
+    p.add_argument("--captions", help="sd: captions file (JSON {name: caption}, or name<TAB>caption lines; .csv: name,caption)")
+    p.add_argument("--prompt", help="sd: prompt for photos without a caption (default: a generic one)")
+    p.add_argument("--coco", help="object: COCO annotation JSON for the source photos")
+    p.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda when available)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .data.generate import GenerateConfig, generate, parse_shard
+
+    config = GenerateConfig(
+        dataset=args.dataset, out=args.out, source=args.source, generator=args.generator, model=args.model,
+        vae=args.vae, vae_weights=args.vae_weights, limit=args.limit, image_size=args.image_size, seed=args.seed,
+        shard=parse_shard(args.shard), crop=args.crop, crops_per_image=args.crops_per_image,
+        mask_options=registry.parse_key_values(args.mask_opt),
+        generator_options=registry.parse_key_values(args.gen_opt), captions=args.captions, prompt=args.prompt,
+        coco=args.coco, device=resolve_device(args.device), progress=not args.quiet)
+    report = generate(config)
+    print(f"{report.generated} id(s) generated, {report.already_done} already done, {len(report.skipped)} skipped "
+          f"in {report.seconds:.1f} s; manifest: {Path(report.out) / 'manifest.csv'}")
+    return 0
+
+
 COMMANDS = {
     "list": (add_list, cmd_list),
     "train": (add_train, cmd_train),
@@ -305,6 +348,7 @@ COMMANDS = {
     "leaderboard": (add_leaderboard, cmd_leaderboard),
     "stress": (add_stress, cmd_stress),
     "matrix": (add_matrix, cmd_matrix),
+    "generate": (add_generate, cmd_generate),
 }
 
 

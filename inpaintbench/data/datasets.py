@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Callable
 
 from .imageio import DataError
 from .layout import LayoutDataset
@@ -21,3 +23,47 @@ def resolve_root(data_root: str | None, dataset: str) -> str:
 def provided(data_root: str | None = None, on_bad: str = "error") -> LayoutDataset:
     """The provided square-mask set: <id>.realfake/fakefake/mask.webp triplets in a folder."""
     return LayoutDataset(resolve_root(data_root, "provided"), name="provided", on_bad=on_bad)
+
+
+# --- generated datasets: read a folder, or build the embedded default on first use ------------
+
+def generated_dataset(dataset: str, description: str) -> Callable[..., LayoutDataset]:
+    """The factory of a generated dataset: ``data_root`` if given, else the embedded default
+    (scikit-image photos, the strongest offline generator), built once in
+    ``$INPAINTBENCH_CACHE/<dataset>-<hash of the generation settings>/`` and reused after."""
+
+    def factory(data_root: str | None = None, on_bad: str = "error", generator: str | None = None,
+                model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
+                image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
+                max_coverage: float | None = None) -> LayoutDataset:
+        from .generate import GenerateConfig, cache_root, choose_generator, config_hash, fingerprint, generate
+
+        if data_root:
+            try:
+                return LayoutDataset(data_root, name=dataset, on_bad=on_bad)
+            except DataError as err:
+                raise DataError(err.path, f"{err.problem}. Generate one with `python -m inpaintbench generate "
+                                          f"{dataset} --out {data_root} [--source PHOTOS]`, or omit the data "
+                                          "folder to use the embedded default") from err
+        mask_options = {k: v for k, v in (("min_coverage", min_coverage), ("max_coverage", max_coverage))
+                        if v is not None}
+        config = GenerateConfig(dataset, out="", generator=generator, model=model, vae=vae,
+                                vae_weights=vae_weights, image_size=image_size, seed=seed, mask_options=mask_options)
+        name, options, _ = choose_generator(config)
+        config.out = str(cache_root() / f"{dataset}-{config_hash(fingerprint(config, name, options))}")
+        if not (Path(config.out) / "manifest.csv").is_file():
+            print(f"dataset {dataset!r}: building the embedded default in {config.out} (first use)", flush=True)
+        generate(config)
+        return LayoutDataset(config.out, name=dataset, on_bad=on_bad)
+
+    factory.__name__ = factory.__qualname__ = dataset
+    factory.__doc__ = description
+    return factory
+
+
+freeform = generated_dataset("freeform", "Free-form brush masks (DeepFill v2 strokes) on real photos: a generated "
+                                         "folder, or the embedded default built on first use.")
+object_masks = generated_dataset("object", "Object-shaped masks from segmentations on real photos: a generated "
+                                           "folder, or the embedded default built on first use.")
+rect = generated_dataset("rect", "Blurred rectangles (the provided recipe) on new photos: a generated folder, "
+                                 "or the embedded default built on first use.")

@@ -80,12 +80,18 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         raise
 
 
+#: In lossless mode WebP's quality and method set only the encoder's effort, never the pixels:
+#: quality 25 / method 0 encoded a 256 px photo about 50x faster than quality 100 / method 4,
+#: for files about 15 % larger.
+WEBP_LOSSLESS_EFFORT = {"quality": 25, "method": 0}
+
+
 def encode_webp_lossless(array: np.ndarray) -> bytes:
-    """Lossless WebP bytes of an ``HxWx3`` or ``HxW`` uint8 array."""
+    """Lossless WebP bytes of an ``HxWx3`` or ``HxW`` uint8 array (pixels decode back exactly)."""
     import io
 
     buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(array)).save(buf, format="WEBP", lossless=True, quality=100, method=4)
+    Image.fromarray(np.ascontiguousarray(array)).save(buf, format="WEBP", lossless=True, **WEBP_LOSSLESS_EFFORT)
     return buf.getvalue()
 
 

@@ -1,0 +1,213 @@
+"""Latent autoencoders for re-encoding images (the ``fakefake`` kind): the tiny TAESD-family
+autoencoder from its two weight files, or any diffusers ``AutoencoderKL`` / ``AutoencoderTiny``.
+
+Contract: ``load_autoencoder(weights, device) -> obj`` with ``obj.roundtrip(x)`` mapping float
+``[B, 3, H, W]`` in [0, 1] to the same shape in [0, 1]. Sizes that are not a multiple of the
+down-sampling factor (8) are padded by edge replication on the bottom/right and cropped back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+DOWNSAMPLING = 8
+
+
+# --- the TAESD family ------------------------------------------------------------------------
+
+def _conv(n_in: int, n_out: int, **kwargs: Any) -> nn.Conv2d:
+    return nn.Conv2d(n_in, n_out, 3, padding=1, **kwargs)
+
+
+class _Clamp(nn.Module):
+    """Soft clamp of the latent to (-3, 3)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(x / 3) * 3
+
+
+class TinyBlock(nn.Module):
+    """Residual block: optional 1x1 ``pool`` branch added first, then three 3x3 convs plus skip."""
+
+    def __init__(self, n: int, pool: bool = False) -> None:
+        super().__init__()
+        self.pool = nn.Sequential(nn.Conv2d(n, 4 * n, 1, bias=False), nn.GroupNorm(4, 4 * n), nn.ReLU(),
+                                  nn.Conv2d(4 * n, n, 1, bias=False)) if pool else None
+        self.conv = nn.Sequential(_conv(n, n), nn.ReLU(), _conv(n, n), nn.ReLU(), _conv(n, n))
+        self.fuse = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.pool is not None:
+            x = x + self.pool(x)
+        return self.fuse(self.conv(x) + x)
+
+
+def _pooled_blocks(state: dict[str, torch.Tensor]) -> set[int]:
+    return {int(k.split(".")[0]) for k in state if ".pool." in k}
+
+
+def tiny_encoder(latent: int, pooled: set[int], width: int = 64) -> nn.Sequential:
+    """``conv, Block, (down-conv, Block x3) x3, conv`` as one ``nn.Sequential``."""
+    layers: list[nn.Module] = [_conv(3, width), TinyBlock(width, 1 in pooled)]
+    for _ in range(3):
+        layers.append(_conv(width, width, stride=2, bias=False))
+        start = len(layers)
+        layers.extend([TinyBlock(width, start + i in pooled) for i in range(3)])
+    layers.append(_conv(width, latent))
+    return nn.Sequential(*layers)
+
+
+def tiny_decoder(latent: int, pooled: set[int], width: int = 64) -> nn.Sequential:
+    """``Clamp, conv, ReLU, (Block x3, Upsample, conv) x3, Block, conv`` as one ``nn.Sequential``."""
+    layers: list[nn.Module] = [_Clamp(), _conv(latent, width), nn.ReLU()]
+    for _ in range(3):
+        start = len(layers)
+        layers.extend([TinyBlock(width, start + i in pooled) for i in range(3)])
+        layers.extend([nn.Upsample(scale_factor=2), _conv(width, width, bias=False)])
+    layers.extend([TinyBlock(width, len(layers) in pooled), _conv(width, 3)])
+    return nn.Sequential(*layers)
+
+
+def _pad_to_multiple(x: torch.Tensor, multiple: int) -> tuple[torch.Tensor, tuple[int, int]]:
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph or pw:
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+    return x, (h, w)
+
+
+class Autoencoder:
+    """Common wrapper: padding, dtype/device handling and the manifest description."""
+
+    name = "autoencoder"
+
+    def __init__(self, source: str, device: str | torch.device, dtype: torch.dtype) -> None:
+        self.source = source
+        self.device = torch.device(device)
+        self.dtype = dtype
+
+    def _roundtrip(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def roundtrip(self, x: torch.Tensor) -> torch.Tensor:
+        """Encode and decode float ``[B, 3, H, W]`` images in [0, 1]; same shape out, in [0, 1]."""
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected images of shape [B, 3, H, W], got {tuple(x.shape)}")
+        padded, (h, w) = _pad_to_multiple(x.to(self.device, self.dtype), DOWNSAMPLING)
+        out = self._roundtrip(padded)[..., :h, :w]
+        return out.float().clamp_(0, 1).to(x.device)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "source": self.source, "class": type(self).__name__,
+                "dtype": str(self.dtype).replace("torch.", ""),
+                "padding": f"replicate to a multiple of {DOWNSAMPLING}, cropped back"}
+
+
+class TinyAutoencoder(Autoencoder):
+    """A TAESD-family tiny autoencoder (e.g. TAEF2) from ``<prefix>_encoder.pth``/``_decoder.pth``.
+
+    The architecture (latent channels, which blocks have the ``pool`` branch) is read off the
+    state dicts, so the TAESD, TAESDXL, TAEF1 and TAEF2 files all load.
+    """
+
+    def __init__(self, folder: str | Path, device: str | torch.device = "cpu") -> None:
+        folder = Path(folder)
+        encoders = sorted(folder.glob("*_encoder.pth"))
+        if len(encoders) != 1:
+            raise FileNotFoundError(f"{folder}: expected exactly one <name>_encoder.pth beside a "
+                                    f"<name>_decoder.pth, found {[p.name for p in encoders]}")
+        prefix = encoders[0].name[: -len("_encoder.pth")]
+        decoder_path = folder / f"{prefix}_decoder.pth"
+        if not decoder_path.is_file():
+            raise FileNotFoundError(f"{decoder_path}: decoder weights missing beside {encoders[0].name}")
+        device = torch.device(device)
+        super().__init__(str(folder), device, torch.float16 if device.type == "cuda" else torch.float32)
+        self.name = prefix
+        enc_state = torch.load(encoders[0], map_location="cpu", weights_only=True)
+        dec_state = torch.load(decoder_path, map_location="cpu", weights_only=True)
+        self.latent_channels = int(dec_state["1.weight"].shape[1])
+        self.encoder = tiny_encoder(self.latent_channels, _pooled_blocks(enc_state))
+        self.decoder = tiny_decoder(self.latent_channels, _pooled_blocks(dec_state))
+        for module, state, path in ((self.encoder, enc_state, encoders[0]), (self.decoder, dec_state, decoder_path)):
+            try:
+                module.load_state_dict(state)
+            except RuntimeError as exc:
+                raise ValueError(f"{path}: not a TAESD-family state dict ({str(exc).splitlines()[0]})") from exc
+            module.to(self.device, self.dtype).eval()
+
+    def _roundtrip(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "latent_channels": self.latent_channels, "downsampling": DOWNSAMPLING}
+
+
+def dtype_kwargs(dtype: torch.dtype) -> dict[str, torch.dtype]:
+    """``from_pretrained``'s dtype keyword: ``dtype`` in recent diffusers, ``torch_dtype`` before."""
+    from diffusers.utils import deprecation_utils
+
+    return {"dtype" if hasattr(deprecation_utils, "_resolve_dtype") else "torch_dtype": dtype}
+
+
+class DiffusersAutoencoder(Autoencoder):
+    """A diffusers ``AutoencoderKL`` (latent mode, no sampling) or ``AutoencoderTiny``, from a
+    local folder (the VAE itself or a pipeline with a ``vae/`` subfolder) or a hub id."""
+
+    def __init__(self, model: str, device: str | torch.device = "cpu") -> None:
+        import diffusers
+
+        device = torch.device(device)
+        super().__init__(model, device, torch.float16 if device.type == "cuda" else torch.float32)
+        self.name = model
+        path = Path(model)
+        subfolder = "vae" if (path / "vae" / "config.json").is_file() else None
+        cls = diffusers.AutoencoderKL
+        config = path / (subfolder or "") / "config.json"
+        if config.is_file() and json.loads(config.read_text()).get("_class_name") == "AutoencoderTiny":
+            cls = diffusers.AutoencoderTiny
+        try:
+            self.vae = cls.from_pretrained(model, subfolder=subfolder, **dtype_kwargs(self.dtype))
+        except (OSError, ValueError) as exc:
+            where = "local folder" if path.exists() else "hub id (not cached here; offline?)"
+            raise RuntimeError(f"could not load autoencoder {model!r} as a {where}: "
+                               f"{str(exc).splitlines()[0]}") from exc
+        self.vae.to(self.device).eval()
+        self.tiny = cls is diffusers.AutoencoderTiny
+
+    def _roundtrip(self, x: torch.Tensor) -> torch.Tensor:
+        if self.tiny:
+            return self.vae.decode(self.vae.encode(x).latents).sample
+        latent = self.vae.encode(x * 2 - 1).latent_dist.mode()
+        return (self.vae.decode(latent).sample + 1) / 2
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "latent_channels": int(self.vae.config.latent_channels),
+                "downsampling": 2 ** (len(self.vae.config.block_out_channels) - 1)}
+
+
+def is_tiny_folder(path: str | Path) -> bool:
+    folder = Path(path)
+    return folder.is_dir() and any(folder.glob("*_encoder.pth"))
+
+
+def load_autoencoder(weights: str, device: str | torch.device = "cpu") -> Autoencoder:
+    """A folder of TAESD-family ``*_encoder.pth``/``*_decoder.pth`` files, a diffusers VAE folder,
+    or a hub id; errors say which it was taken for and why it failed."""
+    path = Path(weights)
+    if is_tiny_folder(path):
+        return TinyAutoencoder(path, device)
+    if path.is_dir():
+        if not ((path / "config.json").is_file() or (path / "vae" / "config.json").is_file()):
+            raise FileNotFoundError(f"{path}: neither TAESD-family weights (<name>_encoder.pth and "
+                                    "<name>_decoder.pth) nor a diffusers autoencoder (config.json or vae/config.json)")
+        return DiffusersAutoencoder(str(path), device)
+    if path.exists() or weights.count("/") != 1 or weights.startswith((".", "/")):
+        raise FileNotFoundError(f"{weights}: not an autoencoder folder and not a hub id of the form org/name")
+    return DiffusersAutoencoder(weights, device)

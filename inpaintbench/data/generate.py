@@ -1,0 +1,387 @@
+"""The ``generate`` job: source photos -> crops -> masks -> an inpainting generator -> a dataset in
+the provided layout, with ``manifest.csv``. Sharded, resumable and atomic.
+
+Layout written under ``out``: ``{train,val,test}/<id>.<kind>.webp`` and ``<id>.mask.webp``
+(lossless), ``generation.json`` (the settings; a resume with other settings is refused),
+``manifest.d/<id>.json`` (one record per finished id, written after its images) and
+``manifest.csv`` (rebuilt from all records at the end of every run, so concurrent shards each
+leave a complete, consistent manifest). An interrupted run leaves at most image files of ids
+without a record; the next run rewrites exactly those ids (same names, same pixels).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .. import registry
+from ..contracts import SPLITS
+from .generators import SD_MODEL_ENV, Item
+from .imageio import DataError, atomic_write_bytes, write_webp
+from .layout import hash_split
+from .masks import MaskUnavailable, coverage
+from .sources import Photo, crop_window, embedded_photos, fit_short_side, folder_photos
+from .tensors import sample_seed
+
+#: Dataset name -> the mask generator it uses, and mask options it sets by default.
+DATASET_MASKS: dict[str, tuple[str, dict[str, Any]]] = {
+    "freeform": ("brush", {}),
+    "object": ("object", {"segmenter": "felzenszwalb"}),
+    "rect": ("rect", {}),
+}
+VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
+VAE_ENV = "INPAINTBENCH_VAE"
+CACHE_ENV = "INPAINTBENCH_CACHE"
+MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "model", "mask_type", "mask_fraction", "seed",
+                    "prompt", "source", "crop", "image_size")
+#: Bump when the recipe changes so cached embedded datasets are rebuilt.
+RECIPE_VERSION = 1
+CROP_ATTEMPTS = 5
+
+
+@dataclass
+class GenerateConfig:
+    """Everything that defines a generated dataset (``out`` and ``shard`` only say where and which part)."""
+
+    dataset: str
+    out: str
+    source: str | None = None
+    generator: str | None = None
+    model: str | None = None
+    vae: str | None = None
+    vae_weights: str | None = None
+    limit: int | None = None
+    image_size: int = 256
+    seed: int = 0
+    shard: tuple[int, int] = (0, 1)
+    crop: str = "random"
+    crops_per_image: int = 1
+    mask_options: dict[str, Any] = field(default_factory=dict)
+    generator_options: dict[str, Any] = field(default_factory=dict)
+    captions: str | None = None
+    prompt: str | None = None
+    coco: str | None = None
+    device: str | None = None
+    progress: bool = True
+
+
+@dataclass
+class GenerateReport:
+    out: str
+    generator: str
+    reason: str
+    planned: int
+    already_done: int
+    generated: int
+    skipped: list[str]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PlanEntry:
+    id: str
+    split: str
+    photo: Photo
+    crop_index: int
+
+
+# --- choices ---------------------------------------------------------------------------------
+
+def cache_root() -> Path:
+    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "inpaintbench")
+
+
+def cached_autoencoder() -> str | None:
+    """The first folder under ``$INPAINTBENCH_CACHE/autoencoders/`` holding TAESD-family weights."""
+    from .autoencoders import is_tiny_folder
+
+    folder = cache_root() / "autoencoders"
+    found = sorted(p for p in folder.iterdir() if is_tiny_folder(p)) if folder.is_dir() else []
+    return str(found[0]) if found else None
+
+
+def choose_generator(config: GenerateConfig) -> tuple[str, dict[str, Any], str]:
+    """``(name, options, reason)``: the requested generator, else the strongest available offline:
+    ``sd`` if a model is configured, ``vae`` if autoencoder weights are configured or cached,
+    else ``classical``."""
+    vae_weights = config.vae_weights or os.environ.get(VAE_WEIGHTS_ENV) or None
+    vae = config.vae or os.environ.get(VAE_ENV) or None
+    model = config.model or os.environ.get(SD_MODEL_ENV) or None
+    name, reason = config.generator, "requested"
+    if name is None:
+        if model:
+            name, reason = "sd", f"inpainting model configured ({'--model' if config.model else '$' + SD_MODEL_ENV})"
+        elif vae_weights or vae:
+            name, reason = "vae", "autoencoder configured"
+        elif cached_autoencoder():
+            vae_weights = cached_autoencoder()
+            name, reason = "vae", f"autoencoder weights cached in {vae_weights}"
+        else:
+            name, reason = "classical", (f"no inpainting model (${SD_MODEL_ENV}) or autoencoder "
+                                         f"(${VAE_WEIGHTS_ENV}, ${VAE_ENV}) configured or cached")
+    options: dict[str, Any] = {}
+    if name == "sd":
+        options = {"model": model}
+        if config.prompt:
+            options["prompt"] = config.prompt
+    elif name == "vae":
+        if not (vae_weights or vae):
+            vae_weights = cached_autoencoder()
+        options = {"vae_weights": vae_weights, "vae": vae}
+    if name in ("sd", "vae") and config.device:
+        options["device"] = config.device
+    options.update(config.generator_options)
+    return name, options, reason
+
+
+def mask_choice(config: GenerateConfig) -> tuple[str, dict[str, Any]]:
+    if config.dataset not in DATASET_MASKS:
+        raise registry.unknown_name_error("datasets", config.dataset, sorted(DATASET_MASKS))
+    name, defaults = DATASET_MASKS[config.dataset]
+    return name, {**defaults, **config.mask_options}
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` -> ``(i, n)`` with ``0 <= i < n``."""
+    try:
+        i, n = (int(v) for v in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
+    if not 0 <= i < n:
+        raise ValueError(f"--shard {text!r}: need 0 <= i < n")
+    return i, n
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+def make_plan(config: GenerateConfig) -> list[PlanEntry]:
+    """Every id of the dataset, in a fixed order (before sharding), with its split."""
+    if config.source:
+        photos = folder_photos(config.source, config.coco)
+        photos = [replace(p, crops=config.crops_per_image) for p in photos]
+    else:
+        photos = embedded_photos(config.image_size)
+    plan = []
+    for photo in photos:
+        for k in range(photo.crops):
+            sample_id = photo.key if photo.crops == 1 else f"{photo.key}-{k:02d}"
+            plan.append(PlanEntry(sample_id, photo.split or hash_split(sample_id), photo, k))
+    return plan[: config.limit] if config.limit is not None else plan
+
+
+def fingerprint(config: GenerateConfig, generator: str, generator_options: dict[str, Any]) -> dict[str, Any]:
+    """The settings that decide the pixels; two runs into one folder must agree on them."""
+    mask, mask_options = mask_choice(config)
+    return {"recipe": RECIPE_VERSION, "dataset": config.dataset, "mask": mask, "mask_options": mask_options,
+            "generator": generator,
+            "generator_options": {k: v for k, v in generator_options.items() if k not in ("device", "batch_size")},
+            "source": str(Path(config.source).resolve()) if config.source else "embedded:skimage",
+            "image_size": config.image_size, "seed": config.seed, "crop": config.crop,
+            "crops_per_image": config.crops_per_image, "captions": config.captions, "coco": config.coco}
+
+
+def config_hash(settings: dict[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def _check_settings(out: Path, settings: dict[str, Any]) -> None:
+    path = out / "generation.json"
+    settings = json.loads(json.dumps(settings, default=str))
+    if path.is_file():
+        old = json.loads(path.read_text())
+        differ = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+        if differ:
+            raise DataError(out, f"was generated with other settings ({', '.join(differ)} differ: "
+                                 f"{ {k: old.get(k) for k in differ} }); use a new --out folder")
+        return
+    atomic_write_bytes(path, json.dumps(settings, indent=2, sort_keys=True, default=str).encode())
+
+
+# --- records and manifest --------------------------------------------------------------------
+
+def _record_path(out: Path, sample_id: str) -> Path:
+    return out / "manifest.d" / f"{sample_id}.json"
+
+
+def _is_done(out: Path, entry: PlanEntry) -> bool:
+    path = _record_path(out, entry.id)
+    if not path.is_file():
+        return False
+    try:
+        record = json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return False
+    if record.get("status") == "skipped":
+        return True
+    folder = out / record["split"]
+    names = [f"{entry.id}.mask.webp"] + [f"{entry.id}.{k}.webp" for k in record["kinds"].split(";")]
+    return all((folder / n).is_file() for n in names)
+
+
+def read_records(out: str | os.PathLike) -> list[dict[str, Any]]:
+    folder = Path(out) / "manifest.d"
+    records = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+    return [r for r in records if r.get("status") == "ok"]
+
+
+def write_manifest(out: str | os.PathLike) -> Path:
+    """Rebuild ``manifest.csv`` from every finished id's record, atomically."""
+    rows = sorted(read_records(out), key=lambda r: (SPLITS.index(r["split"]), r["id"]))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path = Path(out) / "manifest.csv"
+    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    return path
+
+
+# --- per-sample preparation ------------------------------------------------------------------
+
+def load_captions(path: str | None) -> dict[str, str]:
+    """Captions by photo key, file name or stem: a JSON object, or lines ``name<TAB>caption``
+    (``name,caption`` in a ``.csv``)."""
+    if not path:
+        return {}
+    text = Path(path).read_text(encoding="utf-8")
+    if path.endswith(".json"):
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise DataError(path, "captions JSON must be an object {name: caption}")
+        return {str(k): str(v) for k, v in data.items()}
+    sep = "," if path.endswith(".csv") else "\t"
+    captions = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            name, found, caption = line.partition(sep)
+            if not found:
+                raise DataError(path, f"line {number}: expected name{sep!r}caption")
+            captions[name.strip()] = caption.strip()
+    return captions
+
+
+class Preparer:
+    """Crops and masks for plan entries; keeps the last photo (and its labels) decoded."""
+
+    def __init__(self, config: GenerateConfig, mask_gen: Any, mask_name: str) -> None:
+        self.config = config
+        self.mask_gen = mask_gen
+        self.mask_name = mask_name
+        self.captions = load_captions(config.captions)
+        self._photo: tuple[str, np.ndarray, list[np.ndarray] | None] | None = None
+
+    def _load(self, photo: Photo) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        if self._photo is None or self._photo[0] != photo.source:
+            image = photo.load()
+            labels = photo.labels() if self.mask_name == "object" else None
+            if labels is not None and any(m.shape != image.shape[:2] for m in labels):
+                raise DataError(photo.source, "its label maps and the photo differ in size")
+            image, labels = fit_short_side(image, labels, self.config.image_size, photo.max_short_side)
+            if self.mask_name == "object" and labels is None:
+                labels = self.mask_gen.labels_for(image)  # segmenter on the whole (fitted) photo
+            self._photo = (photo.source, image, labels)
+        return self._photo[1], self._photo[2]
+
+    def prompt(self, photo: Photo) -> str:
+        for key in (photo.key, Path(photo.source).name, Path(photo.source).stem):
+            if key in self.captions:
+                return self.captions[key]
+        return ""
+
+    def __call__(self, entry: PlanEntry) -> tuple[Item, dict[str, Any]] | None:
+        """The item to generate and its record fields, or ``None`` when no mask fits any crop."""
+        image, labels = self._load(entry.photo)
+        size = self.config.image_size
+        for attempt in range(CROP_ATTEMPTS):
+            rng = np.random.default_rng(sample_seed(self.config.seed, entry.id, f"crop{attempt}"))
+            top, left = crop_window(image.shape[0], image.shape[1], size, self.config.crop, rng)
+            crop = image[top:top + size, left:left + size]
+            crop_labels = [m[top:top + size, left:left + size] for m in labels] if labels is not None else None
+            try:
+                mask = self.mask_gen(size, size, rng, labels=crop_labels) if crop_labels is not None \
+                    else self.mask_gen(size, size, rng)
+            except MaskUnavailable:
+                if self.config.crop == "centre":
+                    break
+                continue
+            seed = sample_seed(self.config.seed, entry.id, "generate")
+            item = Item(entry.id, np.ascontiguousarray(crop), mask, seed, self.prompt(entry.photo))
+            return item, {"crop": f"{top},{left},{size}", "mask_fraction": round(coverage(mask), 6), "seed": seed}
+        return None
+
+
+def _batches(entries: list[PlanEntry], size: int) -> Iterator[list[PlanEntry]]:
+    for i in range(0, len(entries), max(1, size)):
+        yield entries[i:i + size]
+
+
+# --- the job ---------------------------------------------------------------------------------
+
+def generate(config: GenerateConfig) -> GenerateReport:
+    """Generate (this shard of) a dataset into ``config.out``, skipping ids already finished."""
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    out = Path(config.out)
+    if config.image_size < 16:
+        raise ValueError(f"--image-size {config.image_size}: must be at least 16")
+    gen_name, gen_options, reason = choose_generator(config)
+    mask_name, mask_options = mask_choice(config)
+    plan = make_plan(config)
+    index, count = config.shard
+    mine = plan[index::count]
+    out.mkdir(parents=True, exist_ok=True)
+    _check_settings(out, fingerprint(config, gen_name, gen_options))
+    pending = [e for e in mine if not _is_done(out, e)]
+    skipped: list[str] = []
+    if pending:
+        print(f"generate {config.dataset}: generator {gen_name!r} ({reason}); masks {mask_name!r}; "
+              f"{len(pending)} of {len(mine)} id(s) to do", flush=True)
+        generator = registry.create("generators", gen_name, **gen_options)
+        mask_gen = registry.create("masks", mask_name, **mask_options)
+        prepare = Preparer(config, mask_gen, mask_name)
+        bar = tqdm(total=len(pending), desc=f"generate {config.dataset} [{index}/{count}]", unit="img",
+                   disable=not config.progress)
+        for batch in _batches(pending, generator.batch_size):
+            prepared = [(entry, prepare(entry)) for entry in batch]
+            ready = [(entry, p) for entry, p in prepared if p is not None]
+            for entry, p in prepared:
+                if p is None:
+                    skipped.append(entry.id)
+                    _write_record(out, {"id": entry.id, "split": entry.split, "status": "skipped",
+                                        "reason": f"no {mask_name} mask within the coverage bounds in "
+                                                  f"{CROP_ATTEMPTS} crops", "source": entry.photo.source})
+            outputs = generator.run([p[0] for _, p in ready]) if ready else []
+            for (entry, (item, fields)), images in zip(ready, outputs):
+                folder = out / entry.split
+                write_webp(folder / f"{entry.id}.mask.webp", item.mask)
+                for kind in generator.kinds:
+                    write_webp(folder / f"{entry.id}.{kind}.webp", images[kind])
+                _write_record(out, {
+                    "id": entry.id, "split": entry.split, "status": "ok", "kinds": ";".join(generator.kinds),
+                    "generator": gen_name, "model": generator.model_id, "mask_type": mask_name,
+                    "prompt": (item.prompt or getattr(generator, "prompt", "")) if gen_name == "sd" else "",
+                    "source": entry.photo.source, "image_size": config.image_size, **fields,
+                    "generator_info": generator.describe(), "mask_generator": mask_gen.describe()})
+            bar.update(len(batch))
+        bar.close()
+    write_manifest(out)
+    report = GenerateReport(str(out), gen_name, reason, len(mine), len(mine) - len(pending),
+                            len(pending) - len(skipped), skipped, round(time.perf_counter() - start, 2))
+    if skipped:
+        print(f"generate {config.dataset}: skipped {len(skipped)} photo crop(s) with no suitable mask: "
+              f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}", flush=True)
+    return report
+
+
+def _write_record(out: Path, record: dict[str, Any]) -> None:
+    atomic_write_bytes(_record_path(out, record["id"]), json.dumps(record, sort_keys=True, default=str).encode())

@@ -1,0 +1,224 @@
+"""Inpainting generators (entry-point group ``inpaintbench.generators``): ``sd``, ``vae``, ``classical``.
+
+A generator turns a batch of ``Item`` (original crop, soft mask, seed, prompt) into, per item, a
+dict ``kind -> uint8 HxWx3`` image. Every generator writes ``original``; manipulated kinds are
+blended into the original through the soft mask by ``blend`` (``out = orig*(1-m) + gen*m``).
+
+- ``sd``: diffusers inpainting -> ``inpainted`` (raw output), ``realfake`` (blended), ``original``.
+- ``vae``: latent autoencoder round trip -> ``fakefake`` (blended), ``original``.
+- ``classical``: OpenCV Telea / Navier-Stokes -> ``realfake`` (blended), ``original``. The raw
+  OpenCV output equals the original outside the filled region, so no separate ``inpainted``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+SD_MODEL_ENV = "INPAINTBENCH_SD_MODEL"
+DEFAULT_PROMPT = "a high quality photograph"
+
+
+@dataclass
+class Item:
+    """One sample to generate: the original crop, its soft mask, its own seed and prompt."""
+
+    id: str
+    image: np.ndarray
+    mask: np.ndarray
+    seed: int
+    prompt: str = ""
+
+
+def blend(original: np.ndarray, generated: np.ndarray, soft: np.ndarray) -> np.ndarray:
+    """``original*(1-m) + generated*m`` with ``m = soft/255``, rounded to uint8.
+
+    Where the soft mask is 0 the result is the original, bit for bit.
+    """
+    if original.shape != generated.shape or original.shape[:2] != soft.shape:
+        raise ValueError(f"blend: original {original.shape}, generated {generated.shape} and mask "
+                         f"{soft.shape} differ in size")
+    m = soft.astype(np.float32)[..., None] / 255.0
+    out = original.astype(np.float32) * (1.0 - m) + generated.astype(np.float32) * m
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """Float images in [0, 1] to uint8, rounded."""
+    return np.clip(np.rint(np.asarray(images, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def group_by_size(items: list[Item]) -> dict[tuple[int, int], list[int]]:
+    """Indices of the items, grouped by image height and width (one network batch per size)."""
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, item in enumerate(items):
+        groups.setdefault(item.image.shape[:2], []).append(i)
+    return groups
+
+
+def default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+class Generator:
+    """Base: ``kinds`` written, ``batch_size``, ``model_id`` and ``run(items)``."""
+
+    name = "generator"
+    kinds: tuple[str, ...] = ("original",)
+    batch_size = 1
+    model_id = ""
+
+    def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        return {"generator": self.name, "model": self.model_id, "kinds": list(self.kinds)}
+
+
+class ClassicalGenerator(Generator):
+    """OpenCV inpainting (Telea or Navier-Stokes), blended through the soft mask: a non-deep generator.
+
+    Every pixel with a non-zero soft mask is filled; used for cross-generator tests."""
+
+    name = "classical"
+    kinds = ("realfake", "original")
+
+    def __init__(self, method: str = "telea", radius: float = 3.0, batch_size: int = 16) -> None:
+        if method not in ("telea", "ns"):
+            from ..registry import unknown_name_error
+
+            raise unknown_name_error("methods", method, ["telea", "ns"])
+        self.method = method
+        self.radius = float(radius)
+        self.batch_size = int(batch_size)
+        self.model_id = f"opencv-{method}"
+
+    def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
+        import cv2
+
+        flag = cv2.INPAINT_TELEA if self.method == "telea" else cv2.INPAINT_NS
+        out = []
+        for item in items:
+            filled = cv2.inpaint(np.ascontiguousarray(item.image), (item.mask > 0).astype(np.uint8), self.radius, flag)
+            out.append({"realfake": blend(item.image, filled, item.mask), "original": item.image})
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "radius": self.radius}
+
+
+class AutoencoderGenerator(Generator):
+    """Re-encode through a latent autoencoder and blend inside the soft mask (``fakefake``).
+
+    ``vae_weights``: a folder of TAESD-family weights; ``vae``: a diffusers AutoencoderKL folder or
+    hub id. Items of one size are run as one batch.
+    """
+
+    name = "vae"
+    kinds = ("fakefake", "original")
+
+    def __init__(self, vae_weights: str | None = None, vae: str | None = None, device: str | None = None,
+                 batch_size: int = 8) -> None:
+        from .autoencoders import load_autoencoder
+
+        source = vae_weights or vae
+        if not source:
+            raise ValueError("generator 'vae' needs --vae-weights DIR (TAESD-family weight files) or "
+                             "--vae MODEL (a diffusers AutoencoderKL folder or hub id)")
+        self.autoencoder = load_autoencoder(source, device or default_device())
+        self.batch_size = int(batch_size)
+        self.model_id = self.autoencoder.name
+
+    def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
+        import torch
+
+        out: list[dict[str, np.ndarray]] = [{} for _ in items]
+        for indices in group_by_size(items).values():
+            x = torch.from_numpy(np.stack([items[i].image for i in indices])).permute(0, 3, 1, 2).float().div_(255)
+            y = to_uint8(self.autoencoder.roundtrip(x).permute(0, 2, 3, 1).numpy())
+            for j, i in enumerate(indices):
+                out[i] = {"fakefake": blend(items[i].image, y[j], items[i].mask), "original": items[i].image}
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "autoencoder": self.autoencoder.describe()}
+
+
+class StableDiffusionGenerator(Generator):
+    """Stable Diffusion inpainting through diffusers, from a local folder or hub id (fp16 on CUDA).
+
+    ``AutoPipelineForInpainting``; one seed per sample; the region repainted is every pixel with a
+    non-zero soft mask."""
+
+    name = "sd"
+    kinds = ("inpainted", "realfake", "original")
+
+    def __init__(self, model: str | None = None, prompt: str = DEFAULT_PROMPT, negative_prompt: str = "",
+                 steps: int = 30, guidance: float = 7.5, device: str | None = None, batch_size: int = 4,
+                 fp16: bool | None = None) -> None:
+        import torch
+
+        self.model_id = model or os.environ.get(SD_MODEL_ENV, "")
+        if not self.model_id:
+            raise ValueError(f"generator 'sd' needs --model (a diffusers inpainting folder or hub id) "
+                             f"or ${SD_MODEL_ENV}")
+        self.device = torch.device(device or default_device())
+        self.fp16 = self.device.type == "cuda" if fp16 is None else bool(fp16)
+        self.prompt = prompt
+        self.negative_prompt = negative_prompt
+        self.steps = int(steps)
+        self.guidance = float(guidance)
+        self.batch_size = int(batch_size)
+        self.pipe = load_inpainting_pipeline(self.model_id, torch.float16 if self.fp16 else torch.float32)
+        self.pipe.to(self.device)
+        self.pipe.set_progress_bar_config(disable=True)
+
+    def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
+        import torch
+        from PIL import Image
+
+        out: list[dict[str, np.ndarray]] = [{} for _ in items]
+        for (h, w), indices in group_by_size(items).items():
+            ph, pw = h + (-h) % 8, w + (-w) % 8
+            images = [Image.fromarray(np.pad(items[i].image, ((0, ph - h), (0, pw - w), (0, 0)), mode="edge"))
+                      for i in indices]
+            masks = [Image.fromarray(np.pad((items[i].mask > 0).astype(np.uint8) * 255, ((0, ph - h), (0, pw - w))))
+                     for i in indices]
+            generators = [torch.Generator(self.device).manual_seed(items[i].seed % 2**63) for i in indices]
+            result = self.pipe(prompt=[items[i].prompt or self.prompt for i in indices],
+                               negative_prompt=[self.negative_prompt] * len(indices) if self.negative_prompt else None,
+                               image=images, mask_image=masks, height=ph, width=pw,
+                               num_inference_steps=self.steps, guidance_scale=self.guidance,
+                               generator=generators, output_type="np")
+            raw = to_uint8(result.images)[:, :h, :w]
+            for j, i in enumerate(indices):
+                item = items[i]
+                out[i] = {"inpainted": raw[j], "realfake": blend(item.image, raw[j], item.mask),
+                          "original": item.image}
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "pipeline": type(self.pipe).__name__, "steps": self.steps,
+                "guidance": self.guidance, "dtype": "float16" if self.fp16 else "float32"}
+
+
+def load_inpainting_pipeline(model: str, dtype: Any):
+    """``AutoPipelineForInpainting`` from a folder or hub id, with a clear error when offline."""
+    from pathlib import Path
+
+    from diffusers import AutoPipelineForInpainting
+
+    from .autoencoders import dtype_kwargs
+
+    try:
+        return AutoPipelineForInpainting.from_pretrained(model, **dtype_kwargs(dtype), safety_checker=None,
+                                                         requires_safety_checker=False)
+    except (OSError, ValueError) as exc:
+        where = "local folder" if Path(model).exists() else "hub id (not cached here; offline?)"
+        raise RuntimeError(f"could not load inpainting model {model!r} as a {where}: "
+                           f"{str(exc).splitlines()[0]}") from exc

@@ -1,0 +1,150 @@
+"""Real photos to generate from: a folder (recursive; BSDS500 segmentations and COCO annotations
+picked up when present) or the RGB photos bundled with scikit-image (the offline default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..contracts import SPLITS
+from .imageio import DataError
+from .masks.labels import CocoLabels, read_bsds_segmentations
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+#: The embedded default: scikit-image photos that load offline, with the split each one feeds and
+#: how many crops it gives (train 120 / val 16 / test 24). Splits are by photo, so no test crop
+#: shares a scene with a training crop (the stereo motorcycle pair stays in train).
+EMBEDDED_PHOTOS = (
+    ("astronaut", "train", 20), ("coffee", "train", 20), ("rocket", "train", 20),
+    ("hubble_deep_field", "train", 20), ("motorcycle_left", "train", 20), ("motorcycle_right", "train", 20),
+    ("retina", "val", 16), ("chelsea", "test", 12), ("immunohistochemistry", "test", 12),
+)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """One source photo: a stable ``key`` (used in ids), where it comes from, its split if the
+    source fixes one, and how to read it and its label maps."""
+
+    key: str
+    source: str
+    split: str | None
+    crops: int = 1
+    max_short_side: int | None = None
+    loader: Callable[[], np.ndarray] | None = field(default=None, compare=False, repr=False)
+    label_file: str | None = None
+    coco: CocoLabels | None = field(default=None, compare=False, repr=False)
+
+    def load(self) -> np.ndarray:
+        """The photo as uint8 RGB (grey is repeated to three channels, alpha is dropped)."""
+        if self.loader is not None:
+            image = np.asarray(self.loader())
+        else:
+            from PIL import Image, UnidentifiedImageError
+
+            try:
+                with Image.open(self.source) as im:
+                    image = np.asarray(im.convert("RGB"))
+            except (OSError, UnidentifiedImageError) as exc:
+                raise DataError(self.source, f"not a readable photo ({exc})") from exc
+        if image.ndim == 2:
+            image = np.repeat(image[..., None], 3, axis=2)
+        return np.ascontiguousarray(image[..., :3].astype(np.uint8))
+
+    def labels(self) -> list[np.ndarray] | None:
+        """Human label maps at the photo's size, if the source has any."""
+        if self.label_file:
+            return read_bsds_segmentations(self.label_file)
+        if self.coco is not None and Path(self.source).name in self.coco:
+            return [self.coco.label_map(Path(self.source).name)]
+        return None
+
+
+def _key(relative: Path) -> str:
+    text = "_".join(relative.with_suffix("").parts)
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text)
+
+
+def _bsds_labels(path: Path) -> str | None:
+    """``.../images/<split>/<name>.jpg`` -> ``.../groundTruth/<split>/<name>.mat`` if it exists."""
+    parts = list(path.parts)
+    if "images" not in parts:
+        return None
+    i = len(parts) - 1 - parts[::-1].index("images")
+    candidate = Path(*parts[:i], "groundTruth", *parts[i + 1:]).with_suffix(".mat")
+    return str(candidate) if candidate.is_file() else None
+
+
+def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None) -> list[Photo]:
+    """Every photo under ``root`` (recursive, sorted). A ``train``/``val``/``test`` folder in the
+    path fixes the split; BSDS500 ``groundTruth`` files and COCO annotations give label maps."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(root, "source folder not found")
+    coco = CocoLabels(coco_annotations) if coco_annotations else None
+    photos = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()):
+        relative = path.relative_to(root)
+        split = next((part for part in relative.parts[:-1] if part in SPLITS), None)
+        photos.append(Photo(_key(relative), str(path), split, label_file=_bsds_labels(path), coco=coco))
+    if not photos:
+        raise DataError(root, f"no photos ({', '.join(PHOTO_SUFFIXES)}) found in this folder or below")
+    keys = [p.key for p in photos]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise DataError(root, f"two photos map to the same id {dup!r}; rename one")
+    return photos
+
+
+def _skimage_loader(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from skimage import data
+
+        if name.startswith("motorcycle_"):
+            left, right, _ = data.stereo_motorcycle()
+            return left if name == "motorcycle_left" else right
+        return getattr(data, name)()
+
+    return load
+
+
+def embedded_photos(image_size: int) -> list[Photo]:
+    """The scikit-image photos of ``EMBEDDED_PHOTOS``; larger ones are first shrunk so their
+    shorter side is at most twice the crop size, so a crop shows a scene, not a detail."""
+    return [Photo(name, f"skimage.data:{name}", split, crops, 2 * image_size, loader=_skimage_loader(name))
+            for name, split, crops in EMBEDDED_PHOTOS]
+
+
+def fit_short_side(image: np.ndarray, labels: list[np.ndarray] | None, low: int,
+                   high: int | None) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """Resize so the shorter side is at least ``low`` (and at most ``high``); labels by nearest."""
+    from PIL import Image
+
+    short = min(image.shape[:2])
+    target = max(low, min(short, high)) if high else max(low, short)
+    if target == short:
+        return image, labels
+    scale = target / short
+    size = (max(target, round(image.shape[1] * scale)), max(target, round(image.shape[0] * scale)))
+    resized = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.LANCZOS))
+    if labels is not None:
+        labels = [np.asarray(Image.fromarray(m.astype(np.int32)).resize(size, Image.Resampling.NEAREST))
+                  for m in labels]
+    return resized, labels
+
+
+def crop_window(height: int, width: int, size: int, mode: str, rng: np.random.Generator) -> tuple[int, int]:
+    """Top-left corner of a ``size`` square: uniform (``random``) or the centre (``centre``)."""
+    if mode == "centre":
+        return (height - size) // 2, (width - size) // 2
+    if mode == "random":
+        return int(rng.integers(0, height - size + 1)), int(rng.integers(0, width - size + 1))
+    raise ValueError(f"crop must be 'random' or 'centre', not {mode!r}")
+
