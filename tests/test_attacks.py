@@ -259,7 +259,7 @@ def test_attacks_do_not_import_the_harness_or_cli():
 
 
 @pytest.mark.skipif(importlib.util.find_spec("inpaintbench.data.autoencoders") is None,
-                    reason="inpaintbench.data.autoencoders is not on this branch yet")
+                    reason="inpaintbench.data.autoencoders is not importable")
 @pytest.mark.skipif(not (TAEF2 / "taef2_encoder.pth").exists(), reason=f"TAEF2 weights absent at {TAEF2}")
 def test_reencode_round_trips_the_whole_image():
     s = sample(90, 124)  # not a multiple of 8: padded and cropped back
