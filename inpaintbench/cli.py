@@ -246,6 +246,74 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_stress(sub) -> None:
+    p = sub.add_parser("stress", help="evaluate one model clean and under a grid of attacks: JSONs, table, curves")
+    add_common(p)
+    p.add_argument("--checkpoint", help="weights to load (inpaintbench checkpoint or state dict)")
+    p.add_argument("--attacks", default="default",
+                   help="a named grid (default, quick) or comma-separated specs, e.g. jpeg:quality=90,"
+                        "resize:scale=0.5; chains with '+', e.g. jpeg:quality=80+resize:scale=0.5")
+    p.add_argument("--output-dir", required=True, help="folder for the result JSONs, stress.md and the curve PNGs")
+    p.add_argument("--autoencoder", help="autoencoder weights folder: adds reencode to the default grid "
+                                         "(default: $INPAINTBENCH_AUTOENCODER)")
+    p.add_argument("--split", action="append", help="split to evaluate (default: every test split)")
+    p.add_argument("--cache-dir", help="clean-result cache (default: $INPAINTBENCH_CACHE/clean or ~/.cache/inpaintbench/clean)")
+    p.add_argument("--fresh", action="store_true", help="recompute everything: ignore the clean cache and earlier results")
+    p.add_argument("--compare", action="append", default=[], metavar="DIR",
+                   help="another stress output folder whose results join the curves (repeatable)")
+    p.add_argument("--metric", default="iou", help="metric of the robustness curves (default iou)")
+
+
+def cmd_stress(args: argparse.Namespace) -> int:
+    from .attack_spec import parse_attacks
+    from .stress import run_stress
+
+    if args.output:
+        raise ValueError("stress writes one JSON per setting into --output-dir; --output is not used")
+    chains = parse_attacks(args.attacks, args.autoencoder)
+    job = job_from_args(args)
+    done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
+                      args.compare, args.metric, overlays=not args.no_overlays)
+    print(f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
+          f"{len(done.attacked)} attack setting(s), {len(done.kept)} kept from an earlier run")
+    print(f"results: {len(done.result_paths)} JSON file(s) in {args.output_dir}")
+    print(f"table: {done.table}")
+    for fig in done.figures:
+        print(f"curve: {fig}")
+    return 0
+
+
+def add_matrix(sub) -> None:
+    p = sub.add_parser("matrix", help="train one model per training set, test each on every test set: md + heatmap")
+    add_common(p)
+    for action in p._actions:  # sets name their datasets; --dataset only supplies bare kinds
+        if action.dest == "dataset":
+            action.required, action.default = False, "provided"
+            action.help = "dataset of sets given as a bare kind, e.g. --train realfake (default: provided)"
+    add_training(p)
+    p.add_argument("--train", required=True, help="training sets DATASET[:KIND][@ROOT], comma-separated")
+    p.add_argument("--test", required=True, help="test sets DATASET[:KIND][@ROOT], comma-separated")
+    p.add_argument("--output-dir", required=True, help="folder for models/, results/, matrix.md and the heatmap")
+    p.add_argument("--checkpoint", action="append", metavar="TRAINSET=PATH",
+                   help="use these weights for a training set instead of training (repeatable)")
+    p.add_argument("--metric", default="iou", help="metric of the heatmap (default iou)")
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from .matrix import parse_sets, run_matrix
+
+    if args.output:
+        raise ValueError("matrix writes its results into --output-dir; --output is not used")
+    train_sets, test_sets = parse_sets(args.train, args.dataset), parse_sets(args.test, args.dataset)
+    job = job_from_args(args)
+    given = {parse_sets(k, args.dataset)[0].label: v for k, v in registry.parse_key_values(args.checkpoint).items()}
+    done = run_matrix(job, train_sets, test_sets, train_config_from_args(args, job), args.output_dir, given,
+                      args.metric)
+    print(done.markdown.read_text(encoding="utf-8"))
+    print(f"matrix: {done.markdown}; heatmap: {done.figure}; {len(done.results)} result(s)")
+    return 0
+
+
 def add_generate(sub) -> None:
     p = sub.add_parser("generate", help="generate a dataset (freeform, object, rect) from real photos (sharded, resumable)")
     p.add_argument("dataset", help="freeform (brush masks), object (segment masks) or rect (blurred rectangles)")
@@ -295,6 +363,8 @@ COMMANDS = {
     "evaluate": (add_evaluate, cmd_evaluate),
     "run": (add_run, cmd_run),
     "leaderboard": (add_leaderboard, cmd_leaderboard),
+    "stress": (add_stress, cmd_stress),
+    "matrix": (add_matrix, cmd_matrix),
     "generate": (add_generate, cmd_generate),
 }
 

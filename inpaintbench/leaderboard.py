@@ -106,9 +106,72 @@ def detector_cards(results: Iterable[Result]) -> list[str]:
 
 def build(paths: Iterable[str | Path], output: str | Path | None = None) -> str:
     """Read result files and render them; write the markdown atomically when ``output`` is given."""
-    text = render([read_result(p) for p in paths])
+    text = render_all([read_result(p) for p in paths])
     if output is not None:
         from .data.imageio import atomic_write_bytes
 
         atomic_write_bytes(output, text.encode("utf-8"))
     return text
+
+
+# --- robustness and generalization sections --------------------------------------------------------
+
+def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard") -> str:
+    """The clean tables of ``render`` (generalization-matrix results left to their own section), then
+    the robustness and generalization-matrix sections."""
+    from .generalization import is_matrix_result
+
+    results = list(results)
+    text = render([r for r in results if not is_matrix_result(r)], title)
+    extra = robustness_section(results) + matrix_section([r for r in results if is_matrix_result(r)])
+    return text + ("\n" + "\n".join(extra).rstrip() + "\n" if extra else "")
+
+
+def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[str]:
+    """Per dataset, split and protocol: rows are attack settings (clean first), columns are models;
+    then the area under each robustness curve (see ``inpaintbench.robustness``)."""
+    from .robustness import (AURC_DOC, aurc_table, base_protocol, curves, group_results, markdown_table,
+                             order_settings)
+
+    groups = group_results(results)
+    if not groups:
+        return []
+    lines = [f"## Robustness ({metric})", "", f"{metric} of each model under each attack setting (applied to the stored "
+             "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]
+    by_protocol: dict[tuple[str, str], list] = defaultdict(list)
+    for group in groups:
+        by_protocol[(group.any.dataset, protocol_key(base_protocol(group.any.protocol)))].append(group)
+    for (dataset, _), members in sorted(by_protocol.items()):
+        protocol = base_protocol(members[0].any.protocol)
+        splits = list(dict.fromkeys(s for g in members for r in g.attacked for s, m in r.metrics.items() if metric in m))
+        specs = order_settings(r for g in members for r in g.attacked)
+        for split in splits:
+            lines += [f"### {dataset} · {split} · {metric} under attack", "", "Protocol:"]
+            lines += _protocol_lines(protocol) + [""]
+            rows = []
+            for name in ["clean"] + specs:
+                row = [name]
+                for g in members:
+                    res = g.clean if name == "clean" else next((r for r in g.attacked if r.attack == name), None)
+                    row.append(None if res is None else (res.metrics.get(split) or {}).get(metric))
+                rows.append(row)
+            lines += [markdown_table(["attack"] + [g.label for g in members], rows), ""]
+        lines += [f"### {dataset} · area under the robustness curve ({metric})", "", AURC_DOC, "",
+                  aurc_table(curves(members, metric)), ""]
+    return lines
+
+
+def matrix_section(results: Iterable[Result]) -> list[str]:
+    """The generalization matrix of each detector and protocol: rows trained on, columns tested on."""
+    from .generalization import matrix_tables
+    from .robustness import base_protocol
+
+    groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
+    for res in results:
+        groups[(res.detector, protocol_key(base_protocol(res.protocol)))].append(res)
+    lines = ["## Generalization matrix", ""] if groups else []
+    for (detector, _), members in sorted(groups.items()):
+        lines += [f"### {detector}", "", "Protocol:"] + _protocol_lines(base_protocol(members[0].protocol)) + [""]
+        lines += matrix_tables(members)
+    return lines
+

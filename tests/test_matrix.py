@@ -1,0 +1,86 @@
+"""`matrix` trains one model per training set, tests each on every test set, writes md + heatmap."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PIL import Image
+
+from inpaintbench import cli, matrix
+from inpaintbench.leaderboard import build
+from inpaintbench.matrix import DataSet, parse_sets
+from layout_factory import make_layout
+
+
+def matrix_args(layout, other, out, *extra):
+    return ["matrix", "--detector", "tiny", "--data-root", str(layout),
+            "--train", f"provided:realfake,provided:fakefake@{other}",
+            "--test", f"provided:realfake,provided:fakefake,provided@{other}",
+            "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--output-dir", str(out), "--quiet", *extra]
+
+
+def test_matrix_two_training_sets_three_test_sets(tiny_detector, tiny_layout, tmp_path, monkeypatch, capsys):
+    other = make_layout(tmp_path / "other", {"train": 6, "val": 2, "test": 2}, size=32, seed=1,
+                        kinds=("fakefake", "inpainted"))
+    out = tmp_path / "matrix"
+    assert cli.main(matrix_args(tiny_layout, other, out)) == 0
+
+    results = {p.name: json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))}
+    assert len(results) == 6
+    one = results[f"provided_fakefake_{str(other).strip('/').replace('/', '_')}--provided_realfake.json"]
+    assert one["training"]["train_set"] == f"provided:fakefake@{other}"
+    assert one["training"]["test_set"] == "provided:realfake" and list(one["metrics"]) == ["test/realfake"]
+    assert one["training"]["config"]["train_kinds"] == ["fakefake"]
+    across = results[f"provided_realfake--provided_{str(other).strip('/').replace('/', '_')}.json"]
+    assert set(across["metrics"]) == {"test/fakefake", "test/inpainted"}
+    assert across["dataset_info"]["root"] == str(other)
+
+    text = (out / "matrix.md").read_text()
+    iou = text.split("**iou**")[1].split("**f1**")[0]
+    table = [line for line in iou.splitlines() if line.startswith("|")]
+    header = [c.strip() for c in table[0].split("|")[2:-1]]
+    assert header == ["provided:realfake", "provided:fakefake", f"provided@{other} · test/fakefake",
+                      f"provided@{other} · test/inpainted"]
+    rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in table[2:]}
+    assert list(rows) == ["provided:realfake", f"provided:fakefake@{other}"]
+    assert float(rows["provided:realfake"][3]) == pytest.approx(across["metrics"]["test/inpainted"]["iou"], abs=6e-4)
+    assert "pixel false-positive rate" not in text  # no authentic test split was asked for
+
+    with Image.open(out / "matrix-iou.png") as im:
+        assert im.format == "PNG" and im.width > 300
+    assert (out / "models" / "provided_realfake" / "best.pt").exists()
+
+    # a rerun neither retrains nor re-evaluates
+    calls = []
+    monkeypatch.setattr(matrix, "evaluate_job", lambda *a, **k: calls.append(a) or pytest.fail("re-evaluated"))
+    stamp = (out / "models" / "provided_realfake" / "best.pt").stat().st_mtime_ns
+    assert cli.main(matrix_args(tiny_layout, other, out)) == 0
+    assert calls == [] and (out / "models" / "provided_realfake" / "best.pt").stat().st_mtime_ns == stamp
+
+    board = build(sorted((out / "results").glob("*.json")))
+    assert "## Generalization matrix" in board and "### tiny" in board
+    assert "## provided · test/realfake" not in board  # matrix cells are not ranked as plain results
+
+
+def test_given_checkpoint_is_loaded_not_trained(tiny_detector, tiny_layout, tmp_path):
+    run = tmp_path / "run"
+    assert cli.main(["train", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
+                     "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--run-dir", str(run),
+                     "--quiet"]) == 0
+    out = tmp_path / "m"
+    assert cli.main(["matrix", "--detector", "tiny", "--data-root", str(tiny_layout), "--train", "realfake",
+                     "--test", "realfake,original", "--image-size", "32", "--output-dir", str(out),
+                     "--checkpoint", f"provided:realfake={run / 'best.pt'}", "--quiet"]) == 0
+    assert not (out / "models").exists()
+    text = (out / "matrix.md").read_text()
+    assert f"`{run / 'best.pt'}` (given)" in text and "pixel false-positive rate" in text
+
+
+def test_set_syntax_and_errors():
+    assert parse_sets("provided:realfake,other@/d,fakefake", "mine") == [
+        DataSet("provided", "realfake"), DataSet("other", None, "/d"), DataSet("mine", "fakefake")]
+    with pytest.raises(LookupError, match="Did you mean 'realfake'"):
+        parse_sets("provided:realfak")
+    assert cli.main(["matrix", "--detector", "tiny", "--train", "realfake", "--test", "realfake",
+                     "--output-dir", "/tmp/x", "--checkpoint", "fakefake=/a.pt"]) == 2
