@@ -226,6 +226,7 @@ class NIXNetDetector(ModuleDetector):
         reference="Li, Ke, Ma, Weng, Zong, Xue, Zhang. Noise Doesn't Lie: Towards Universal Detection "
                   "of Deep Inpainting. IJCAI 2021, arXiv:2106.01532",
         trainable=True,
+        training={"lr": 1e-3},  # trained from scratch: 1e-4 barely moves it in a CPU budget (NIXNET.md)
         params={
             "width": "channels at 1/2 scale; 1/4 and 1/8 get 2x and 4x (default 16; the paper's "
                      "128/256/512 is width=128)",

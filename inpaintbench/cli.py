@@ -50,7 +50,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def add_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps in all")
-    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam learning rate (default: the detector card's recommendation, else 1e-4)")
     p.add_argument("--focal-alpha", type=float, default=None, help="focal loss alpha (default 0.75; -1 disables)")
     p.add_argument("--focal-gamma", type=float, default=None, help="focal loss gamma (default 2)")
     p.add_argument("--patience", type=int, default=5, help="epochs without validation improvement before stopping")
@@ -87,7 +88,10 @@ def train_config_from_args(args: argparse.Namespace, job):
     from .training import DEFAULT_FOCAL_ALPHA, DEFAULT_FOCAL_GAMMA, TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
-    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr,
+    card = getattr(registry.load("detectors", job.detector), "card", None)
+    recommended = dict(getattr(card, "training", {}) or {})
+    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size,
+                       lr=args.lr if args.lr is not None else recommended.get("lr", TrainConfig.lr),
                        focal_alpha=DEFAULT_FOCAL_ALPHA if args.focal_alpha is None else args.focal_alpha,
                        focal_gamma=DEFAULT_FOCAL_GAMMA if args.focal_gamma is None else args.focal_gamma,
                        patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
@@ -152,6 +156,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             card = getattr(obj, "card", None)
             if args.verbose and card is not None:
                 print(f"  {'':<18} reference: {card.reference or '-'}; trainable: {card.trainable}; input: {card.input_range}")
+                if card.training:
+                    print(f"  {'':<18} recommended training: " + ", ".join(f"--{k} {v}" for k, v in card.training.items()))
                 for key, text in card.params.items():
                     print(f"  {'':<18}   --opt {key}=...  {text}")
             if args.verbose and kind == "detectors":

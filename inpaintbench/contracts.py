@@ -49,6 +49,9 @@ class Card:
     trainable: bool = False
     params: dict[str, str] = field(default_factory=dict)
     input_range: str = "float32 RGB in [0, 1], shape [B, 3, H, W]"
+    #: Training settings the detector's authors recommend (e.g. ``{"lr": 1e-3}``); used only where
+    #: the user gives none, and the values used are recorded with the result.
+    training: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return self.description.strip().splitlines()[0] if self.description.strip() else ""

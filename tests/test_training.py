@@ -111,3 +111,15 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
     assert fake["image_score"] == "detector.image_score" and 0 <= fake["image_auc"] <= 1
     assert "image_auc" not in out["test/original"]
     assert image_auc([0.9, 0.8], [0.1, 0.8]) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
+
+
+def test_card_recommended_lr_is_used_only_without_lr(tiny_layout):
+    from inpaintbench.cli import build_parser, job_from_args, train_config_from_args
+
+    base = ["train", "--detector", "nixnet", "--dataset", "provided", "--data-root", str(tiny_layout)]
+    args = build_parser().parse_args(base)
+    assert train_config_from_args(args, job_from_args(args)).lr == 1e-3
+    args = build_parser().parse_args(base + ["--lr", "5e-5"])
+    assert train_config_from_args(args, job_from_args(args)).lr == 5e-5
+    args = build_parser().parse_args(base[:2] + ["fcn"] + base[3:])
+    assert train_config_from_args(args, job_from_args(args)).lr == 1e-4
