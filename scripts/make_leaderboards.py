@@ -3,32 +3,26 @@
 Without ``--run`` it only re-renders the README from the JSONs under ``leaderboards/results/``.
 With ``--run`` it first redoes the CPU-sized experiments behind them:
 
-1. a small set in the provided layout is built from the shared photos (``../shared/data/photos``):
-   square crops, soft (blurred) rectangular masks, ``inpainted`` = OpenCV Telea inpainting of the
-   masked region (a classical inpainting, not Stable Diffusion), ``realfake`` = that blended into
-   the photo through the soft mask, ``fakefake`` = the photo re-encoded by the latent autoencoder
-   and blended the same way (only when ``inpaintbench.data.autoencoders`` and weights exist),
-   ``original`` = the photo;
-2. the detector is trained briefly with the common trainer and stressed over the default grid;
-3. the generalization matrix trains one model per kind and tests each on every kind.
+1. two ``rect`` sets of the shared photos (``../shared/data/photos``) are written by the package's
+   ``generate`` job: ``classical`` (OpenCV Telea, kind realfake) and ``vae`` (TAEF2, kind fakefake);
+2. the detector is trained briefly on the ``vae`` set and stressed over the default grid;
+3. the generalization matrix trains one model per set and tests each on both.
 
 Usage:
   python scripts/make_leaderboards.py                 # re-render from the committed JSONs
-  python scripts/make_leaderboards.py --run [--steps 30 --matrix-steps 10 --image-size 32]
+  python scripts/make_leaderboards.py --run [--steps 100 --matrix-steps 60 --image-size 128]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import json
 import shutil
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared"
@@ -39,74 +33,34 @@ FIGURES = BOARD / "figures"
 
 # --- data ------------------------------------------------------------------------------------------
 
-def square_crop(photo: np.ndarray, size: int) -> np.ndarray:
-    from PIL import Image
-
-    h, w = photo.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    crop = Image.fromarray(photo[top:top + side, left:left + side])
-    return np.asarray(crop.resize((size, size), Image.Resampling.LANCZOS), dtype=np.uint8)
-
-
-def soft_rectangle(size: int, rng: np.random.Generator) -> np.ndarray:
-    """A rectangle covering about 6-20 % of the image, blurred into a soft 0..255 band."""
-    from scipy.ndimage import gaussian_filter
-
-    hard = np.zeros((size, size), np.float32)
-    h, w = (int(rng.integers(size // 4, size // 2)) for _ in range(2))
-    y, x = int(rng.integers(4, size - h - 4)), int(rng.integers(4, size - w - 4))
-    hard[y:y + h, x:x + w] = 255
-    return np.clip(np.rint(gaussian_filter(hard, 2.0)), 0, 255).astype(np.uint8)
-
-
-def blend(photo: np.ndarray, fake: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    m = mask[..., None].astype(np.float32) / 255
-    return np.clip(np.rint(photo * (1 - m) + fake * m), 0, 255).astype(np.uint8)
-
-
 def autoencoder_weights() -> Path | None:
     weights = SHARED / "weights" / "taef2"
-    if importlib.util.find_spec("inpaintbench.data.autoencoders") is None or not weights.is_dir():
-        return None
-    return weights.resolve()
+    return weights.resolve() if weights.is_dir() else None
 
 
-def build_dataset(folder: Path, size: int, n_val: int, n_test: int, seed: int = 0) -> dict:
-    """Write the set; returns a description of how it was made (for the README)."""
-    import cv2
+def build_datasets(work: Path, size: int, quiet: bool) -> dict:
+    """Two `rect` sets (the provided recipe) of the shared photos, written by the package's own
+    ``generate`` job: ``classical`` (OpenCV Telea, kind realfake) and ``vae`` (TAEF2, kind fakefake)."""
+    from inpaintbench.data.generate import GenerateConfig, generate
 
-    from inpaintbench.data.imageio import read_rgb, write_webp
-
-    photos = sorted((SHARED / "data" / "photos").glob("*/*.png"))
-    if not photos:
-        raise SystemExit(f"no photos under {SHARED / 'data' / 'photos'}; the experiments need the shared data")
+    photos = SHARED / "data" / "photos"
     weights = autoencoder_weights()
-    roundtrip = None
-    if weights is not None:
-        from attacks.reencode import Reencode
-
-        reencode = Reencode(weights=str(weights))
-        roundtrip = lambda image: reencode.apply(image, image[..., 0], None)[0]  # noqa: E731
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(photos))
-    for rank, index in enumerate(order):
-        split = "test" if rank < n_test else "val" if rank < n_test + n_val else "train"
-        photo = square_crop(read_rgb(photos[index]), size)
-        mask = soft_rectangle(size, rng)
-        inpainted = cv2.inpaint(photo, (mask > 0).astype(np.uint8), 3, cv2.INPAINT_TELEA)
-        sid = f"{photos[index].parent.name}-{photos[index].stem}"
-        out = folder / split
-        write_webp(out / f"{sid}.mask.webp", mask)
-        write_webp(out / f"{sid}.original.webp", photo)
-        write_webp(out / f"{sid}.inpainted.webp", inpainted)
-        write_webp(out / f"{sid}.realfake.webp", blend(photo, inpainted, mask))
-        if roundtrip is not None:
-            write_webp(out / f"{sid}.fakefake.webp", blend(photo, roundtrip(photo), mask))
-    return {"photos": f"{len(photos)} photos from ../shared/data/photos (kodak24, cbsd68)",
-            "size": size, "splits": {"test": n_test, "val": n_val, "train": len(photos) - n_test - n_val},
-            "fakefake": f"TAEF2 round trip ({weights.name}) blended through the mask" if weights else
-                        "absent (inpaintbench.data.autoencoders not available)"}
+    if not photos.is_dir() or weights is None:
+        raise SystemExit(f"the experiments need {photos} and {SHARED / 'weights' / 'taef2'}")
+    roots = {}
+    for generator in ("classical", "vae"):
+        out = work / "data" / generator
+        generate(GenerateConfig("rect", str(out), source=str(photos.resolve()), generator=generator,
+                                vae_weights=str(weights) if generator == "vae" else None, image_size=size,
+                                progress=not quiet))
+        roots[generator] = str(out)
+    return {"roots": roots, "size": size,
+            "description": f"the 92 photos of ../shared/data/photos (kodak24, cbsd68), random {size} px crops, "
+                           "soft rectangular masks (`rect`, the provided recipe), split by a hash of the id, written "
+                           "by `inpaintbench generate rect` twice: `--generator classical` (OpenCV Telea inpainting "
+                           "blended through the mask: kind `realfake`; a classical inpainting, **not** Stable "
+                           "Diffusion) and `--generator vae --vae-weights ../shared/weights/taef2` (TAEF2 round trip "
+                           "blended through the mask: kind `fakefake`), each with its `original`s"}
 
 
 # --- experiments -----------------------------------------------------------------------------------
@@ -121,12 +75,10 @@ def run_experiments(args: argparse.Namespace) -> None:
     from inpaintbench.training import TrainConfig
 
     work = Path(args.work)
-    data = work / "data"
     t0 = time.perf_counter()
-    if data.exists():
-        shutil.rmtree(data)
-    made = build_dataset(data, args.stored_size, args.n_val, args.n_test)
-    job = Job(args.detector, "provided", parse_key_values(args.opt), {"data_root": str(data)},
+    made = build_datasets(work, args.stored_size, args.quiet)
+    roots = made["roots"]
+    job = Job(args.detector, "rect", parse_key_values(args.opt), {"data_root": roots["vae"]},
               TensorProtocol(args.image_size), batch_size=args.batch_size, device=args.device, seed=0,
               progress=not args.quiet)
     config = TrainConfig(epochs=10_000, max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
@@ -136,21 +88,21 @@ def run_experiments(args: argparse.Namespace) -> None:
 
     if RESULTS.exists():
         shutil.rmtree(RESULTS)
-    weights = autoencoder_weights()
-    run_stress(job, parse_attacks("default", str(weights) if weights else None), RESULTS / "stress",
-                        report.best_checkpoint, cache_dir=work / "cache", fresh=True)
+    run_stress(job, parse_attacks("default", str(autoencoder_weights())), RESULTS / "stress",
+               report.best_checkpoint, cache_dir=work / "cache", fresh=True)
     t_stress = time.perf_counter()
-    kinds = [k for k in ("realfake", "fakefake", "inpainted") if any((data / "test").glob(f"*.{k}.webp"))]
-    sets = ",".join(f"provided:{k}" for k in kinds)
+    train_sets = f"rect:realfake@{roots['classical']},rect:fakefake@{roots['vae']}"
     matrix_config = dataclasses.replace(config, max_steps=args.matrix_steps)
-    run_matrix(job, parse_sets(sets), parse_sets(sets + ",provided:original"), matrix_config,
-               work / "matrix")
+    run_matrix(job, parse_sets(train_sets), parse_sets(train_sets + f",rect:original@{roots['vae']}"),
+               matrix_config, work / "matrix")
     (RESULTS / "matrix").mkdir(parents=True)
     for res_path in sorted((work / "matrix" / "results").glob("*.json")):
         shutil.copy2(res_path, RESULTS / "matrix" / res_path.name)
-    record = {"command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]), "dataset": made,
+    record = {"command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+              "dataset": {k: v for k, v in made.items() if k != "roots"},
               "detector": args.detector, "options": args.opt or [], "image_size": args.image_size,
-              "train_steps": report.steps, "batch_size": args.batch_size, "lr": args.lr, "matrix_train_steps": args.matrix_steps,
+              "train_steps": report.steps, "batch_size": args.batch_size, "lr": args.lr,
+              "matrix_train_steps": args.matrix_steps,
               "seconds": {"data_and_training": round(t_train - t0), "stress": round(t_stress - t_train),
                           "matrix": round(time.perf_counter() - t_stress)}}
     (RESULTS / "experiments.json").write_text(json.dumps(record, indent=2) + "\n")
@@ -217,14 +169,13 @@ def render_readme() -> str:
         "(`--run` redoes the experiments).", "",
         "## How these numbers were produced", "",
         f"- Command: `python scripts/{record['command']}`",
-        f"- Data: {made['photos']}, centre-cropped and resized to {made['size']} px; split "
-        f"{made['splits']}. Soft rectangular masks (blurred, 0..255). `inpainted`: OpenCV Telea inpainting "
-        "of the masked region (a classical inpainting, **not** Stable Diffusion); `realfake`: that blended into "
-        f"the photo through the soft mask; `fakefake`: {made['fakefake']}; `original`: the photo.",
+        f"- Data: {made['description']}.",
+        "- The stressed model is trained and tested on the `vae` set (`test/fakefake`, with `test/original` "
+        "for false positives); the matrix trains one model on each set's manipulated kind and tests it on both.",
         f"- Detector `{record['detector']}` (options {record['options'] or 'default'}), trained from scratch "
         f"with the common trainer for {record['train_steps']} steps (batch {record['batch_size']}, Adam lr "
         f"{record.get('lr', 1e-4):g}) at "
-        f"{record['image_size']} px on every manipulated kind; the matrix models for "
+        f"{record['image_size']} px; the matrix models for "
         f"{record['matrix_train_steps']} steps each on one kind.",
         f"- Machine: {env.get('device')}, torch {env.get('torch')}, {env.get('cpu_threads', '?')} CPU threads; "
         f"wall time {record['seconds']}.",
@@ -249,12 +200,10 @@ def main() -> None:
     p.add_argument("--work", default=str(ROOT / "runs" / "leaderboards"), help="data, models and cache (not committed)")
     p.add_argument("--detector", default="fcn")
     p.add_argument("--opt", action="append", help="detector option key=value")
-    p.add_argument("--stored-size", type=int, default=48, help="side of the stored images")
-    p.add_argument("--image-size", type=int, default=32, help="network input size")
-    p.add_argument("--n-test", type=int, default=6)
-    p.add_argument("--n-val", type=int, default=4)
-    p.add_argument("--steps", type=int, default=30, help="training steps of the stressed model")
-    p.add_argument("--matrix-steps", type=int, default=10, help="training steps of each matrix model")
+    p.add_argument("--stored-size", type=int, default=128, help="side of the generated images")
+    p.add_argument("--image-size", type=int, default=128, help="network input size")
+    p.add_argument("--steps", type=int, default=100, help="training steps of the stressed model")
+    p.add_argument("--matrix-steps", type=int, default=60, help="training steps of each matrix model")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (higher than the trainer's 1e-4 "
                                                           "default because these runs are short)")
