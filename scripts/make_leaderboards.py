@@ -78,33 +78,39 @@ def run_experiments(args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     made = build_datasets(work, args.stored_size, args.quiet)
     roots = made["roots"]
-    job = Job(args.detector, "rect", parse_key_values(args.opt), {"data_root": roots["vae"]},
-              TensorProtocol(args.image_size), batch_size=args.batch_size, device=args.device, seed=0,
-              progress=not args.quiet)
     config = TrainConfig(epochs=10_000, max_steps=args.steps, batch_size=args.batch_size, lr=args.lr,
                          patience=10_000, device=args.device, progress=not args.quiet)
-    report, _ = train_job(job, config, work / "model")
-    t_train = time.perf_counter()
-
     if RESULTS.exists():
         shutil.rmtree(RESULTS)
-    run_stress(job, parse_attacks("default", str(autoencoder_weights())), RESULTS / "stress",
-               report.best_checkpoint, cache_dir=work / "cache", fresh=True)
-    t_stress = time.perf_counter()
+    jobs, steps, t_stress = [], {}, 0.0
+    for detector in args.detector.split(","):
+        job = Job(detector, "rect", parse_key_values(args.opt), {"data_root": roots["vae"]},
+                  TensorProtocol(args.image_size), batch_size=args.batch_size, device=args.device, seed=0,
+                  progress=not args.quiet)
+        report, _ = train_job(job, config, work / f"model-{detector}")
+        steps[detector] = report.steps
+        t1 = time.perf_counter()
+        run_stress(job, parse_attacks("default", str(autoencoder_weights())), RESULTS / f"stress-{detector}",
+                   report.best_checkpoint, cache_dir=work / "cache", fresh=True)
+        t_stress += time.perf_counter() - t1
+        jobs.append(job)
+    t_train = time.perf_counter() - t0 - t_stress
+    t_matrix = time.perf_counter()
+    job = jobs[-1]
     train_sets = f"rect:realfake@{roots['classical']},rect:fakefake@{roots['vae']}"
     matrix_config = dataclasses.replace(config, max_steps=args.matrix_steps)
     run_matrix(job, parse_sets(train_sets), parse_sets(train_sets + f",rect:original@{roots['vae']}"),
-               matrix_config, work / "matrix")
+               matrix_config, work / f"matrix-{job.detector}")
     (RESULTS / "matrix").mkdir(parents=True)
-    for res_path in sorted((work / "matrix" / "results").glob("*.json")):
+    for res_path in sorted((work / f"matrix-{job.detector}" / "results").glob("*.json")):
         shutil.copy2(res_path, RESULTS / "matrix" / res_path.name)
     record = {"command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
               "dataset": {k: v for k, v in made.items() if k != "roots"},
               "detector": args.detector, "options": args.opt or [], "image_size": args.image_size,
-              "train_steps": report.steps, "batch_size": args.batch_size, "lr": args.lr,
-              "matrix_train_steps": args.matrix_steps,
-              "seconds": {"data_and_training": round(t_train - t0), "stress": round(t_stress - t_train),
-                          "matrix": round(time.perf_counter() - t_stress)}}
+              "train_steps": steps, "batch_size": args.batch_size, "lr": args.lr,
+              "matrix_train_steps": args.matrix_steps, "matrix_detector": job.detector,
+              "seconds": {"data_and_training": round(t_train), "stress": round(t_stress),
+                          "matrix": round(time.perf_counter() - t_matrix)}}
     (RESULTS / "experiments.json").write_text(json.dumps(record, indent=2) + "\n")
 
 
@@ -133,21 +139,22 @@ def draw_figures(results: list) -> None:
 
 
 def spread_note(results: list) -> str:
-    """A computed reading of the stress results: how far pixel AUC moves across all attack settings."""
+    """A computed reading of the stress results: per detector, how far pixel AUC moves across the settings."""
     from inpaintbench.generalization import is_matrix_result
 
     stressed = [r for r in results if not is_matrix_result(r)]
-    parts, widest = [], 0.0
-    for split in sorted({s for r in stressed for s, m in r.metrics.items() if m.get("auc") is not None}):
-        values = [r.metrics[split]["auc"] for r in stressed if (r.metrics.get(split) or {}).get("auc") is not None]
-        parts.append(f"{split} {min(values):.3f}-{max(values):.3f}")
-        widest = max(widest, max(values) - min(values))
-    note = (f"- Across the clean run and all {len(stressed) - 1} attack settings the stressed model's pixel AUC "
-            f"stays within {', '.join(parts)}.")
-    if widest < 0.01:
-        note += (" It hardly moves even under resize 0.25 or re-encoding, so this model ranks pixels by where "
-                 "masks tend to lie rather than by inpainting traces.")
-    return note
+    lines = []
+    for detector in sorted({r.detector for r in stressed}):
+        own = [r for r in stressed if r.detector == detector]
+        clean = next((r for r in own if not r.attack), None)
+        for split in sorted({s for r in own for s, m in r.metrics.items() if m.get("auc") is not None}):
+            values = [(r.metrics[split]["auc"], r.attack) for r in own
+                      if (r.metrics.get(split) or {}).get("auc") is not None]
+            low = min(values, key=lambda v: v[0])
+            start = f"clean {clean.metrics[split]['auc']:.3f}, " if clean and split in clean.metrics else ""
+            lines.append(f"- `{detector}` pixel AUC on {split} over the clean run and {len(own) - 1} attack settings: "
+                         f"{start}lowest {low[0]:.3f} (under `{low[1]}`), highest {max(values)[0]:.3f}.")
+    return "\n".join(lines)
 
 
 def render_readme() -> str:
@@ -170,20 +177,20 @@ def render_readme() -> str:
         "## How these numbers were produced", "",
         f"- Command: `python scripts/{record['command']}`",
         f"- Data: {made['description']}.",
-        "- The stressed model is trained and tested on the `vae` set (`test/fakefake`, with `test/original` "
+        "- The stressed models are trained and tested on the `vae` set (`test/fakefake`, with `test/original` "
         "for false positives); the matrix trains one model on each set's manipulated kind and tests it on both.",
-        f"- Detector `{record['detector']}` (options {record['options'] or 'default'}), trained from scratch "
-        f"with the common trainer for {record['train_steps']} steps (batch {record['batch_size']}, Adam lr "
+        f"- Detectors `{record['detector']}` (options {record['options'] or 'default'}), each trained from scratch "
+        f"with the common trainer for {', '.join(f'{k} {v}' for k, v in record['train_steps'].items()) if isinstance(record['train_steps'], dict) else record['train_steps']} steps (batch {record['batch_size']}, Adam lr "
         f"{record.get('lr', 1e-4):g}) at "
         f"{record['image_size']} px; the matrix models for "
-        f"{record['matrix_train_steps']} steps each on one kind.",
+        f"{record['matrix_train_steps']} steps each on one kind (detector `{record.get('matrix_detector', record['detector'])}`).",
         f"- Machine: {env.get('device')}, torch {env.get('torch')}, {env.get('cpu_threads', '?')} CPU threads; "
-        f"wall time {record['seconds']}.",
+        f"wall time in seconds: {', '.join(f'{k} {v}' for k, v in record['seconds'].items())}.",
         "- These are CPU-sized runs that show the machinery end to end; a model trained this briefly is far "
         "from converged, so read the numbers as a smoke test, not as the detector's quality.",
         spread_note(results), "",
         "Robustness curves, one figure per metric and attack family (drawn by `inpaintbench.plots` from the "
-        "JSONs; the stress run's own `stress.md` is in `results/stress/`):", ""]
+        "JSONs; each stress run's own `stress.md` is in `results/stress-<detector>/`):", ""]
     for metric in CURVE_METRICS:
         intro += [f"![{p.stem}](figures/{p.name})" for p in sorted(FIGURES.glob(f"robustness-{metric}-*.png"))]
     intro += ["", "Generalization matrix heatmap:", ""] + [f"![{p.stem}](figures/{p.name})"
@@ -198,7 +205,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--run", action="store_true", help="redo the experiments before rendering")
     p.add_argument("--work", default=str(ROOT / "runs" / "leaderboards"), help="data, models and cache (not committed)")
-    p.add_argument("--detector", default="fcn")
+    p.add_argument("--detector", default="fcn,nixnet",
+                   help="comma-separated detectors to train and stress; the last one also makes the matrix")
     p.add_argument("--opt", action="append", help="detector option key=value")
     p.add_argument("--stored-size", type=int, default=128, help="side of the generated images")
     p.add_argument("--image-size", type=int, default=128, help="network input size")
