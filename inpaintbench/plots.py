@@ -34,7 +34,10 @@ def _save(fig, path: Path) -> Path:
 
 
 def slug(text: str) -> str:
-    """A file-name-safe form of a spec or label."""
+    """A file-name-safe form of a spec or label; a path inside it becomes a short hash of the path."""
+    import hashlib
+
+    text = re.sub(r"[^=:+,@]*/[^=:+,@]*", lambda m: "p" + hashlib.sha1(m.group().encode()).hexdigest()[:8], text)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
 
 

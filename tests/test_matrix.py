@@ -10,6 +10,7 @@ from PIL import Image
 from inpaintbench import cli, matrix
 from inpaintbench.leaderboard import build
 from inpaintbench.matrix import DataSet, parse_sets
+from inpaintbench.plots import slug
 from layout_factory import make_layout
 
 
@@ -28,11 +29,13 @@ def test_matrix_two_training_sets_three_test_sets(tiny_detector, tiny_layout, tm
 
     results = {p.name: json.loads(p.read_text()) for p in sorted((out / "results").glob("*.json"))}
     assert len(results) == 6
-    one = results[f"provided_fakefake_{str(other).strip('/').replace('/', '_')}--provided_realfake.json"]
+    other_slug = slug(f"provided:fakefake@{other}")
+    assert str(other).strip("/").split("/")[0] not in other_slug  # paths become a short hash
+    one = results[f"{other_slug}--provided_realfake.json"]
     assert one["training"]["train_set"] == f"provided:fakefake@{other}"
     assert one["training"]["test_set"] == "provided:realfake" and list(one["metrics"]) == ["test/realfake"]
     assert one["training"]["config"]["train_kinds"] == ["fakefake"]
-    across = results[f"provided_realfake--provided_{str(other).strip('/').replace('/', '_')}.json"]
+    across = results[f"provided_realfake--{slug(f'provided@{other}')}.json"]
     assert set(across["metrics"]) == {"test/fakefake", "test/inpainted"}
     assert across["dataset_info"]["root"] == str(other)
 
