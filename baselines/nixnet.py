@@ -17,11 +17,10 @@ from torch import nn
 
 from inpaintbench.contracts import Card, ModuleDetector
 
+from .fcn import IMAGENET_MEAN, IMAGENET_STD
 from .srm import NORMS, RESIDUALS, NoiseResidual
 
 NORM_LAYERS = ("batch", "group", "instance")
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def norm_layer(kind: str, channels: int) -> nn.Module:

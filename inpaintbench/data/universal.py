@@ -18,6 +18,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..contracts import SPLITS, Sample
+from .generators import blend
 from .imageio import DataError, header
 from .layout import hash_split
 from .tensors import sample_seed
@@ -89,13 +90,6 @@ def parse_operations(operations: str | Sequence[str]) -> tuple[str, ...]:
 
             raise unknown_name_error("operations", name, list(OPERATIONS))
     return names
-
-
-def blend(original: np.ndarray, changed: np.ndarray, soft: np.ndarray) -> np.ndarray:
-    """``original*(1-m) + changed*m`` with ``m = soft/255``, rounded to uint8; exact where ``m == 0``."""
-    m = (soft.astype(np.float32) / 255.0)[..., None]
-    out = original.astype(np.float32) * (1.0 - m) + np.asarray(changed, np.float32) * m
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 class UniversalTransform:
