@@ -26,9 +26,13 @@ def _size(text: str) -> int | None:
     return value
 
 
-def add_common(p: argparse.ArgumentParser) -> None:
+def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> None:
+    """Options every job command shares; with ``dataset_help``, ``--dataset`` is optional (default provided)."""
     p.add_argument("--detector", required=True, help="detector name (see `list`)")
-    p.add_argument("--dataset", required=True, help="dataset name (see `list`)")
+    if dataset_help is None:
+        p.add_argument("--dataset", required=True, help="dataset name (see `list`)")
+    else:
+        p.add_argument("--dataset", default="provided", help=dataset_help)
     p.add_argument("--data-root", help="dataset folder (default: $INPAINTBENCH_DATA, or the dataset's own default)")
     p.add_argument("--opt", action="append", metavar="KEY=VALUE", help="detector option (repeatable)")
     p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option (repeatable)")
@@ -291,11 +295,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
 
 def add_matrix(sub) -> None:
     p = sub.add_parser("matrix", help="train one model per training set, test each on every test set: md + heatmap")
-    add_common(p)
-    for action in p._actions:  # sets name their datasets; --dataset only supplies bare kinds
-        if action.dest == "dataset":
-            action.required, action.default = False, "provided"
-            action.help = "dataset of sets given as a bare kind, e.g. --train realfake (default: provided)"
+    # sets name their own datasets; --dataset only supplies the dataset of a bare kind
+    add_common(p, dataset_help="dataset of sets given as a bare kind, e.g. --train realfake (default: provided)")
     add_training(p)
     p.add_argument("--train", required=True, help="training sets DATASET[:KIND][@ROOT], comma-separated")
     p.add_argument("--test", required=True, help="test sets DATASET[:KIND][@ROOT], comma-separated")
