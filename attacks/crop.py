@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import ImageAttack, Range
+from inpaintbench.plugins import ImageAttack, Range
 
 POSITIONS = ("center", "random", "top_left")
 

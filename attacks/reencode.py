@@ -3,23 +3,14 @@ every pixel becomes "generated" while the ground truth stays the originally inpa
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-import numpy as np
-
-from .base import AttackOptionError, ImageAttack, check_choice, to_uint8
-
-@functools.lru_cache(maxsize=4)
-def _autoencoder(weights: str, device: str):
-    from inpaintbench.data.autoencoders import load_autoencoder
-
-    return load_autoencoder(weights, device)
+from inpaintbench.plugins import AttackOptionError, ImageAttack, check_choice, load_autoencoder
 
 
 @dataclass(frozen=True)
 class Reencode(ImageAttack):
-    """A latent autoencoder round trip of the whole image (``inpaintbench.data.autoencoders``)."""
+    """A latent autoencoder round trip of the whole image (``inpaintbench.plugins.load_autoencoder``)."""
 
     weights: str = ""
     device: str = "cpu"
@@ -35,11 +26,8 @@ class Reencode(ImageAttack):
         super().__post_init__()
 
     def apply(self, image, mask, rng):
-        import torch
-
-        x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float().div(255)
-        y = _autoencoder(self.weights, self.device).roundtrip(x)  # pads to its latent grid and crops back
-        return to_uint8(y[0].permute(1, 2, 0).cpu().numpy() * 255), mask
+        # the autoencoder pads to its latent grid and crops back, so the size is kept
+        return load_autoencoder(self.weights, self.device).roundtrip_images(image), mask
 
     def what(self) -> str:
         return f"whole image encoded and decoded by the latent autoencoder at {self.weights}"

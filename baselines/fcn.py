@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.hub import WeightsUnavailable, is_cached, load_state_dict
+from inpaintbench.plugins import WeightsUnavailable, is_cached, load_url_state_dict
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -62,7 +62,7 @@ def build_fcn(backbone: str = "resnet50", weights: str = "auto") -> tuple[nn.Mod
     net = builder(weights=None, weights_backbone=None, num_classes=1, aux_loss=False)
     imagenet, coco = _weight_enums(backbone)
     if used == "imagenet":
-        state = load_state_dict(imagenet.url)
+        state = load_url_state_dict(imagenet.url)
         missing, unexpected = net.backbone.load_state_dict(
             {k: v for k, v in state.items() if not k.startswith("fc.")}, strict=False)
         if missing or unexpected:
@@ -70,7 +70,7 @@ def build_fcn(backbone: str = "resnet50", weights: str = "auto") -> tuple[nn.Mod
                                      f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         used = f"imagenet ({imagenet})"
     elif used == "coco":
-        state = load_state_dict(coco.url)
+        state = load_url_state_dict(coco.url)
         keep = {k: v for k, v in state.items() if not k.startswith(("aux_classifier.", "classifier.4."))}
         missing, _ = net.load_state_dict(keep, strict=False)
         if [k for k in missing if not k.startswith("classifier.4.")]:

@@ -20,7 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from inpaintbench.contracts import Card
+from inpaintbench.contracts import BaseDetector, Card
 
 #: Rec. 601 luma weights: noise is measured on brightness in 8-bit units.
 LUMA = (0.299, 0.587, 0.114)
@@ -87,7 +87,7 @@ def robust_z(levels: torch.Tensor, min_spread: float) -> torch.Tensor:
     return (med.view(-1, 1, 1, 1) - levels) / scale.view(-1, 1, 1, 1)
 
 
-class NoiseLevelDetector:
+class NoiseLevelDetector(BaseDetector):
     """Base: subclasses give ``log_noise(grey) -> [B, 1, nh, nw]`` on the ``window_*`` grid; this scores it."""
 
     card = Card(description="")
@@ -104,9 +104,6 @@ class NoiseLevelDetector:
         self.z0, self.slope, self.min_spread, self.floor = z0, slope, min_spread, floor
         self.options = {"block": block, "stride": stride, "side": side, "z0": z0, "slope": slope,
                         "min_spread": min_spread, "floor": floor, **extra}
-
-    def to(self, device: str | torch.device) -> "NoiseLevelDetector":
-        return self  # no parameters: inputs arrive on their device and are computed there
 
     def log_noise(self, grey: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

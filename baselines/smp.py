@@ -14,10 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from baselines.fcn import Normalized
 from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.hub import WeightsUnavailable
-from inpaintbench.registry import unknown_name_error
+from inpaintbench.plugins import WeightsUnavailable, unknown_name_error
+
+from .fcn import Normalized
 
 WEIGHTS_FILE = "model.safetensors"
 

@@ -172,13 +172,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def parameter_count(factory) -> str:
     """The parameter count of a detector built with default options (offline: ``auto`` weights never download)."""
-    from .contracts import count_parameters
+    from .contracts import as_detector, count_parameters
 
     try:
         detector = factory()
     except Exception as exc:  # one broken plugin must not stop the listing
         return f"? (could not build with default options: {type(exc).__name__}: {exc})"
-    info = detector.info() if hasattr(detector, "info") else {}
+    detector = as_detector(detector)
+    info = detector.info()
     if "parameters" in info:
         return f"{info['parameters']:,}"
     module = getattr(detector, "module", None)

@@ -9,8 +9,8 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .contracts import AUTHENTIC_KINDS, Detector
-from .data.tensors import Attack, SampleTensors, TensorProtocol, collate
+from .contracts import AUTHENTIC_KINDS, Attack, BaseDetector, DetectorProtocol, as_detector
+from .data.tensors import SampleTensors, TensorProtocol, collate
 from .metrics import DEFAULT_THRESHOLD, MetricState
 
 
@@ -18,12 +18,10 @@ class DetectorOutputError(RuntimeError):
     """A detector broke the contract: wrong shape, dtype or range of its heatmap."""
 
 
-def move_detector(detector: Detector, device: str) -> torch.device:
-    """Put a detector on ``device`` when it can move; return the device its inputs must be on."""
-    if hasattr(detector, "to"):
-        detector.to(device)
-        return torch.device(device)
-    return torch.device(getattr(detector, "device", "cpu"))
+def move_detector(detector: BaseDetector, device: str) -> torch.device:
+    """Put a detector on ``device``; return the device its inputs must be on (it may stay where it is)."""
+    detector.to(device)
+    return torch.device(detector.device)
 
 
 def check_heatmap(heat: Any, images: torch.Tensor, name: str) -> torch.Tensor:
@@ -48,10 +46,11 @@ def loader(dataset: SampleTensors, batch_size: int, workers: int, shuffle: bool 
                       persistent_workers=False)
 
 
-def predictions(detector: Detector, data: SampleTensors, *, batch_size: int = 8, device: str = "cpu",
+def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: int = 8, device: str = "cpu",
                 workers: int = 0, desc: str = "", progress: bool = True, name: str = "detector",
                 bad: list[str] | None = None) -> Iterator[tuple[dict, torch.Tensor]]:
     """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode)."""
+    detector = as_detector(detector)
     dev = move_detector(detector, device)
     batches = loader(data, batch_size if data.protocol.image_size else 1, workers)
     for batch in tqdm(batches, desc=desc, disable=not progress, leave=False, unit="batch"):
@@ -65,7 +64,7 @@ def predictions(detector: Detector, data: SampleTensors, *, batch_size: int = 8,
         yield batch, heat
 
 
-def evaluate_split(detector: Detector, dataset, split: str, *, protocol: TensorProtocol,
+def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: TensorProtocol,
                    batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
                    on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
                    progress: bool = True, name: str = "detector",
@@ -74,6 +73,7 @@ def evaluate_split(detector: Detector, dataset, split: str, *, protocol: TensorP
 
     Image-level scores (see ``image_scores``) are appended to ``scores`` when it is given.
     """
+    detector = as_detector(detector)
     data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
     state = MetricState(threshold=threshold)
     bad: list[str] = []
@@ -88,12 +88,10 @@ def evaluate_split(detector: Detector, dataset, split: str, *, protocol: TensorP
 IMAGE_SCORE_SOURCES = {True: "detector.image_score", False: "maximum of the heatmap"}
 
 
-def image_scores(detector: Detector, images: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
+def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
     """One score per image: the detector's own ``image_score`` if it has one, else the heatmap maximum."""
-    if hasattr(detector, "image_score"):
-        with torch.no_grad():
-            return detector.image_score(images).float().flatten().cpu()
-    return heat.flatten(1).amax(1).cpu()
+    with torch.no_grad():
+        return detector.image_score(images, heat).float().flatten().cpu()
 
 
 def image_auc(manipulated: list[float], authentic: list[float]) -> float:
@@ -105,11 +103,12 @@ def image_auc(manipulated: list[float], authentic: list[float]) -> float:
     return float(((m > a).double() + 0.5 * (m == a).double()).mean())
 
 
-def evaluate(detector: Detector, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
+def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
              batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0, on_bad: str = "error",
              attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD, progress: bool = True,
              name: str = "detector") -> dict[str, dict[str, Any]]:
     """Metrics for each split (default: every ``test/<kind>`` split of the dataset)."""
+    detector = as_detector(detector)
     splits = list(splits) if splits else [s for s in dataset.splits() if s.startswith("test/")]
     if not splits:
         raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
@@ -126,7 +125,7 @@ def evaluate(detector: Detector, dataset, splits: Sequence[str] | None = None, *
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
         warn_if_collapsed(metrics, f"{name} on {split}")
         out[split] = metrics
-    add_detection_metrics(out, scores, IMAGE_SCORE_SOURCES[hasattr(detector, "image_score")])
+    add_detection_metrics(out, scores, IMAGE_SCORE_SOURCES[detector.has_image_score])
     return out
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
-from .data.tensors import Attack, TensorProtocol
+from .contracts import Attack, as_detector
+from .data.tensors import TensorProtocol
 from .harness import evaluate
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256
@@ -57,15 +58,15 @@ def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[st
         options = {**ckpt.get("options", {}), **options}
     entry = registry.get("detectors", job.detector)
     factory = entry.load()
-    detector = factory(**registry.coerce_options(factory, options, f"detector {job.detector!r}"))
-    info: dict[str, Any] = dict(detector.info()) if hasattr(detector, "info") else {"options": options}
-    card = getattr(detector, "card", None) or getattr(factory, "card", None)
+    detector = as_detector(factory(**registry.coerce_options(factory, options, f"detector {job.detector!r}")))
+    info: dict[str, Any] = dict(detector.info())
+    card = detector.card if detector.card.description else getattr(factory, "card", None)
     if card is not None:
         info["card"] = asdict(card)
     info["distribution"] = entry.distribution
     if ckpt is not None:
-        if not hasattr(detector, "load_state_dict"):
-            raise TypeError(f"detector {job.detector!r} cannot load a checkpoint")
+        if not detector.loads_weights:
+            raise TypeError(f"detector {job.detector!r} cannot load a checkpoint: it holds no weights")
         detector.load_state_dict(ckpt["state_dict"])
         info["weights_at_build"] = info.get("weights")
         info["weights"] = f"checkpoint {Path(checkpoint).name}"
@@ -118,7 +119,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
-    dataset_info = dataset.info() if hasattr(dataset, "info") else {}
+    dataset_info = dict(dataset.info())
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
     return Result(detector=job.detector, dataset=job.dataset, protocol=job.protocol_record(attack_spec),
                   metrics=metrics, checkpoint=str(checkpoint) if checkpoint else None,

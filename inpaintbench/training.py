@@ -16,7 +16,7 @@ import torch
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from .contracts import MANIPULATED_KINDS, Sample
+from .contracts import MANIPULATED_KINDS, Sample, as_detector
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
 from .harness import evaluate_split, loader, warn_if_collapsed
@@ -139,7 +139,8 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
     Writes ``last.pt`` every epoch and ``best.pt`` on improvement (atomically); with
     ``config.resume`` a run interrupted at any point continues from ``last.pt``.
     """
-    if not hasattr(detector, "module"):
+    detector = as_detector(detector)
+    if not detector.trainable:
         raise TypeError(f"detector {name!r} is not trainable: it exposes no torch module")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -156,7 +157,7 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
     records = [r for k in kinds for r in dataset.records(f"train/{k}")]
     data = SampleTensors(dataset, records, protocol, seed=config.seed, on_bad=config.on_bad,
                          transform=config.transform)
-    identity = {"detector": name, "options": dict(getattr(detector, "options", {}))}
+    identity = {"detector": name, "options": dict(detector.info().get("options", {}))}
 
     start_epoch, steps, history = 0, 0, []
     best_key, best_epoch, best_val, resumed = (-1.0, -1.0), -1, {}, None
@@ -193,7 +194,7 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
             images = batch["image"].to(device, non_blocking=True)
             target = batch["target"].to(device, non_blocking=True)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
-                logits = detector.logits(images) if hasattr(detector, "logits") else module(images)
+                logits = detector.logits(images)
             loss = sigmoid_focal_loss(logits.float(), target, alpha=config.focal_alpha,
                                       gamma=config.focal_gamma, reduction="mean")
             optimizer.zero_grad(set_to_none=True)

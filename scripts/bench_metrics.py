@@ -11,7 +11,7 @@ import time
 
 import torch
 
-from baselines.fcn import FCNDetector
+from inpaintbench.baselines.fcn import FCNDetector
 from inpaintbench.metrics import MetricState
 
 

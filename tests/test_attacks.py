@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from attacks.base import AttackOptionError
-from attacks.blur import GaussianBlur
-from attacks.crop import Crop
-from attacks.jpeg import JPEG
-from attacks.noise import GaussianNoise
-from attacks.resize import Resize
-from attacks.webp import WebP
+from inpaintbench.plugins import AttackOptionError
+from inpaintbench.attacks.blur import GaussianBlur
+from inpaintbench.attacks.crop import Crop
+from inpaintbench.attacks.jpeg import JPEG
+from inpaintbench.attacks.noise import GaussianNoise
+from inpaintbench.attacks.resize import Resize
+from inpaintbench.attacks.webp import WebP
 from inpaintbench import registry
 from inpaintbench.attack_spec import GRIDS, AttackSpecError, grid, parse_attacks, parse_chain
 from inpaintbench.contracts import Sample

@@ -9,7 +9,7 @@ import os
 import pytest
 import torch
 
-from baselines.fcn import FCNDetector
+from inpaintbench.baselines.fcn import FCNDetector
 from inpaintbench.metrics import MetricState
 
 BATCH = int(os.environ.get("BENCH_BATCH", 4))

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from baselines import fcn
-from inpaintbench import hub
-from inpaintbench.hub import WeightsUnavailable
+from inpaintbench.baselines import fcn
+from inpaintbench import plugins as hub
+from inpaintbench.plugins import WeightsUnavailable
 
 
 @pytest.fixture

@@ -157,7 +157,10 @@ def test_sd_generator_end_to_end_with_a_tiny_local_pipeline(tmp_path):
     second = sorted((tmp_path / "again").rglob("photo0.inpainted.webp"))[0]
     from inpaintbench.data.imageio import read_rgb
 
-    assert np.array_equal(read_rgb(first), read_rgb(second))
+    # alone in its batch the sample gets the same noise; only float summation order may differ
+    # (batched convolutions), which moves a rare pixel by one grey level, never more
+    diff = np.abs(read_rgb(first).astype(int) - read_rgb(second).astype(int))
+    assert diff.max() <= 1 and diff.mean() < 1e-3
 
 
 def test_sd_generator_clear_errors(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy.ndimage import gaussian_filter
 
-from baselines import noise_residual as nr
+from inpaintbench.baselines import noise_residual as nr
 from inpaintbench.cli import main
 from inpaintbench.metrics import MetricState
 from inpaintbench.registry import create

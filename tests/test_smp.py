@@ -5,10 +5,10 @@ import re
 import pytest
 import torch
 
-from baselines import smp as smpdet
+from inpaintbench.baselines import smp as smpdet
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.hub import WeightsUnavailable
+from inpaintbench.plugins import WeightsUnavailable
 from inpaintbench.registry import RegistryError, create
 from inpaintbench.training import TrainConfig, load_checkpoint, train
 

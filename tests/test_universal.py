@@ -10,7 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
-from baselines.srm import NoiseResidual
+from inpaintbench.baselines.srm import NoiseResidual
 from inpaintbench.contracts import Sample
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -103,6 +104,17 @@ class Autoencoder:
         padded, (h, w) = _pad_to_multiple(x.to(self.device, self.dtype), DOWNSAMPLING)
         out = self._roundtrip(padded)[..., :h, :w]
         return out.float().clamp_(0, 1).to(x.device)
+
+    def roundtrip_images(self, images: np.ndarray) -> np.ndarray:
+        """The round trip of uint8 RGB ``HxWx3`` or ``NxHxWx3`` arrays, rounded back to uint8.
+
+        The one round trip that generators, universal data and the re-encode attack share.
+        """
+        batch = images[None] if images.ndim == 3 else images
+        x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float().div_(255)
+        y = self.roundtrip(x).permute(0, 2, 3, 1).cpu().numpy() * 255
+        out = np.clip(np.rint(y), 0, 255).astype(np.uint8)
+        return out[0] if images.ndim == 3 else out
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "class": type(self).__name__,

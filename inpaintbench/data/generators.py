@@ -135,12 +135,9 @@ class AutoencoderGenerator(Generator):
         self.model_id = self.autoencoder.name
 
     def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
-        import torch
-
         out: list[dict[str, np.ndarray]] = [{} for _ in items]
         for indices in group_by_size(items).values():
-            x = torch.from_numpy(np.stack([items[i].image for i in indices])).permute(0, 3, 1, 2).float().div_(255)
-            y = to_uint8(self.autoencoder.roundtrip(x).permute(0, 2, 3, 1).numpy())
+            y = self.autoencoder.roundtrip_images(np.stack([items[i].image for i in indices]))
             for j, i in enumerate(indices):
                 out[i] = {"fakefake": blend(items[i].image, y[j], items[i].mask), "original": items[i].image}
         return out

@@ -15,14 +15,12 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from ..contracts import Sample
+from ..contracts import Attack, Sample
 from .imageio import DataError
 
 #: Named binarizations of the soft mask: a pixel is inpainted when its mask value >= the number.
 BINARIZATIONS = {"full": 255, "half": 128, "any": 1}
 DEFAULT_BINARIZATION = "full"
-
-Attack = Callable[[Sample, np.random.Generator], Sample]
 
 
 def mask_threshold(binarization: str | int) -> int:

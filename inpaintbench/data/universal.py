@@ -125,14 +125,11 @@ class UniversalTransform:
         return self._mask_fn
 
     def _reencode(self, img: np.ndarray) -> np.ndarray:
-        import torch
-
         if self._ae is None:
             from .autoencoders import load_autoencoder
 
             self._ae = load_autoencoder(self.autoencoder, device=self.device)
-        x = torch.from_numpy(img.astype(np.float32) / 255.0).permute(2, 0, 1)[None]
-        return self._ae.roundtrip(x)[0].permute(1, 2, 0).numpy() * 255.0
+        return self._ae.roundtrip_images(np.asarray(img, dtype=np.uint8)).astype(np.float32)
 
     def change(self, image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         """The whole image with one randomly chosen operation applied (float, unclipped)."""

@@ -1,21 +1,77 @@
-"""What every attack shares: named options checked on construction, a canonical spec string, and
-applying an array transform to a ``Sample`` while recording what was done in ``sample.meta``.
+"""The plugin SDK's helpers: everything a detector, dataset or attack plugin needs besides the
+contracts. ``inpaintbench.baselines`` and ``inpaintbench.attacks`` import only this module and
+``inpaintbench.contracts`` from the package, exactly as a third party's plugin would.
 
-An attack is a frozen dataclass whose fields are its options; ``apply(image, mask, rng)`` is the
-pure array transform and ``attack(sample, rng)`` the ``Attack`` callable the data pipeline uses.
+- Offline-safe pretrained weights: ``load_url_state_dict``, ``is_cached``, ``WeightsUnavailable``.
+- Did-you-mean errors: ``unknown_name_error``.
+- Latent autoencoders: ``load_autoencoder`` (TAESD-family folders, diffusers VAEs, the packaged TAEF2).
+- Attacks: the ``ImageAttack`` base class with its option ``Range`` checks and encoders' round trips.
 """
 
 from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
 import io
+import os
+from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
+import torch
 from PIL import Image
 
-from inpaintbench.contracts import Sample
+from .contracts import Sample
+from .registry import RegistryError, unknown_name_error
+
+__all__ = ["WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "RegistryError",
+           "unknown_name_error", "load_autoencoder", "AttackOptionError", "Range", "ImageAttack",
+           "check_range", "check_choice", "format_value", "pil_roundtrip", "to_uint8", "MASK_MAPPING"]
+
+
+# --- offline-safe pretrained weights --------------------------------------------------------------
+
+class WeightsUnavailable(RuntimeError):
+    """Pretrained weights were asked for but are neither cached nor downloadable."""
+
+
+def cache_path(url: str) -> Path:
+    """Where torch.hub keeps the file of ``url`` (``$TORCH_HOME/hub/checkpoints/<name>``)."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)
+
+
+def is_cached(url: str) -> bool:
+    return cache_path(url).is_file()
+
+
+def load_url_state_dict(url: str, *, download: bool = True) -> dict[str, torch.Tensor]:
+    """The state dict behind ``url``, from the cache or downloaded into it; read with weights_only."""
+    path = cache_path(url)
+    if not path.is_file():
+        if not download:
+            raise WeightsUnavailable(f"weights {path.name} are not cached at {path}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            torch.hub.download_url_to_file(url, str(path), progress=True)
+        except Exception as exc:
+            raise WeightsUnavailable(
+                f"could not download pretrained weights {url} ({type(exc).__name__}: {exc}). "
+                f"This machine may be offline: place the file at {path}, or choose weights=none") from exc
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+# --- latent autoencoders --------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=4)
+def load_autoencoder(weights: str, device: str = "cpu"):
+    """A latent autoencoder (cached per weights and device) with ``roundtrip`` and ``roundtrip_images``."""
+    from .data.autoencoders import load_autoencoder as load
+
+    return load(weights, device)
+
+
+# --- attacks --------------------------------------------------------------------------------------
 
 #: How geometric attacks carry the soft mask along; recorded in ``sample.meta`` and descriptions.
 MASK_MAPPING = "nearest-neighbour"

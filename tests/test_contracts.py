@@ -1,0 +1,93 @@
+"""The plugin SDK: baselines and attacks import only the SDK from the package, and plain detector
+objects get the declared abilities' defaults."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from inpaintbench.contracts import (BaseDetector, ModuleDetector, PlainDetector, SplitName, as_detector,
+                                    kind_role)
+
+ROOT = Path(__file__).resolve().parents[1]
+SDK = {"inpaintbench.contracts", "inpaintbench.plugins"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("folder", ["baselines", "attacks"])
+def test_plugins_import_only_the_sdk_from_the_package(folder):
+    files = sorted((ROOT / folder).glob("*.py"))
+    assert files
+    for path in files:
+        ours = {m for m in imported_modules(path) if m.split(".")[0] in ("inpaintbench", "baselines", "attacks")}
+        assert ours <= SDK, f"{path.relative_to(ROOT)} imports {sorted(ours - SDK)}; use only {sorted(SDK)}"
+
+
+def test_the_import_rule_check_catches_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from inpaintbench.harness import evaluate\nimport inpaintbench.registry\n")
+    assert imported_modules(bad) - SDK == {"inpaintbench.harness", "inpaintbench.registry"}
+
+
+class Plain:
+    """A third-party detector that subclasses nothing: predict only."""
+
+    def predict(self, images):
+        return images.mean(1, keepdim=True)
+
+
+class PlainWithScore(Plain):
+    options = {"k": 1}
+
+    def image_score(self, images):
+        return torch.full((images.shape[0],), 0.25)
+
+    def info(self):
+        return {"options": self.options, "weights": "none"}
+
+
+def test_plain_detector_gets_defaults():
+    det = as_detector(Plain())
+    assert isinstance(det, PlainDetector) and not det.has_image_score and not det.trainable
+    assert not det.loads_weights
+    images = torch.rand(2, 3, 8, 8)
+    heat = det.predict(images)
+    assert torch.equal(det.image_score(images, heat), heat.flatten(1).amax(1))
+    assert det.to("cpu") is det and det.info() == {"options": {}}
+    with pytest.raises(TypeError, match="cannot load a checkpoint"):
+        det.load_state_dict({})
+
+
+def test_plain_detector_abilities_are_forwarded():
+    det = as_detector(PlainWithScore())
+    assert det.has_image_score
+    images = torch.rand(3, 3, 8, 8)
+    assert torch.equal(det.image_score(images, det.predict(images)), torch.full((3,), 0.25))
+    assert det.info() == {"options": {"k": 1}, "weights": "none"}
+
+
+def test_module_detector_is_itself_and_trainable():
+    det = ModuleDetector(nn.Conv2d(3, 1, 1))
+    assert as_detector(det) is det and det.trainable and det.loads_weights
+    assert not BaseDetector.trainable
+    with pytest.raises(TypeError, match="not a detector"):
+        as_detector(object())
+
+
+def test_split_names_and_roles():
+    name = SplitName.parse("test/original")
+    assert (name.part, name.kind, name.role, str(name)) == ("test", "original", "authentic", "test/original")
+    assert SplitName.parse("val").kind == "" and str(SplitName.parse("val")) == "val"
+    assert kind_role("realfake") == "manipulated" and kind_role("original") == "authentic"
+    assert str(name.with_kind("realfake")) == "test/realfake"
