@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .contracts import AUTHENTIC_KINDS, Attack, BaseDetector, DetectorProtocol, as_detector
+from .contracts import AUTHENTIC_KINDS, Attack, SplitName, BaseDetector, DetectorProtocol, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
 from .metrics import DEFAULT_THRESHOLD, MetricState
 
@@ -119,7 +119,7 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
         state, bad = evaluate_split(detector, dataset, split, protocol=protocol, batch_size=batch_size,
                                     device=device, workers=workers, seed=seed, on_bad=on_bad, attack=attack,
                                     threshold=threshold, progress=progress, name=name, scores=scores[split])
-        metrics = state.compute()
+        metrics = {"role": SplitName.parse(split).role, **state.compute()}
         metrics["n_skipped"] = len(bad)
         if bad:
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)

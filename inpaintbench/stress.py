@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,19 +22,14 @@ from tqdm.auto import tqdm
 from .attack_spec import Chain
 from .data.imageio import atomic_write_bytes
 from .jobs import Job, evaluate_job, make_dataset, make_detector
+from .paths import cache_root
 from .plots import robustness_figures, slug
 from .results import Result, file_sha256, read_result, write_result
 from .robustness import AURC_DOC, aurc_table, base_protocol, curves, group_results, model_key, stress_tables
 
-CACHE_ENV = "INPAINTBENCH_CACHE"
-
-
 def default_cache_dir() -> Path:
-    """``$INPAINTBENCH_CACHE/clean``, else ``$XDG_CACHE_HOME/inpaintbench/clean`` (``~/.cache``)."""
-    root = os.environ.get(CACHE_ENV)
-    if not root:
-        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "inpaintbench")
-    return Path(root) / "clean"
+    """The clean-result cache: ``clean/`` under the benchmark's cache root."""
+    return cache_root() / "clean"
 
 
 def clean_key(job: Job, checkpoint_sha: str | None, dataset_info: dict[str, Any],

@@ -36,7 +36,8 @@ def generated_dataset(dataset: str, description: str) -> Callable[..., LayoutDat
                 model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
                 image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
                 max_coverage: float | None = None) -> LayoutDataset:
-        from .generate import GenerateConfig, cache_root, choose_generator, config_hash, fingerprint, generate
+        from ..paths import cache_root
+        from .generate import GenerateConfig, choose_generator, config_hash, fingerprint, generate
 
         if data_root:
             try:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import registry
 from ..contracts import SPLITS
+from ..paths import cache_root
 from .generators import SD_MODEL_ENV, Item
 from .imageio import DataError, atomic_write_bytes, write_webp
 from .layout import hash_split
@@ -40,7 +41,6 @@ DATASET_MASKS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
 VAE_ENV = "INPAINTBENCH_VAE"
-CACHE_ENV = "INPAINTBENCH_CACHE"
 MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "model", "mask_type", "mask_fraction", "seed",
                     "prompt", "source", "crop", "image_size")
 #: Bump when the recipe changes so cached embedded datasets are rebuilt.
@@ -95,10 +95,6 @@ class PlanEntry:
 
 
 # --- choices ---------------------------------------------------------------------------------
-
-def cache_root() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "inpaintbench")
-
 
 def cached_autoencoder() -> str | None:
     """The first folder under ``$INPAINTBENCH_CACHE/autoencoders/`` holding TAESD-family weights."""
