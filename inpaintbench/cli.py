@@ -125,10 +125,10 @@ def write_and_report(result, path: Path) -> Path:
 def format_metrics(metrics: dict) -> str:
     lines = []
     for split, m in metrics.items():
-        if "iou" in m:
+        if m["role"] == "manipulated" and m.get("n_images"):
             lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
                          f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
-        elif "fpr" in m:
+        elif m["role"] == "authentic" and m.get("n_authentic"):
             lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
                          f"n={m['n_authentic']}")
     return "\n".join(lines)

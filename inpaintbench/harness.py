@@ -9,9 +9,10 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .contracts import AUTHENTIC_KINDS, Attack, SplitName, BaseDetector, DetectorProtocol, as_detector
+from .contracts import Attack, SplitName, BaseDetector, DetectorProtocol, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
-from .metrics import DEFAULT_THRESHOLD, MetricState
+from .metrics import (DEFAULT_THRESHOLD, IMAGE_SCORE_SOURCES, MetricState, add_detection_metrics,
+                      warn_if_collapsed)
 
 
 class DetectorOutputError(RuntimeError):
@@ -67,40 +68,20 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
 def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: TensorProtocol,
                    batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
                    on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
-                   progress: bool = True, name: str = "detector",
-                   scores: list[float] | None = None) -> tuple[MetricState, list[str]]:
-    """The metric state of one ``<split>/<kind>`` and the messages of skipped bad files.
-
-    Image-level scores (see ``image_scores``) are appended to ``scores`` when it is given.
-    """
+                   progress: bool = True, name: str = "detector") -> tuple[MetricState, list[str]]:
+    """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad files."""
     detector = as_detector(detector)
     data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
     state = MetricState(threshold=threshold)
     bad: list[str] = []
     for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
                                    desc=split, progress=progress, name=name, bad=bad):
-        state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"])
-        if scores is not None:
-            scores.extend(image_scores(detector, batch["image"].to(heat.device), heat).tolist())
+        images = batch["image"].to(heat.device)
+        with torch.no_grad():
+            scores = detector.image_score(images, heat)
+        state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
+                     image_scores=scores)
     return state, bad
-
-
-IMAGE_SCORE_SOURCES = {True: "detector.image_score", False: "maximum of the heatmap"}
-
-
-def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tensor) -> torch.Tensor:
-    """One score per image: the detector's own ``image_score`` if it has one, else the heatmap maximum."""
-    with torch.no_grad():
-        return detector.image_score(images, heat).float().flatten().cpu()
-
-
-def image_auc(manipulated: list[float], authentic: list[float]) -> float:
-    """ROC AUC of image scores, manipulated against authentic images (ties count one half)."""
-    if not manipulated or not authentic:
-        return float("nan")
-    m = torch.tensor(manipulated, dtype=torch.float64)[:, None]
-    a = torch.tensor(authentic, dtype=torch.float64)[None, :]
-    return float(((m > a).double() + 0.5 * (m == a).double()).mean())
 
 
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
@@ -109,45 +90,21 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
              name: str = "detector") -> dict[str, dict[str, Any]]:
     """Metrics for each split (default: every ``test/<kind>`` split of the dataset)."""
     detector = as_detector(detector)
-    splits = list(splits) if splits else [s for s in dataset.splits() if s.startswith("test/")]
+    splits = list(splits) if splits else [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not splits:
         raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
     out: dict[str, dict[str, Any]] = {}
-    scores: dict[str, list[float]] = {}
+    states: dict[str, MetricState] = {}
     for split in splits:
-        scores[split] = []
         state, bad = evaluate_split(detector, dataset, split, protocol=protocol, batch_size=batch_size,
                                     device=device, workers=workers, seed=seed, on_bad=on_bad, attack=attack,
-                                    threshold=threshold, progress=progress, name=name, scores=scores[split])
+                                    threshold=threshold, progress=progress, name=name)
+        states[split] = state
         metrics = {"role": SplitName.parse(split).role, **state.compute()}
         metrics["n_skipped"] = len(bad)
         if bad:
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
         warn_if_collapsed(metrics, f"{name} on {split}")
         out[split] = metrics
-    add_detection_metrics(out, scores, IMAGE_SCORE_SOURCES[detector.has_image_score])
+    add_detection_metrics(out, states, IMAGE_SCORE_SOURCES[detector.has_image_score])
     return out
-
-
-def add_detection_metrics(metrics: dict[str, dict[str, Any]], scores: dict[str, list[float]], source: str) -> None:
-    """Image-level AUC of each manipulated split against the authentic split of the same part."""
-    for split, values in scores.items():
-        part, _, kind = split.partition("/")
-        authentic = [scores[f"{part}/{k}"] for k in AUTHENTIC_KINDS if f"{part}/{k}" in scores]
-        if kind not in AUTHENTIC_KINDS and authentic:
-            metrics[split]["image_auc"] = image_auc(values, [v for a in authentic for v in a])
-            metrics[split]["image_score"] = source
-
-
-def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:
-    """Warn when every manipulated image got an empty prediction: the usual focal-loss collapse."""
-    if metrics.get("n_images", 0) and metrics.get("empty_prediction_rate") == 1.0:
-        warnings.warn(f"{where}: every prediction is empty at the threshold (IoU {metrics['iou']:.3f}); "
-                      f"the model may have collapsed. Pixel AUC {metrics['auc']:.3f}, "
-                      f"f1_best {metrics['f1_best']:.3f} tell whether it ranks pixels at all.", stacklevel=2)
-        return True
-    return False
-
-
-def is_authentic_split(split: str) -> bool:
-    return split.rpartition("/")[2] in AUTHENTIC_KINDS

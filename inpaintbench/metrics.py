@@ -1,16 +1,21 @@
 """Localization metrics, accumulated per image as tensors on the device, with their conventions.
 
-``MetricState.update`` keeps, for every image, the confusion counts at the threshold and a
-histogram of its scores split by ground truth; ``compute`` turns these into every metric. States
-from several processes add up with ``merge``. All metric conventions of the benchmark live here.
+``MetricState.update`` keeps, for every image, the confusion counts at the threshold, a
+histogram of its scores split by ground truth and its image-level score; ``compute`` turns these
+into every metric. Pixels outside an optional validity mask (batch padding) never count. States
+from several processes add up with ``merge``. All metric conventions of the benchmark live here,
+image level included (``image_auc``, ``add_detection_metrics``).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Sequence
 
 import torch
+
+from .contracts import SplitName
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_BINS = 256
@@ -32,6 +37,10 @@ def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS) 
         "auc": f"per-image pixel ROC AUC on scores quantized to {bins} bins (ties count one half); "
                "images with one class only are left out of the mean",
         "score_bins": bins,
+        "valid_pixels": "only pixels inside each image's validity mask count (batch padding never does), "
+                        "in confusion counts, histograms, AUC and FPR alike",
+        "image_auc": "per manipulated split: ROC AUC of image scores against the authentic split(s) of "
+                     "the same part (ties count one half)",
     }
 
 
@@ -42,9 +51,44 @@ def _ratio(num: torch.Tensor, den: torch.Tensor, vacuous: torch.Tensor) -> torch
     return torch.where(den > 0, safe, vacuous.double())
 
 
+def _flat(pred: torch.Tensor, target: torch.Tensor,
+          valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-image flattened scores, binary truth and validity, ``[B, H*W]`` each."""
+    if pred.shape != target.shape:
+        raise ValueError(f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
+    if valid is not None and valid.shape != pred.shape:
+        raise ValueError(f"validity mask {tuple(valid.shape)} and prediction {tuple(pred.shape)} differ in shape")
+    b = pred.shape[0]
+    v = torch.ones_like(target, dtype=torch.bool) if valid is None else valid.bool()
+    return pred.reshape(b, -1).float(), target.reshape(b, -1) > 0.5, v.reshape(b, -1)
+
+
+@torch.no_grad()
+def confusion_counts(pred: torch.Tensor, target: torch.Tensor, threshold: float = DEFAULT_THRESHOLD,
+                     valid: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-image ``[B, 4]`` counts (tp, fp, fn, tn) of ``pred >= threshold`` against binary ``target``.
+
+    Only pixels where ``valid`` is true count; ``pred``, ``target`` and ``valid`` share one shape.
+    """
+    p, t, v = _flat(pred, target, valid)
+    pos = p >= threshold
+    tp = (pos & t & v).sum(1)
+    fp = (pos & ~t & v).sum(1)
+    fn = (~pos & t & v).sum(1)
+    tn = v.sum(1) - tp - fp - fn
+    return torch.stack([tp, fp, fn, tn], 1)
+
+
+def counts_iou(counts: torch.Tensor) -> torch.Tensor:
+    """IoU of each row of ``[N, 4]`` confusion counts, with the zero-division convention."""
+    tp, fp, fn = counts[:, 0], counts[:, 1], counts[:, 2]
+    return _ratio(tp, tp + fp + fn, (tp + fp + fn) == 0)
+
+
 @dataclass
 class MetricState:
-    """Per-image confusion counts ``[N, 4]`` (tp, fp, fn, tn) and score histograms ``[N, 2, bins]``."""
+    """Per-image confusion counts ``[N, 4]`` (tp, fp, fn, tn), score histograms ``[N, 2, bins]``
+    and image-level scores ``[N]`` (NaN where none was given)."""
 
     threshold: float = DEFAULT_THRESHOLD
     bins: int = DEFAULT_BINS
@@ -52,28 +96,29 @@ class MetricState:
     hists: list[torch.Tensor] = field(default_factory=list)
     manipulated: list[torch.Tensor] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
+    scores: list[torch.Tensor] = field(default_factory=list)
 
     @torch.no_grad()
     def update(self, pred: torch.Tensor, target: torch.Tensor, ids: Sequence[str] | None = None,
-               manipulated: bool | Sequence[bool] = True) -> None:
-        """Add a batch: ``pred`` scores in [0, 1] and binary ``target``, both ``[B, 1, H, W]`` or ``[B, H, W]``."""
-        if pred.shape != target.shape:
-            raise ValueError(f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
+               manipulated: bool | Sequence[bool] = True, *, valid: torch.Tensor | None = None,
+               image_scores: torch.Tensor | None = None) -> None:
+        """Add a batch: ``pred`` scores in [0, 1] and binary ``target``, both ``[B, 1, H, W]`` or ``[B, H, W]``.
+
+        ``valid`` (same shape) marks the pixels that count; ``image_scores [B]`` are the images'
+        real/fake scores, kept for the image-level AUC.
+        """
         b = pred.shape[0]
-        p = pred.reshape(b, -1).float()
-        t = target.reshape(b, -1) > 0.5
-        pos = p >= self.threshold
-        tp = (pos & t).sum(1)
-        fp = (pos & ~t).sum(1)
-        fn = (~pos & t).sum(1)
-        tn = p.shape[1] - tp - fp - fn
-        self.counts.append(torch.stack([tp, fp, fn, tn], 1))
+        self.counts.append(confusion_counts(pred, target, self.threshold, valid))
+        p, t, v = _flat(pred, target, valid)
         bin_idx = (p * self.bins).long().clamp_(0, self.bins - 1)
         row = torch.arange(b, device=p.device).unsqueeze(1) * 2 + t.long()
-        flat = (row * self.bins + bin_idx).flatten()
-        self.hists.append(torch.bincount(flat, minlength=b * 2 * self.bins).view(b, 2, self.bins))
+        dump = b * 2 * self.bins  # invalid pixels land in one extra bin, dropped below
+        flat = torch.where(v, row * self.bins + bin_idx, torch.full_like(bin_idx, dump)).flatten()
+        self.hists.append(torch.bincount(flat, minlength=dump + 1)[:dump].view(b, 2, self.bins))
         flags = [manipulated] * b if isinstance(manipulated, bool) else list(manipulated)
         self.manipulated.append(torch.tensor(flags, dtype=torch.bool))
+        self.scores.append(torch.full((b,), float("nan"), dtype=torch.float64) if image_scores is None
+                           else image_scores.detach().double().flatten().cpu())
         self.ids.extend(ids if ids is not None else [str(len(self.ids) + i) for i in range(b)])
 
     def merge(self, other: "MetricState") -> "MetricState":
@@ -82,7 +127,11 @@ class MetricState:
             raise ValueError("cannot merge metric states with different threshold or bins")
         return MetricState(self.threshold, self.bins, self.counts + other.counts,
                            self.hists + other.hists, self.manipulated + other.manipulated,
-                           self.ids + other.ids)
+                           self.ids + other.ids, self.scores + other.scores)
+
+    def image_scores(self) -> torch.Tensor:
+        """The image-level scores ``[N]`` (float64; NaN where none was given)."""
+        return torch.cat(self.scores) if self.scores else torch.zeros(0, dtype=torch.float64)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -115,6 +164,7 @@ class MetricState:
 
 
 def per_image_metrics(counts: torch.Tensor, hists: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Every per-image metric from confusion counts ``[N, 4]`` and score histograms ``[N, 2, bins]``."""
     tp, fp, fn, tn = (counts[:, i] for i in range(4))
     vacuous = (tp + fp + fn) == 0
     neg, pos = hists[:, 0].double(), hists[:, 1].double()
@@ -165,3 +215,46 @@ def _authentic_summary(counts: torch.Tensor) -> dict[str, float]:
     return {"fpr": float(fpr.mean()), "fpr_pooled": float(total[1]) / max(1, int(total[1] + total[3])),
             "any_positive_rate": float(((tp + fp) > 0).double().mean()),
             "n_authentic": int(counts.shape[0])}
+
+
+# --- image level ---------------------------------------------------------------------------------
+
+#: Where an image's score comes from, by whether the detector has its own image-level decision.
+IMAGE_SCORE_SOURCES = {True: "detector.image_score", False: "maximum of the heatmap"}
+
+
+def image_auc(manipulated: torch.Tensor, authentic: torch.Tensor) -> float:
+    """ROC AUC of image scores, manipulated against authentic images (ties count one half)."""
+    m = torch.as_tensor(manipulated, dtype=torch.float64).flatten()
+    a = torch.as_tensor(authentic, dtype=torch.float64).flatten()
+    m, a = m[~torch.isnan(m)], a[~torch.isnan(a)]
+    if not m.numel() or not a.numel():
+        return float("nan")
+    m, a = m[:, None], a[None, :]
+    return float(((m > a).double() + 0.5 * (m == a).double()).mean())
+
+
+def add_detection_metrics(metrics: dict[str, dict[str, Any]], states: dict[str, MetricState], source: str) -> None:
+    """Image-level AUC of each manipulated split against the authentic split(s) of the same part.
+
+    ``metrics`` maps split names to their metrics (with ``"role"``); ``states`` their metric states.
+    """
+    names = {split: SplitName.parse(split) for split in states}
+    for split, state in states.items():
+        if metrics[split]["role"] != "manipulated":
+            continue
+        authentic = [states[s].image_scores() for s, n in names.items()
+                     if n.part == names[split].part and metrics[s]["role"] == "authentic"]
+        if authentic:
+            metrics[split]["image_auc"] = image_auc(state.image_scores(), torch.cat(authentic))
+            metrics[split]["image_score"] = source
+
+
+def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:
+    """Warn when every manipulated image got an empty prediction: the usual focal-loss collapse."""
+    if metrics.get("n_images", 0) and metrics.get("empty_prediction_rate") == 1.0:
+        warnings.warn(f"{where}: every prediction is empty at the threshold (IoU {metrics['iou']:.3f}); "
+                      f"the model may have collapsed. Pixel AUC {metrics['auc']:.3f}, "
+                      f"f1_best {metrics['f1_best']:.3f} tell whether it ranks pixels at all.", stacklevel=2)
+        return True
+    return False

@@ -9,6 +9,7 @@ import numpy as np
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
 from .harness import predictions
+from .metrics import confusion_counts, counts_iou
 
 
 def overlay_png(detector, dataset, split: str, protocol: TensorProtocol, path: str | Path, *, n: int = 6,
@@ -23,17 +24,17 @@ def overlay_png(detector, dataset, split: str, protocol: TensorProtocol, path: s
     data = SampleTensors(dataset, records, protocol)
     rows = []
     for batch, heat in predictions(detector, data, batch_size=n, device=device, progress=False):
+        heat = heat.cpu()
+        ious = counts_iou(confusion_counts(heat, batch["target"], threshold)).tolist()
         for i in range(heat.shape[0]):
             rows.append((batch["id"][i], batch["image"][i].permute(1, 2, 0).numpy(),
-                         batch["target"][i, 0].numpy(), heat[i, 0].cpu().numpy()))
+                         batch["target"][i, 0].numpy(), heat[i, 0].numpy(), ious[i]))
     if not rows:
         raise ValueError(f"{split}: no images to draw")
     fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.6 * len(rows)), squeeze=False)
-    for r, (sid, image, truth, heat) in enumerate(rows):
-        inter = np.logical_and(heat >= threshold, truth > 0).sum()
-        union = np.logical_or(heat >= threshold, truth > 0).sum()
+    for r, (sid, image, truth, heat, iou) in enumerate(rows):
         panels = [(image, f"{sid}"), (image, "ground truth"), (heat, "heatmap"),
-                  (image, f"pred >= {threshold}: IoU {inter / union if union else 1.0:.2f}")]
+                  (image, f"pred >= {threshold}: IoU {iou:.2f}")]
         for c, (content, label) in enumerate(panels):
             ax = axes[r, c]
             ax.imshow(content, cmap="magma" if c == 2 else None, vmin=0, vmax=1)
@@ -56,4 +57,5 @@ def overlay_png(detector, dataset, split: str, protocol: TensorProtocol, path: s
 
 
 def first_manipulated_split(metrics: dict) -> str | None:
-    return next((s for s, m in metrics.items() if "iou" in m), None)
+    """The first split of a result's metrics whose recorded role is manipulated."""
+    return next((s for s, m in metrics.items() if m["role"] == "manipulated"), None)

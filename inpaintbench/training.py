@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from .contracts import MANIPULATED_KINDS, Sample, as_detector
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
-from .harness import evaluate_split, loader, warn_if_collapsed
+from .harness import evaluate_split, loader
+from .metrics import confusion_counts, counts_iou, warn_if_collapsed
 
 CHECKPOINT_FORMAT = "inpaintbench-checkpoint-1"
 
@@ -186,7 +187,7 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
         data.epoch = epoch
         batches = loader(data, config.batch_size, config.workers, shuffle=True, seed=config.seed + epoch)
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not config.progress, unit="batch")
-        loss_sum, n_batches, counts = 0.0, 0, torch.zeros(3, dtype=torch.long)
+        loss_sum, n_batches, counts = 0.0, 0, torch.zeros(1, 4, dtype=torch.long)
         for batch in bar:
             bad_total += len(batch["bad"])
             if "image" not in batch:
@@ -204,16 +205,13 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
             steps += 1
             n_batches += 1
             loss_sum += float(loss.detach())
-            with torch.no_grad():
-                pred, gt = logits.detach() >= 0, target > 0.5
-                counts += torch.stack([(pred & gt).sum(), (pred & ~gt).sum(), (~pred & gt).sum()]).cpu()
-            tp, fp, fn = counts.tolist()
-            bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{tp / max(1, tp + fp + fn):.3f}")
+            counts += confusion_counts(torch.sigmoid(logits.detach().float()), target).sum(0, keepdim=True).cpu()
+            bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
             if config.max_steps is not None and steps >= config.max_steps:
                 break
         val = _validate(detector, dataset, kinds, protocol, config, name)
         row = {"epoch": epoch, "steps": steps, "train_loss": loss_sum / max(1, n_batches),
-               "train_iou_pooled": counts[0].item() / max(1, counts.sum().item())}
+               "train_iou_pooled": float(counts_iou(counts)[0])}
         if val is not None:
             row.update({f"val_{k}": val[k] for k in ("iou", "f1", "f1_best", "auc", "empty_prediction_rate")})
             warn_if_collapsed(val, f"{name} validation after epoch {epoch + 1}")

@@ -50,7 +50,7 @@ def main() -> None:
         result = run_job(job, config, out_dir=out / f"run-alpha{alpha}")
         write_result(result, out / f"{args.detector}-alpha{alpha}.json")
         for split, m in result.metrics.items():
-            if "iou" in m:
+            if m["role"] == "manipulated" and m.get("n_images"):
                 rows.append({"alpha": alpha, "split": split, "iou": m["iou"], "f1": m["f1"], "f1_best": m["f1_best"],
                              "auc": m["auc"], "empty_prediction_rate": m["empty_prediction_rate"],
                              "steps": result.training["steps"]})

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from inpaintbench.metrics import MetricState
+from inpaintbench.metrics import MetricState, add_detection_metrics, confusion_counts, counts_iou, image_auc
 
 BINS = 256
 
@@ -137,3 +137,39 @@ def test_merge_equals_single_state_and_empty_masks_are_counted_apart():
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="differ in shape"):
         MetricState().update(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))
+
+
+def test_pixels_outside_the_validity_mask_never_count():
+    """A padded batch with its validity mask gives exactly the metrics of the unpadded images."""
+    rng = np.random.default_rng(6)
+    pred, gt = batch(rng, b=3, h=11, w=13)
+    alone = MetricState()
+    alone.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    big_pred = torch.from_numpy(rng.random((3, 1, 16, 20)).astype(np.float32))  # scores in the padding
+    big_gt = torch.ones(3, 1, 16, 20)                                            # and truth there too
+    valid = torch.zeros(3, 1, 16, 20, dtype=torch.bool)
+    big_pred[..., :11, :13], big_gt[..., :11, :13], valid[..., :11, :13] = torch.from_numpy(pred), torch.from_numpy(gt), True
+    padded = MetricState()
+    padded.update(big_pred, big_gt, valid=valid)
+    assert torch.equal(padded.tensors()[0], alone.tensors()[0]) and torch.equal(padded.tensors()[1], alone.tensors()[1])
+    assert padded.compute() == alone.compute()
+    assert torch.equal(confusion_counts(big_pred, big_gt, valid=valid), alone.tensors()[0])
+
+
+def test_image_auc_pairs_each_manipulated_split_with_the_authentic_split_of_its_part():
+    def state(scores, manipulated):
+        s = MetricState()
+        n = len(scores)
+        s.update(torch.zeros(n, 1, 2, 2), torch.zeros(n, 1, 2, 2), manipulated=manipulated,
+                 image_scores=torch.tensor(scores))
+        return s
+
+    states = {"test/fakefake": state([0.9, 0.8], True), "test/original": state([0.1, 0.8], False),
+              "val/fakefake": state([0.2], True), "val/original": state([0.5], False)}
+    metrics = {k: {"role": "authentic" if k.endswith("original") else "manipulated"} for k in states}
+    add_detection_metrics(metrics, states, "maximum of the heatmap")
+    assert metrics["test/fakefake"]["image_auc"] == pytest.approx((1 + 1 + 1 + 0.5) / 4)
+    assert metrics["val/fakefake"]["image_auc"] == 0.0  # against val/original only
+    assert "image_auc" not in metrics["test/original"]
+    assert image_auc(torch.tensor([0.9, float("nan")]), torch.tensor([0.1])) == 1.0
+    assert counts_iou(torch.tensor([[2, 1, 1, 5], [0, 0, 0, 9]])).tolist() == [0.5, 1.0]

@@ -94,7 +94,8 @@ def test_cli_reports_clear_errors(tiny_layout, capsys):
 
 
 def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
-    from inpaintbench.harness import evaluate, image_auc
+    from inpaintbench.harness import evaluate
+    from inpaintbench.metrics import image_auc
 
     class Brightness:
         """Scores images by mean brightness; heatmap constant: only the image score is informative."""
