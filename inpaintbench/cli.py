@@ -26,6 +26,13 @@ def _size(text: str) -> int | None:
     return value
 
 
+def _pixels(text: str) -> int:
+    value = int(text)
+    if value < 64:
+        raise argparse.ArgumentTypeError("max pixels must be at least 64")
+    return value
+
+
 def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> None:
     """Options every job command shares; with ``dataset_help``, ``--dataset`` is optional (default provided)."""
     p.add_argument("--detector", required=True, help="detector name (see `list`)")
@@ -36,8 +43,12 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--data-root", help="dataset folder (default: $INPAINTBENCH_DATA, or the dataset's own default)")
     p.add_argument("--opt", action="append", metavar="KEY=VALUE", help="detector option (repeatable)")
     p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option (repeatable)")
-    p.add_argument("--image-size", type=_size, default=256,
-                   help="network input size N (image and mask resized to NxN; metrics at that size), or 'native'")
+    p.add_argument("--image-size", type=_size, default=None,
+                   help="resize image and mask to NxN before the network (metrics at that size; recorded as a "
+                        "resize); default: native, the stored resolution")
+    p.add_argument("--max-pixels", type=_pixels, default=None,
+                   help="most pixels one detector call sees (default 2048x2048): larger batches run in chunks, "
+                        "larger images on overlapping full-resolution tiles")
     p.add_argument("--mask-binarization", default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), any (>0), or 1..255")
     p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
@@ -76,6 +87,7 @@ def resolve_device(name: str) -> str:
 def job_from_args(args: argparse.Namespace):
     from .data.tensors import TensorProtocol, mask_threshold
     from .jobs import Job
+    from .tiling import DEFAULT_MAX_PIXELS
 
     mask_threshold(args.mask_binarization)  # validate early
     data_options = registry.parse_key_values(args.data_opt)
@@ -83,7 +95,8 @@ def job_from_args(args: argparse.Namespace):
         data_options["data_root"] = args.data_root
     return Job(detector=args.detector, dataset=args.dataset, detector_options=registry.parse_key_values(args.opt),
                dataset_options=data_options,
-               protocol=TensorProtocol(args.image_size, args.mask_binarization), threshold=args.threshold,
+               protocol=TensorProtocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS),
+               threshold=args.threshold,
                batch_size=args.batch_size, device=resolve_device(args.device), workers=args.workers,
                seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet)
 

@@ -13,6 +13,7 @@ from .contracts import Attack, SplitName, BaseDetector, DetectorProtocol, as_det
 from .data.tensors import SampleTensors, TensorProtocol, collate
 from .metrics import (DEFAULT_THRESHOLD, IMAGE_SCORE_SOURCES, MetricState, add_detection_metrics,
                       warn_if_collapsed)
+from .tiling import predict_within
 
 
 class DetectorOutputError(RuntimeError):
@@ -50,18 +51,26 @@ def loader(dataset: SampleTensors, batch_size: int, workers: int, shuffle: bool 
 def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: int = 8, device: str = "cpu",
                 workers: int = 0, desc: str = "", progress: bool = True, name: str = "detector",
                 bad: list[str] | None = None) -> Iterator[tuple[dict, torch.Tensor]]:
-    """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode)."""
+    """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode).
+
+    Batches of mixed sizes come padded (``batch["valid"]`` marks the real pixels); no detector call
+    sees more than the protocol's ``max_pixels`` (see ``inpaintbench.tiling``).
+    """
     detector = as_detector(detector)
     dev = move_detector(detector, device)
-    batches = loader(data, batch_size if data.protocol.image_size else 1, workers)
-    for batch in tqdm(batches, desc=desc, disable=not progress, leave=False, unit="batch"):
+    protocol = data.protocol
+
+    def checked(images: torch.Tensor) -> torch.Tensor:
+        return check_heatmap(detector.predict(images), images, name)
+
+    for batch in tqdm(loader(data, batch_size, workers), desc=desc, disable=not progress, leave=False, unit="batch"):
         if bad is not None:
             bad.extend(batch["bad"])
         if "image" not in batch:
             continue
         images = batch["image"].to(dev)
         with torch.no_grad():
-            heat = check_heatmap(detector.predict(images), images, name)
+            heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
         yield batch, heat
 
 
@@ -76,11 +85,11 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
     bad: list[str] = []
     for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
                                    desc=split, progress=progress, name=name, bad=bad):
-        images = batch["image"].to(heat.device)
-        with torch.no_grad():
-            scores = detector.image_score(images, heat)
+        images, valid = batch["image"].to(heat.device), batch["valid"].to(heat.device)
+        with torch.no_grad():  # the heatmap's padding is zeroed, so that a maximum sees real pixels only
+            scores = detector.image_score(images, heat.masked_fill(~valid, 0.0))
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
-                     image_scores=scores)
+                     valid=valid, image_scores=scores)
     return state, bad
 
 

@@ -25,10 +25,10 @@ def overlay_png(detector, dataset, split: str, protocol: TensorProtocol, path: s
     rows = []
     for batch, heat in predictions(detector, data, batch_size=n, device=device, progress=False):
         heat = heat.cpu()
-        ious = counts_iou(confusion_counts(heat, batch["target"], threshold)).tolist()
-        for i in range(heat.shape[0]):
-            rows.append((batch["id"][i], batch["image"][i].permute(1, 2, 0).numpy(),
-                         batch["target"][i, 0].numpy(), heat[i, 0].numpy(), ious[i]))
+        ious = counts_iou(confusion_counts(heat, batch["target"], threshold, batch["valid"])).tolist()
+        for i, (h, w) in enumerate(batch["size"]):  # each image without the batch's padding
+            rows.append((batch["id"][i], batch["image"][i, :, :h, :w].permute(1, 2, 0).numpy(),
+                         batch["target"][i, 0, :h, :w].numpy(), heat[i, 0, :h, :w].numpy(), ious[i]))
     if not rows:
         raise ValueError(f"{split}: no images to draw")
     fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.6 * len(rows)), squeeze=False)

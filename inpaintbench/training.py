@@ -194,10 +194,12 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
                 continue
             images = batch["image"].to(device, non_blocking=True)
             target = batch["target"].to(device, non_blocking=True)
+            valid = batch["valid"].to(device, non_blocking=True)
             with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
                 logits = detector.logits(images)
             loss = sigmoid_focal_loss(logits.float(), target, alpha=config.focal_alpha,
-                                      gamma=config.focal_gamma, reduction="mean")
+                                      gamma=config.focal_gamma, reduction="none")
+            loss = (loss * valid).sum() / valid.sum()  # the padding of mixed-size batches never counts
             optimizer.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(optimizer)
@@ -205,7 +207,8 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
             steps += 1
             n_batches += 1
             loss_sum += float(loss.detach())
-            counts += confusion_counts(torch.sigmoid(logits.detach().float()), target).sum(0, keepdim=True).cpu()
+            counts += confusion_counts(torch.sigmoid(logits.detach().float()), target,
+                                       valid=valid).sum(0, keepdim=True).cpu()
             bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
             if config.max_steps is not None and steps >= config.max_steps:
                 break

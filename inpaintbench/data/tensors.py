@@ -1,7 +1,8 @@
 """From stored samples to network tensors: optional attack on the stored image, then the resize.
 
-This is the one place where images are resized for a network and soft masks are binarized, so
-the protocol recorded with a result describes exactly what was done.
+This is the one place where images are resized for a network (only when asked: the default is
+the stored resolution), soft masks are binarized and batches of mixed sizes are padded, so the
+protocol recorded with a result describes exactly what was done.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from ..contracts import Attack, Sample
+from ..tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
 from .imageio import DataError
 
 #: Named binarizations of the soft mask: a pixel is inpainted when its mask value >= the number.
 BINARIZATIONS = {"full": 255, "half": 128, "any": 1}
 DEFAULT_BINARIZATION = "full"
+#: How a batch of mixed sizes is padded to its largest height and width (``F.pad`` mode): edge
+#: replication, so that a detector sees no artificial edge; a validity mask keeps it out of metrics.
+PADDING = "replicate"
 
 
 def mask_threshold(binarization: str | int) -> int:
@@ -45,10 +50,13 @@ def sample_seed(seed: int, sample_id: str, kind: str) -> int:
 
 @dataclass(frozen=True)
 class TensorProtocol:
-    """How stored samples become tensors: network size (``None`` = native), mask binarization."""
+    """How stored samples become tensors and reach a detector: network size (``None`` = the stored,
+    native size), mask binarization, and the pixel budget of one detector call (tiling above it)."""
 
-    image_size: int | None = 256
+    image_size: int | None = None
     binarization: str | int = DEFAULT_BINARIZATION
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    tile_overlap: int = DEFAULT_TILE_OVERLAP
 
     def describe(self) -> dict[str, object]:
         return {
@@ -57,6 +65,12 @@ class TensorProtocol:
                       "image and soft mask resized to image_size x image_size, bilinear with antialias; "
                       "metrics computed at that size",
             "mask_binarization": f"{self.binarization} (soft mask >= {mask_threshold(self.binarization)})",
+            "batching": f"images of one batch padded to its largest height and width ({PADDING} padding, "
+                        "bottom and right); padded pixels never count in any metric",
+            "max_pixels": self.max_pixels,
+            "tiling": f"a detector call sees at most max_pixels pixels: larger batches go in chunks of whole "
+                      f"images; a larger image is predicted at full resolution on tiles overlapping by "
+                      f"{self.tile_overlap} px, each keeping its centre (never downsized)",
         }
 
     def to_tensors(self, sample: Sample) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,13 +126,29 @@ class SampleTensors(Dataset):
                 "manipulated": sample.manipulated, "index": index}
 
 
+def pad_to(tensor: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
+    """``[C,h,w]`` padded at the bottom and right to ``[C,height,width]`` (``F.pad`` mode)."""
+    dh, dw = height - tensor.shape[1], width - tensor.shape[2]
+    if not (dh or dw):
+        return tensor
+    if mode == "constant":
+        return F.pad(tensor, (0, dw, 0, dh))
+    return F.pad(tensor[None], (0, dw, 0, dh), mode=mode)[0]
+
+
 def collate(items: list[dict]) -> dict:
-    """Stack good items; keep the messages of bad ones under ``"bad"``."""
+    """Stack good items, padded to the batch's largest size, with a validity mask ``"valid" [B,1,H,W]``;
+    keep the messages of bad ones under ``"bad"``."""
     good = [it for it in items if "bad" not in it]
     batch: dict = {"bad": [it["bad"] for it in items if "bad" in it]}
     if good:
-        batch["image"] = torch.stack([it["image"] for it in good])
-        batch["target"] = torch.stack([it["target"] for it in good])
+        h = max(it["image"].shape[1] for it in good)
+        w = max(it["image"].shape[2] for it in good)
+        batch["image"] = torch.stack([pad_to(it["image"], h, w, PADDING) for it in good])
+        batch["target"] = torch.stack([pad_to(it["target"], h, w, "constant") for it in good])
+        batch["valid"] = torch.stack([pad_to(torch.ones_like(it["target"], dtype=torch.bool), h, w, "constant")
+                                      for it in good])
+        batch["size"] = [tuple(it["image"].shape[1:]) for it in good]
         for key in ("id", "kind", "manipulated", "index"):
             batch[key] = [it[key] for it in good]
     return batch
