@@ -148,7 +148,8 @@ def test_pixels_outside_the_validity_mask_never_count():
     big_pred = torch.from_numpy(rng.random((3, 1, 16, 20)).astype(np.float32))  # scores in the padding
     big_gt = torch.ones(3, 1, 16, 20)                                            # and truth there too
     valid = torch.zeros(3, 1, 16, 20, dtype=torch.bool)
-    big_pred[..., :11, :13], big_gt[..., :11, :13], valid[..., :11, :13] = torch.from_numpy(pred), torch.from_numpy(gt), True
+    big_pred[..., :11, :13], big_gt[..., :11, :13] = torch.from_numpy(pred), torch.from_numpy(gt)
+    valid[..., :11, :13] = True
     padded = MetricState()
     padded.update(big_pred, big_gt, valid=valid)
     assert torch.equal(padded.tensors()[0], alone.tensors()[0]) and torch.equal(padded.tensors()[1], alone.tensors()[1])
