@@ -257,17 +257,18 @@ def add_leaderboard(sub) -> None:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import build
+    from .results import result_files
 
-    paths: list[Path] = []
-    for item in args.results:
-        path = Path(item)
-        paths.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    paths = result_files(args.results)
     text = build(paths, args.output)
     if args.output:
         print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
     else:
         print(text)
     return 0
+
+
+CACHE_DIR_HELP = "clean-result cache (default: $INPAINTBENCH_CACHE/clean or ~/.cache/inpaintbench/clean)"
 
 
 def add_stress(sub) -> None:
@@ -281,7 +282,7 @@ def add_stress(sub) -> None:
     p.add_argument("--autoencoder", help="autoencoder weights folder: adds reencode to the default grid "
                                          "(default: $INPAINTBENCH_AUTOENCODER)")
     p.add_argument("--split", action="append", help="split to evaluate (default: every test split)")
-    p.add_argument("--cache-dir", help="clean-result cache (default: $INPAINTBENCH_CACHE/clean or ~/.cache/inpaintbench/clean)")
+    p.add_argument("--cache-dir", help=CACHE_DIR_HELP)
     p.add_argument("--fresh", action="store_true", help="recompute everything: ignore the clean cache and earlier results")
     p.add_argument("--compare", action="append", default=[], metavar="DIR",
                    help="another stress output folder whose results join the curves (repeatable)")
@@ -290,6 +291,8 @@ def add_stress(sub) -> None:
 
 def cmd_stress(args: argparse.Namespace) -> int:
     from .attack_spec import parse_attacks
+    from .reports import write_stress_report
+    from .results import read_result, result_files
     from .stress import run_stress
 
     if args.output:
@@ -297,12 +300,14 @@ def cmd_stress(args: argparse.Namespace) -> int:
     chains = parse_attacks(args.attacks, args.autoencoder)
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
-                      args.compare, args.metric, overlays=not args.no_overlays)
+                      overlays=not args.no_overlays)
+    others = [read_result(p) for p in result_files(args.compare)]
+    report = write_stress_report(done.results, args.output_dir, args.metric, others)
     print(f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
           f"{len(done.attacked)} attack setting(s), {len(done.kept)} kept from an earlier run")
     print(f"results: {len(done.result_paths)} JSON file(s) in {args.output_dir}")
-    print(f"table: {done.table}")
-    for fig in done.figures:
+    print(f"table: {report.table}")
+    for fig in report.figures:
         print(f"curve: {fig}")
     return 0
 
@@ -318,10 +323,12 @@ def add_matrix(sub) -> None:
     p.add_argument("--checkpoint", action="append", metavar="TRAINSET=PATH",
                    help="use these weights for a training set instead of training (repeatable)")
     p.add_argument("--metric", default="iou", help="metric of the heatmap (default iou)")
+    p.add_argument("--cache-dir", help=CACHE_DIR_HELP)
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     from .matrix import parse_sets, run_matrix
+    from .reports import write_matrix_report
 
     if args.output:
         raise ValueError("matrix writes its results into --output-dir; --output is not used")
@@ -329,9 +336,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     job = job_from_args(args)
     given = {parse_sets(k, args.dataset)[0].label: v for k, v in registry.parse_key_values(args.checkpoint).items()}
     done = run_matrix(job, train_sets, test_sets, train_config_from_args(args, job), args.output_dir, given,
-                      args.metric)
-    print(done.markdown.read_text(encoding="utf-8"))
-    print(f"matrix: {done.markdown}; heatmap: {done.figure}; {len(done.results)} result(s)")
+                      args.cache_dir)
+    report = write_matrix_report(done.results, args.output_dir, args.metric)
+    print(report.markdown.read_text(encoding="utf-8"))
+    print(f"matrix: {report.markdown}; heatmap: {report.figure}; {len(done.results)} result(s)")
     return 0
 
 

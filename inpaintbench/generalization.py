@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .robustness import markdown_table
+from .markdown import markdown_table
 
 
 def is_matrix_result(result) -> bool:
@@ -21,15 +21,14 @@ def column_name(result, split: str) -> str:
 def matrix_cells(results: Sequence, metric: str = "iou",
                  authentic: bool = False) -> tuple[list[str], list[str], list[list[float | None]]]:
     """``(rows, columns, values)``: rows are training sets, columns test set · split, in first-seen order.
-    Only manipulated splits (those with ``metric``) unless ``authentic``, which takes the FPR splits."""
+    ``metric`` of the manipulated splits, or with ``authentic`` the pixel FPR of the authentic ones."""
     cells: dict[tuple[str, str], float | None] = {}
     rows: list[str] = []
     cols: list[str] = []
     for res in results:
         train = (res.training or {}).get("train_set", "?")
         for split, m in res.metrics.items():
-            has = ("fpr" in m and "iou" not in m) if authentic else (metric in m)
-            if not has:
+            if m["role"] != ("authentic" if authentic else "manipulated"):
                 continue
             col = column_name(res, split)
             rows += [train] if train not in rows else []

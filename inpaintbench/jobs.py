@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import registry
+from .attack_spec import Chain
 from .contracts import Attack, as_detector
 from .data.tensors import TensorProtocol
 from .harness import evaluate
@@ -35,12 +36,18 @@ class Job:
     on_bad: str = "error"
     progress: bool = True
 
-    def protocol_record(self, attack: str | None = None) -> dict[str, Any]:
-        """The full protocol written into results: metric conventions, resize, binarization, attack."""
-        record = dict(conventions(self.threshold))
-        record.update(self.protocol.describe())
-        record["attack"] = attack
-        return record
+
+def protocol_record(job_protocol: TensorProtocol, threshold: float, attack: Attack | None = None) -> dict[str, Any]:
+    """The whole protocol a result is measured under: metric conventions, resize, binarization and the
+    attack (``None`` when clean; else its spec, its description and its robustness-curve coordinates)."""
+    record: dict[str, Any] = {**conventions(threshold), **job_protocol.describe(), "attack": None}
+    if attack is not None:
+        chain = attack if isinstance(attack, Chain) else Chain((attack,))
+        record["attack"] = chain.spec
+        record["attack_description"] = chain.describe()
+        record["attack_curve"] = {"family": chain.family, "strength": chain.strength, "value": chain.strength_value,
+                                  "neutral": chain.neutral, "geometric": chain.geometric}
+    return record
 
 
 def make_dataset(job: Job):
@@ -93,11 +100,12 @@ def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None) 
 
 
 def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | None = None,
-                 attack: Attack | None = None, attack_spec: str | None = None,
+                 attack: Attack | None = None,
                  training: dict[str, Any] | None = None, detector=None, info: dict | None = None,
                  dataset=None, overlay_path: str | Path | None = None) -> Result:
     """Evaluate on the given (default: every test) split and return a self-describing result.
 
+    Under ``attack`` (applied to the stored images), the result's ``attack`` is its spec.
     With ``overlay_path``, also draw prediction overlays of the first manipulated split there.
     """
     t0 = time.perf_counter()
@@ -121,11 +129,12 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
     dataset_info = dict(dataset.info())
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
-    return Result(detector=job.detector, dataset=job.dataset, protocol=job.protocol_record(attack_spec),
+    protocol = protocol_record(job.protocol, job.threshold, attack)
+    return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,
                   metrics=metrics, checkpoint=str(checkpoint) if checkpoint else None,
                   detector_info={**(info or {}), "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None},
                   dataset_info=dataset_info, environment=environment(job.device), timing=timing,
-                  training=training, attack=attack_spec)
+                  training=training, attack=protocol["attack"])
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,

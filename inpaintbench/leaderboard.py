@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
-import pandas as pd
+from .markdown import ROLE_COLUMNS, markdown_table, protocol_lines
+from .results import Result, base_protocol, protocol_key, read_result
 
-from .results import Result, protocol_key, read_result
-
-MANIPULATED_COLUMNS = ["iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images"]
-AUTHENTIC_COLUMNS = ["fpr", "fpr_pooled", "any_positive_rate", "n_authentic"]
+#: How each role's table is ranked: by which metric, and whether lower is better.
+ROLE_RANKING = {"manipulated": ("iou", False), "authentic": ("fpr", True)}
 
 
 def anchor(detector: str) -> str:
     return "detector-" + re.sub(r"[^a-z0-9-]+", "-", detector.lower()).strip("-")
 
 
-def _protocol_lines(protocol: dict) -> list[str]:
-    return [f"- **{k}**: {v}" for k, v in sorted(protocol.items())]
+def _table(rows: list[dict], role: str) -> str:
+    """The ranked table of one split: best first by the role's metric, missing values last."""
+    present = {k for row in rows for k in row}
+    cols = ["detector"] + [c for c in ROLE_COLUMNS[role] if c in present] + ["checkpoint"]
+    sort_by, ascending = ROLE_RANKING[role]
 
+    def rank(row: dict) -> tuple[bool, float]:
+        value = row.get(sort_by)
+        if value is None or math.isnan(value):
+            return True, 0.0
+        return False, value if ascending else -value
 
-def _table(rows: list[dict], columns: list[str], sort_by: str, ascending: bool) -> str:
-    frame = pd.DataFrame(rows)
-    cols = ["detector"] + [c for c in columns if c in frame.columns] + ["checkpoint"]
-    frame = frame.reindex(columns=cols)
-    if sort_by in frame.columns:
-        frame = frame.sort_values(sort_by, ascending=ascending, na_position="last", kind="stable")
-    return frame.to_markdown(index=False, floatfmt=".3f", missingval="–")
+    ordered = sorted(rows, key=rank) if sort_by in present else rows
+    return markdown_table(cols, [[row.get(c) for c in cols] for row in ordered])
 
 
 def _row(result: Result, metrics: dict) -> dict:
@@ -67,16 +70,18 @@ def render(results: Iterable[Result], title: str = "inpaintbench leaderboard") -
         if len(siblings) > 1:
             lines.append(f"*Protocol {siblings.index(key) + 1} of {len(siblings)} for this split: "
                          "not comparable with the other tables of this split.*")
-        lines += ["", "Protocol:"] + _protocol_lines(protocols[key]) + [""]
-        authentic = all("iou" not in m and "fpr" in m for _, m in entries)
-        rows = [_row(r, m) for r, m in entries]
-        if authentic:
-            lines.append(_table(rows, AUTHENTIC_COLUMNS, "fpr", ascending=True))
-        else:
-            lines.append(_table(rows, MANIPULATED_COLUMNS, "iou", ascending=False))
-        lines.append("")
+        lines += ["", "Protocol:"] + protocol_lines(protocols[key]) + [""]
+        lines += [_table([_row(r, m) for r, m in entries], _role(dataset, split, entries)), ""]
     lines += detector_cards(results)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _role(dataset: str, split: str, entries: list[tuple[Result, dict]]) -> str:
+    """The role every result records for this split; results that disagree are an error."""
+    roles = {m["role"] for _, m in entries}
+    if len(roles) != 1:
+        raise ValueError(f"{dataset} · {split}: results disagree on the split's role ({', '.join(sorted(roles))})")
+    return roles.pop()
 
 
 def detector_cards(results: Iterable[Result]) -> list[str]:
@@ -130,8 +135,7 @@ def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard
 def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[str]:
     """Per dataset, split and protocol: rows are attack settings (clean first), columns are models;
     then the area under each robustness curve (see ``inpaintbench.robustness``)."""
-    from .robustness import (AURC_DOC, aurc_table, base_protocol, curves, group_results, markdown_table,
-                             order_settings)
+    from .robustness import AURC_DOC, aurc_table, curves, group_results, order_settings
 
     groups = group_results(results)
     if not groups:
@@ -147,7 +151,7 @@ def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[s
         specs = order_settings(r for g in members for r in g.attacked)
         for split in splits:
             lines += [f"### {dataset} · {split} · {metric} under attack", "", "Protocol:"]
-            lines += _protocol_lines(protocol) + [""]
+            lines += protocol_lines(protocol) + [""]
             rows = []
             for name in ["clean"] + specs:
                 row = [name]
@@ -164,14 +168,13 @@ def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[s
 def matrix_section(results: Iterable[Result]) -> list[str]:
     """The generalization matrix of each detector and protocol: rows trained on, columns tested on."""
     from .generalization import matrix_tables
-    from .robustness import base_protocol
 
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for res in results:
         groups[(res.detector, protocol_key(base_protocol(res.protocol)))].append(res)
     lines = ["## Generalization matrix", ""] if groups else []
     for (detector, _), members in sorted(groups.items()):
-        lines += [f"### {detector}", "", "Protocol:"] + _protocol_lines(base_protocol(members[0].protocol)) + [""]
+        lines += [f"### {detector}", "", "Protocol:"] + protocol_lines(base_protocol(members[0].protocol)) + [""]
         lines += matrix_tables(members)
     return lines
 

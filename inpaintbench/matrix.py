@@ -4,7 +4,9 @@ A set is ``DATASET[:KIND][@ROOT]``: ``provided:realfake`` trains on (or tests on
 images of the provided set only, so the published realfake / fakefake / inpainted study is
 ``--train provided:realfake,provided:fakefake,provided:inpainted --test`` the same three. A bare
 kind (``realfake``) means that kind of ``--dataset``. Models live under
-``<output>/models/<train set>/`` (resumed, not retrained), results under ``<output>/results/``.
+``<output>/models/<train set>/`` (resumed, not retrained), results under ``<output>/results/``;
+each cell's result is taken from the clean-result cache when it holds one. The report (``matrix.md``,
+heatmap) is ``reports.write_matrix_report``'s work.
 """
 
 from __future__ import annotations
@@ -14,15 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .contracts import KINDS
-from .data.imageio import atomic_write_bytes
+from .clean_cache import CleanCache, clean_key
+from .contracts import KINDS, SplitName
 from .jobs import Job, evaluate_job, make_dataset, make_detector, train_job
-from .plots import heatmap, slug
 from .registry import unknown_name_error
-from .results import Result, write_result
-from .generalization import matrix_cells, matrix_tables
-from .robustness import base_protocol
-from .stress import reusable
+from .results import Result, slug, write_result
 from .training import TrainConfig
 
 
@@ -66,10 +64,11 @@ def parse_sets(text: str, default_dataset: str = "provided") -> list[DataSet]:
 
 
 @dataclass
-class MatrixOutcome:
+class MatrixRun:
+    """What a matrix run produced: one result per (training set, test set), their files, the checkpoints."""
+
     results: list[Result]
-    markdown: Path
-    figure: Path
+    result_paths: list[Path]
     checkpoints: dict[str, str]
 
 
@@ -87,14 +86,16 @@ def train_or_load(job: Job, train: DataSet, config: TrainConfig, models_dir: Pat
 
 def run_matrix(job: Job, train_sets: Sequence[DataSet], test_sets: Sequence[DataSet], config: TrainConfig,
                output_dir: str | Path, checkpoints: dict[str, str] | None = None,
-               metric: str = "iou") -> MatrixOutcome:
-    """Train or load one model per training set, evaluate it on every test set, write md + PNG."""
+               cache_dir: str | Path | None = None) -> MatrixRun:
+    """Train or load one model per training set, evaluate it on every test set, write one JSON per cell."""
     out = Path(output_dir)
     checkpoints = dict(checkpoints or {})
     unknown = [k for k in checkpoints if k not in {t.label for t in train_sets}]
     if unknown:
         raise unknown_name_error("training sets", unknown[0], [t.label for t in train_sets])
+    cache = CleanCache(cache_dir)
     results: list[Result] = []
+    paths: list[Path] = []
     used: dict[str, str] = {}
     for train in train_sets:
         ckpt, training = train_or_load(job, train, config, out / "models", checkpoints.get(train.label))
@@ -103,48 +104,14 @@ def run_matrix(job: Job, train_sets: Sequence[DataSet], test_sets: Sequence[Data
         for test in test_sets:
             tjob = test.job(job)
             dataset = make_dataset(tjob)
-            splits = [f"test/{test.kind}"] if test.kind else None
-            path = out / "results" / f"{slug(train.label)}--{slug(test.label)}.json"
-            old = reusable(path, _probe(tjob, ckpt, info, dataset), None) if path.exists() else None
-            if old is not None and (old.training or {}).get("train_set") == train.label:
-                result = old
-            else:
-                result = evaluate_job(tjob, ckpt, splits, training=training, detector=detector, info=info,
-                                      dataset=dataset)
-            result.training = {**(result.training or {}), "train_set": train.label, "test_set": test.label}
-            write_result(result, path)
+            splits = [str(SplitName("test", test.kind))] if test.kind else None
+            key = clean_key(tjob, ckpt, dataset.info(), splits)
+            clean = cache.get(key)
+            if clean is None:
+                clean = evaluate_job(tjob, ckpt, splits, detector=detector, info=info, dataset=dataset)
+                cache.put(key, clean)
+            result = dataclasses.replace(clean, training={**training, "train_set": train.label,
+                                                          "test_set": test.label})
+            paths.append(write_result(result, out / "results" / f"{slug(train.label)}--{slug(test.label)}.json"))
             results.append(result)
-    rows, columns, values = matrix_cells(results, metric)
-    figure = heatmap(values, rows, columns, out / f"matrix-{metric}.png",
-                     title=f"{job.detector}: {metric}, trained on (rows) × tested on (columns)",
-                     xlabel="test set · split", ylabel="training set")
-    md = out / "matrix.md"
-    atomic_write_bytes(md, matrix_markdown(results, job, used).encode("utf-8"))
-    return MatrixOutcome(results, md, figure, used)
-
-
-def _probe(job: Job, ckpt: str, info: dict, dataset) -> Result:
-    """A result shell with the identity an evaluation of ``ckpt`` on ``dataset`` would record."""
-    from .results import file_sha256
-
-    return Result(detector=job.detector, dataset=job.dataset, protocol=job.protocol_record(None), metrics={},
-                  checkpoint=ckpt, detector_info={**info, "checkpoint_sha256": file_sha256(ckpt)},
-                  dataset_info=dataset.info())
-
-
-def matrix_markdown(results: Sequence[Result], job: Job, checkpoints: dict[str, str]) -> str:
-    first = results[0]
-    lines = [f"# Generalization matrix: {job.detector}", "",
-             "Produced by `python -m inpaintbench matrix`: one model per training set (trained with the common "
-             "trainer, or loaded), each evaluated on every test set and split.", "", "Models:"]
-    seen = set()
-    for res in results:
-        train = res.training or {}
-        label = train.get("train_set")
-        if label in checkpoints and label not in seen:
-            seen.add(label)
-            how = f"trained: {train['steps']} steps, {train['epochs_run']} epoch(s)" if "steps" in train else "given"
-            lines.append(f"- `{label}`: `{checkpoints[label]}` ({how})")
-    lines += ["", "Protocol:"] + [f"- **{k}**: {v}" for k, v in sorted(base_protocol(first.protocol).items())]
-    lines += [""] + matrix_tables(results)
-    return "\n".join(lines).rstrip() + "\n"
+    return MatrixRun(results, paths, used)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Sequence
 
 from .data.imageio import atomic_write_bytes
+from .results import slug
 from .robustness import Curve
 
 
@@ -31,14 +31,6 @@ def _save(fig, path: Path) -> Path:
     _pyplot().close(fig)
     atomic_write_bytes(path, buf.getvalue())
     return path
-
-
-def slug(text: str) -> str:
-    """A file-name-safe form of a spec or label; a path inside it becomes a short hash of the path."""
-    import hashlib
-
-    text = re.sub(r"[^=:+,@]*/[^=:+,@]*", lambda m: "p" + hashlib.sha1(m.group().encode()).hexdigest()[:8], text)
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
 
 
 def robustness_figures(curves: Sequence[Curve], out_dir: str | Path, prefix: str = "robustness") -> list[Path]:

@@ -6,16 +6,20 @@ import hashlib
 import json
 import math
 import platform
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
+from .contracts import SplitName
 from .data.imageio import atomic_write_bytes
 
 SCHEMA = "inpaintbench-result-1"
 REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
+#: Protocol keys that describe the attack rather than the measurement (see ``jobs.protocol_record``).
+ATTACK_KEYS = ("attack", "attack_description", "attack_curve")
 
 
 @dataclass
@@ -87,7 +91,11 @@ def write_result(result: Result, path: str | Path) -> Path:
 
 
 def read_result(path: str | Path) -> Result:
-    """Load and check a result JSON; a missing key or schema names the file."""
+    """Load and check a result JSON; a missing key or schema names the file.
+
+    Upgrade of older files: results written before splits recorded their role get it here, once,
+    from the split name's kind (``SplitName.parse(name).role``).
+    """
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -99,8 +107,19 @@ def read_result(path: str | Path) -> Result:
     missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
     if missing:
         raise ValueError(f"{path}: missing keys {missing}")
+    raw["metrics"] = {split: m if "role" in m else {"role": SplitName.parse(split).role, **m}
+                      for split, m in raw["metrics"].items()}
     known = set(Result.__dataclass_fields__)
     return Result(**{k: v for k, v in raw.items() if k in known})
+
+
+def result_files(items: Iterable[str | Path]) -> list[Path]:
+    """The given files, and for a folder every ``*.json`` under it (sorted)."""
+    paths: list[Path] = []
+    for item in items:
+        path = Path(item)
+        paths.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    return paths
 
 
 def protocol_key(protocol: dict[str, Any]) -> str:
@@ -108,7 +127,18 @@ def protocol_key(protocol: dict[str, Any]) -> str:
     return json.dumps(protocol, sort_keys=True)
 
 
-def default_result_path(detector: str, dataset: str, attack: str | None = None) -> Path:
+def base_protocol(protocol: dict[str, Any]) -> dict[str, Any]:
+    """The protocol without its attack entries: clean and attacked runs of one model share it."""
+    return {k: v for k, v in protocol.items() if k not in ATTACK_KEYS}
+
+
+def slug(text: str) -> str:
+    """The file-name-safe form of a name, spec or label; a path inside it becomes a short hash of the path."""
+    text = re.sub(r"[^=:+,@]*/[^=:+,@]*", lambda m: "p" + hashlib.sha1(m.group().encode()).hexdigest()[:8], text)
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
+
+
+def default_result_path(detector: str, dataset: str) -> Path:
+    """``results/<detector>-<dataset>-<UTC time>.json``."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    tag = f"-{attack.replace(':', '_').replace('+', '_').replace('=', '')}" if attack else ""
-    return Path("results") / f"{detector}-{dataset}{tag}-{stamp}.json"
+    return Path("results") / f"{slug(detector)}-{slug(dataset)}-{stamp}.json"

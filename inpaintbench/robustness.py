@@ -18,21 +18,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from .markdown import ROLE_COLUMNS, markdown_table
+from .results import base_protocol
+
 #: The definition of ``aurc`` as the reports state it.
 AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "
             "t = |value - neutral| / (largest |value - neutral| of the family in the grid), neutral is the "
             "setting closest to no change (quality 100, scale 1, std 0, sigma 0, fraction 0) and the clean "
             "result sits at t = 0: the metric averaged over the grid's strength range. "
             "`aurc_relative` = aurc / clean.")
-
-#: Protocol keys that describe the attack rather than the measurement; dropped when grouping.
-ATTACK_KEYS = ("attack", "attack_description", "attack_curve")
-
-
-def base_protocol(protocol: dict[str, Any]) -> dict[str, Any]:
-    """The protocol without its attack entries: clean and attacked runs of one model share it."""
-    return {k: v for k, v in protocol.items() if k not in ATTACK_KEYS}
-
 
 def model_key(result) -> str:
     """Which model and measurement a result belongs to: detector, weights, dataset, protocol."""
@@ -57,7 +51,8 @@ class StressGroup:
 
 
 def group_results(results: Iterable[Any]) -> list[StressGroup]:
-    """Group results by model; the label is the detector name, plus the checkpoint file if ambiguous."""
+    """Group results by model, attacked results in table order; the label is the detector name, plus
+    the checkpoint hash if ambiguous."""
     groups: dict[str, StressGroup] = {}
     for res in results:
         key = model_key(res)
@@ -67,6 +62,8 @@ def group_results(results: Iterable[Any]) -> list[StressGroup]:
         else:
             group.clean = res
     stressed = [g for g in groups.values() if g.attacked]
+    for group in stressed:
+        group.attacked.sort(key=setting_rank)
     by_name: dict[str, list[StressGroup]] = defaultdict(list)
     for group in stressed:
         by_name[group.label].append(group)
@@ -85,18 +82,17 @@ def curve_info(result) -> dict[str, Any]:
             "strength": info.get("strength") or "", "value": info.get("value"), "neutral": info.get("neutral")}
 
 
+def setting_rank(result) -> tuple[str, float, str]:
+    """Where an attacked result's setting sits in tables: by family name, mildest first within a family."""
+    info = curve_info(result)
+    known = info["value"] is not None and info["neutral"] is not None
+    return info["family"], abs(info["value"] - info["neutral"]) if known else 0.0, result.attack
+
+
 def order_settings(results: Iterable[Any]) -> list[str]:
-    """Attack specs grouped by family (first-seen order), mildest first within a family."""
-    families: dict[str, int] = {}
-    keyed = {}
-    for res in results:
-        if not res.attack or res.attack in keyed:
-            continue
-        info = curve_info(res)
-        rank = families.setdefault(info["family"], len(families))
-        distance = abs(info["value"] - info["neutral"]) if info["value"] is not None and info["neutral"] is not None else 0.0
-        keyed[res.attack] = (rank, distance, res.attack)
-    return sorted(keyed, key=keyed.get)
+    """The attack specs of ``results`` in table order (``setting_rank``), each once."""
+    ranks = {res.attack: setting_rank(res) for res in results if res.attack}
+    return sorted(ranks, key=ranks.get)
 
 
 @dataclass
@@ -165,26 +161,6 @@ def curves(groups: Iterable[StressGroup], metric: str = "iou") -> list[Curve]:
     return out
 
 
-def _fmt(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
-    """A pipe table (what tabulate's ``pipe`` format gives, without a pandas frame in between)."""
-    from tabulate import tabulate
-
-    return tabulate([[_fmt(v) for v in row] for row in rows], headers=header, tablefmt="pipe",
-                    disable_numparse=True)
-
-
-MANIPULATED_METRICS = ("iou", "f1", "f1_best", "auc", "iou_pooled", "f1_pooled", "n_images")
-AUTHENTIC_METRICS = ("fpr", "fpr_pooled", "any_positive_rate", "n_authentic")
-
-
 def stress_tables(group: StressGroup) -> str:
     """Markdown for one model: per split, rows are attack settings (clean first), columns metrics."""
     rows_of = ([("clean", group.clean)] if group.clean is not None else []) + [(r.attack, r) for r in group.attacked]
@@ -192,7 +168,7 @@ def stress_tables(group: StressGroup) -> str:
     lines = []
     for split in splits:
         sample = next(r.metrics[split] for _, r in rows_of if split in r.metrics)
-        cols = [c for c in (MANIPULATED_METRICS if "iou" in sample else AUTHENTIC_METRICS) if c in sample]
+        cols = [c for c in ROLE_COLUMNS[sample["role"]] if c in sample]
         rows = [[name] + [(r.metrics.get(split) or {}).get(c) for c in cols] for name, r in rows_of]
         lines += [f"### {group.any.dataset} · {split}", "", markdown_table(["attack"] + cols, rows), ""]
     return "\n".join(lines)

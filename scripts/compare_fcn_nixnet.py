@@ -17,11 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from inpaintbench import leaderboard
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.jobs import Job, evaluate_job, train_job
+from inpaintbench.markdown import markdown_table
 from inpaintbench.registry import parse_key_values
 from inpaintbench.results import Result, write_result
 from inpaintbench.training import TrainConfig
@@ -85,7 +84,7 @@ def summary_rows(results: list[Result], train_label: str | None = None) -> list[
     for res in results:
         train = res.training or {}
         for split, m in res.metrics.items():
-            if "iou" not in m:
+            if m["role"] != "manipulated":
                 continue
             rows.append({"detector": res.detector, "trained on": train_label or train.get("train_dataset"),
                          "tested on": f"{res.dataset} {split}", "iou": m["iou"], "f1": m["f1"],
@@ -99,7 +98,7 @@ def summary_rows(results: list[Result], train_label: str | None = None) -> list[
 def write_tables(results: list[Result], rows: list[dict[str, Any]], out: Path, title: str,
                  with_leaderboard: bool = True) -> Path:
     """``summary.md``: the compact comparison, then (optionally) the leaderboard of the result files."""
-    table = pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f")
+    table = markdown_table(list(rows[0]), [list(row.values()) for row in rows])
     board = leaderboard.render(results, title=title) if with_leaderboard else ""
     text = f"# {title}: summary\n\n{table}\n\n{board}"
     path = out / "summary.md"

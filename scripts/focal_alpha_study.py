@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.jobs import Job, run_job
+from inpaintbench.markdown import markdown_table
 from inpaintbench.registry import parse_key_values
 from inpaintbench.results import write_result
 from inpaintbench.training import TrainConfig
@@ -54,7 +53,7 @@ def main() -> None:
                 rows.append({"alpha": alpha, "split": split, "iou": m["iou"], "f1": m["f1"], "f1_best": m["f1_best"],
                              "auc": m["auc"], "empty_prediction_rate": m["empty_prediction_rate"],
                              "steps": result.training["steps"]})
-    print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"))
+    print(markdown_table(list(rows[0]), [list(row.values()) for row in rows]))
 
 
 if __name__ == "__main__":

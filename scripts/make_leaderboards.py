@@ -71,6 +71,7 @@ def run_experiments(args: argparse.Namespace) -> None:
     from inpaintbench.jobs import Job, train_job
     from inpaintbench.matrix import parse_sets, run_matrix
     from inpaintbench.registry import parse_key_values
+    from inpaintbench.reports import write_stress_report
     from inpaintbench.stress import run_stress
     from inpaintbench.training import TrainConfig
 
@@ -90,8 +91,10 @@ def run_experiments(args: argparse.Namespace) -> None:
         report, _ = train_job(job, config, work / f"model-{detector}")
         steps[detector] = report.steps
         t1 = time.perf_counter()
-        run_stress(job, parse_attacks("default", str(autoencoder_weights())), RESULTS / f"stress-{detector}",
-                   report.best_checkpoint, cache_dir=work / "cache", fresh=True)
+        folder = RESULTS / f"stress-{detector}"
+        stressed = run_stress(job, parse_attacks("default", str(autoencoder_weights())), folder,
+                              report.best_checkpoint, cache_dir=work / "cache", fresh=True)
+        write_stress_report(stressed.results, folder)
         t_stress += time.perf_counter() - t1
         jobs.append(job)
     t_train = time.perf_counter() - t0 - t_stress
@@ -100,7 +103,7 @@ def run_experiments(args: argparse.Namespace) -> None:
     train_sets = f"rect:realfake@{roots['classical']},rect:fakefake@{roots['vae']}"
     matrix_config = dataclasses.replace(config, max_steps=args.matrix_steps)
     run_matrix(job, parse_sets(train_sets), parse_sets(train_sets + f",rect:original@{roots['vae']}"),
-               matrix_config, work / f"matrix-{job.detector}")
+               matrix_config, work / f"matrix-{job.detector}", cache_dir=work / "cache")
     (RESULTS / "matrix").mkdir(parents=True)
     for res_path in sorted((work / f"matrix-{job.detector}" / "results").glob("*.json")):
         shutil.copy2(res_path, RESULTS / "matrix" / res_path.name)

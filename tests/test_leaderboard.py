@@ -1,15 +1,14 @@
 """Leaderboards from result files: ranked per split, protocol stated, protocols never mixed."""
 
-import pytest
-
 from inpaintbench.cli import main
-from inpaintbench.results import Result, read_result, write_result
+from inpaintbench.results import Result, write_result
 
 
 def _result(detector, iou, image_size=256, split="test/fakefake"):
-    metrics = {split: {"iou": iou, "f1": iou + 0.05, "iou_pooled": iou, "f1_pooled": iou, "f1_best": 0.9,
-                       "auc": 0.95, "n_images": 10},
-               "test/original": {"fpr": 0.01 * iou, "fpr_pooled": 0.01, "any_positive_rate": 0.5, "n_authentic": 4}}
+    metrics = {split: {"role": "manipulated", "iou": iou, "f1": iou + 0.05, "iou_pooled": iou, "f1_pooled": iou,
+                       "f1_best": 0.9, "auc": 0.95, "n_images": 10},
+               "test/original": {"role": "authentic", "fpr": 0.01 * iou, "fpr_pooled": 0.01, "any_positive_rate": 0.5,
+                                 "n_authentic": 4}}
     return Result(detector=detector, dataset="provided", protocol={"threshold": 0.5, "image_size": image_size},
                   metrics=metrics, detector_info={"card": {"description": f"{detector} card"}, "parameters": 7})
 
@@ -31,11 +30,18 @@ def test_tables_rank_by_iou_and_separate_protocols(tmp_path, capsys):
     assert auth.index("[a]") < auth.index("[b]")  # lower false-positive rate first
 
 
-def test_result_round_trip_and_nan_as_null(tmp_path):
-    res = _result("a", float("nan"))
-    path = write_result(res, tmp_path / "r.json")
-    back = read_result(path)
-    assert back.metrics["test/fakefake"]["iou"] is None and back.detector == "a"
-    (tmp_path / "bad.json").write_text("{}")
-    with pytest.raises(ValueError, match="bad.json"):
-        read_result(tmp_path / "bad.json")
+def test_table_follows_the_recorded_role_and_puts_missing_values_last(tmp_path):
+    # a split named like a manipulated kind but recorded as authentic is ranked by FPR, lowest first
+    odd = {"role": "authentic", "fpr": 0.2, "fpr_pooled": 0.2, "any_positive_rate": 1.0, "n_authentic": 3}
+    results = [Result("a", "d", {"threshold": 0.5}, {"test/x": dict(odd)}),
+               Result("b", "d", {"threshold": 0.5}, {"test/x": {**odd, "fpr": 0.1}}),
+               Result("c", "d", {"threshold": 0.5}, {"test/x": {**odd, "fpr": float("nan")}})]
+    for res in results:
+        write_result(res, tmp_path / f"{res.detector}.json")
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", str(tmp_path), "-o", str(out)]) == 0
+    table = [line for line in out.read_text().split("## d · test/x")[1].splitlines() if line.startswith("|")]
+    cells = [[c.strip() for c in line.split("|")[1:-1]] for line in table]
+    assert cells[0] == ["detector", "fpr", "fpr_pooled", "any_positive_rate", "n_authentic", "checkpoint"]
+    assert [row[0] for row in cells[2:]] == ["[b](#detector-b)", "[a](#detector-a)", "[c](#detector-c)"]
+    assert cells[4][1] == "–"

@@ -10,15 +10,20 @@ from PIL import Image
 from inpaintbench import cli, matrix
 from inpaintbench.leaderboard import build
 from inpaintbench.matrix import DataSet, parse_sets
-from inpaintbench.plots import slug
+from inpaintbench.reports import write_matrix_report
+from inpaintbench.results import read_result, slug
 from layout_factory import make_layout
+
+
+TRAIN = "provided:realfake,provided:fakefake@{other}"
+TEST = "provided:realfake,provided:fakefake,provided@{other}"
 
 
 def matrix_args(layout, other, out, *extra):
     return ["matrix", "--detector", "tiny", "--data-root", str(layout),
-            "--train", f"provided:realfake,provided:fakefake@{other}",
-            "--test", f"provided:realfake,provided:fakefake,provided@{other}",
-            "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--output-dir", str(out), "--quiet", *extra]
+            "--train", TRAIN.format(other=other), "--test", TEST.format(other=other),
+            "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--output-dir", str(out),
+            "--cache-dir", str(out.parent / "cache"), "--quiet", *extra]
 
 
 def test_matrix_two_training_sets_three_test_sets(tiny_detector, tiny_layout, tmp_path, monkeypatch, capsys):
@@ -61,12 +66,18 @@ def test_matrix_two_training_sets_three_test_sets(tiny_detector, tiny_layout, tm
     assert cli.main(matrix_args(tiny_layout, other, out)) == 0
     assert calls == [] and (out / "models" / "provided_realfake" / "best.pt").stat().st_mtime_ns == stamp
 
+    # the report is made from the result files alone (in the run's order), as the command made it
+    cells = [out / "results" / f"{slug(train)}--{slug(test)}.json" for train in TRAIN.format(other=other).split(",")
+             for test in TEST.format(other=other).split(",")]
+    again = write_matrix_report([read_result(p) for p in cells], tmp_path / "again")
+    assert again.markdown.read_text() == text
+
     board = build(sorted((out / "results").glob("*.json")))
     assert "## Generalization matrix" in board and "### tiny" in board
     assert "## provided · test/realfake" not in board  # matrix cells are not ranked as plain results
 
 
-def test_given_checkpoint_is_loaded_not_trained(tiny_detector, tiny_layout, tmp_path):
+def test_given_checkpoint_is_loaded_not_trained(tiny_detector, tiny_layout, tmp_path, capsys):
     run = tmp_path / "run"
     assert cli.main(["train", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
                      "--image-size", "32", "--epochs", "1", "--batch-size", "4", "--run-dir", str(run),
@@ -74,10 +85,22 @@ def test_given_checkpoint_is_loaded_not_trained(tiny_detector, tiny_layout, tmp_
     out = tmp_path / "m"
     assert cli.main(["matrix", "--detector", "tiny", "--data-root", str(tiny_layout), "--train", "realfake",
                      "--test", "realfake,original", "--image-size", "32", "--output-dir", str(out),
-                     "--checkpoint", f"provided:realfake={run / 'best.pt'}", "--quiet"]) == 0
+                     "--cache-dir", str(tmp_path / "cache"), "--checkpoint", f"provided:realfake={run / 'best.pt'}",
+                     "--quiet"]) == 0
     assert not (out / "models").exists()
     text = (out / "matrix.md").read_text()
     assert f"`{run / 'best.pt'}` (given)" in text and "pixel false-positive rate" in text
+
+    # a stress run of the same model on the same split takes its clean pass from the matrix's cache entry
+    capsys.readouterr()
+    assert cli.main(["stress", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
+                     "--checkpoint", str(run / "best.pt"), "--image-size", "32", "--split", "test/realfake",
+                     "--attacks", "jpeg:quality=90", "--output-dir", str(tmp_path / "s"),
+                     "--cache-dir", str(tmp_path / "cache"), "--quiet"]) == 0
+    assert "clean pass: from cache" in capsys.readouterr().out
+    clean = json.loads((tmp_path / "s" / "clean.json").read_text())
+    cell = json.loads((out / "results" / "provided_realfake--provided_realfake.json").read_text())
+    assert clean["metrics"] == cell["metrics"] and clean["training"] is None  # not labelled as a matrix cell
 
 
 def test_set_syntax_and_errors():
@@ -85,5 +108,13 @@ def test_set_syntax_and_errors():
         DataSet("provided", "realfake"), DataSet("other", None, "/d"), DataSet("mine", "fakefake")]
     with pytest.raises(LookupError, match="Did you mean 'realfake'"):
         parse_sets("provided:realfak")
-    assert cli.main(["matrix", "--detector", "tiny", "--train", "realfake", "--test", "realfake",
-                     "--output-dir", "/tmp/x", "--checkpoint", "fakefake=/a.pt"]) == 2
+
+
+def test_checkpoint_for_an_unknown_training_set_is_refused(tiny_detector, tiny_layout, tmp_path, capsys):
+    out = tmp_path / "m"
+    assert cli.main(["matrix", "--detector", tiny_detector, "--data-root", str(tiny_layout), "--train", "realfake",
+                     "--test", "realfake", "--output-dir", str(out), "--cache-dir", str(tmp_path / "cache"),
+                     "--checkpoint", "fakefake=/a.pt", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown training set 'provided:fakefake'" in err and "Known: provided:realfake" in err
+    assert not out.exists()  # refused before any training

@@ -10,6 +10,8 @@ from PIL import Image
 from inpaintbench import cli, stress
 from inpaintbench.attack_spec import parse_attacks
 from inpaintbench.leaderboard import build
+from inpaintbench.reports import write_stress_report
+from inpaintbench.results import read_result
 from inpaintbench.robustness import Curve
 
 SETTINGS = "jpeg:quality=90,jpeg:quality=30,gaussian_noise:std=40,resize:scale=0.5,keep_new_size=true"
@@ -35,9 +37,9 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
     calls = []
     real = stress.evaluate_job
 
-    def counting(job, checkpoint=None, splits=None, attack=None, attack_spec=None, **kw):
-        calls.append(attack_spec)
-        return real(job, checkpoint, splits, attack=attack, attack_spec=attack_spec, **kw)
+    def counting(job, checkpoint=None, splits=None, attack=None, **kw):
+        calls.append(attack.spec if attack is not None else None)
+        return real(job, checkpoint, splits, attack=attack, **kw)
 
     monkeypatch.setattr(stress, "evaluate_job", counting)
     out, cache = tmp_path / "stress", tmp_path / "cache"
@@ -62,7 +64,8 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
     table = (out / "stress.md").read_text()
     section = table.split("### provided · test/realfake")[1].split("###")[0]
     rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("|")][2:]
-    assert rows[:2] == ["clean", "jpeg:quality=90"] and len(rows) == 5
+    assert rows == ["clean", "gaussian_noise:std=40", "jpeg:quality=90", "jpeg:quality=30",  # by family, mildest first
+                    "resize:scale=0.5,keep_new_size=true"]
     iou_clean = float(section.splitlines()[4].split("|")[2])
     assert iou_clean == pytest.approx(clean["metrics"]["test/realfake"]["iou"], abs=6e-4)
     assert "aurc" in table and "test/original" in table
@@ -97,6 +100,12 @@ def test_leaderboard_gains_robustness_section(trained, tiny_layout, tmp_path):
     assert "area under the robustness curve" in robust and "aurc_relative" in robust
     # clean result still ranked in the ordinary tables; attacked ones are not
     assert text.split("## Robustness")[0].count("jpeg:quality") == 0
+
+    # the report is made from the result files alone, as the command made it
+    written = (out / "stress.md").read_text()
+    again = write_stress_report([read_result(p) for p in sorted(out.glob("*.json"))], tmp_path / "again")
+    assert again.table.read_text() == written
+    assert sorted(p.name for p in again.figures) == ["robustness-jpeg.png"]
 
 
 def test_curve_area_is_normalised_over_the_strength_range():

@@ -1,0 +1,64 @@
+"""The clean-result cache: a key of what decides a clean result, and get/put of results under it."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from inpaintbench.clean_cache import CleanCache, clean_key
+from inpaintbench.data.tensors import TensorProtocol
+from inpaintbench.jobs import Job
+from inpaintbench.results import Result
+
+INFO = {"root": "/data/a", "splits": {"test/realfake": 3}}
+
+
+@pytest.fixture
+def checkpoint(tmp_path):
+    path = tmp_path / "best.pt"
+    path.write_bytes(b"weights one")
+    return path
+
+
+def test_key_changes_with_everything_that_decides_the_result(tmp_path, checkpoint):
+    job = Job("tiny", "provided", protocol=TensorProtocol(32))
+    key = clean_key(job, checkpoint, INFO, ["test/realfake"])
+    assert key.startswith("tiny-") and key == clean_key(job, checkpoint, dict(INFO), ["test/realfake"])
+    other = tmp_path / "other.pt"
+    other.write_bytes(b"weights two")
+    changed = [clean_key(job, other, INFO, ["test/realfake"]),  # checkpoint content, not its name
+               clean_key(job, None, INFO, ["test/realfake"]),
+               clean_key(job, checkpoint, {**INFO, "root": "/data/b"}, ["test/realfake"]),
+               clean_key(job, checkpoint, INFO, None),
+               clean_key(dataclasses.replace(job, protocol=TensorProtocol(64)), checkpoint, INFO, ["test/realfake"]),
+               clean_key(dataclasses.replace(job, threshold=0.3), checkpoint, INFO, ["test/realfake"]),
+               clean_key(dataclasses.replace(job, detector_options={"width": 4}), checkpoint, INFO, ["test/realfake"]),
+               clean_key(dataclasses.replace(job, seed=1), checkpoint, INFO, ["test/realfake"])]
+    assert len({key, *changed}) == len(changed) + 1
+    # what does not decide the result leaves the key alone
+    assert clean_key(dataclasses.replace(job, batch_size=1, progress=False), checkpoint, INFO,
+                     ["test/realfake"]) == key
+
+
+def test_get_put_round_trip(tmp_path):
+    cache = CleanCache(tmp_path / "cache")
+    result = Result("tiny", "provided", {"attack": None}, {"test/realfake": {"role": "manipulated", "iou": 0.5}})
+    assert cache.get("k1") is None
+    path = cache.put("k1", result)
+    assert path == tmp_path / "cache" / "k1.json"
+    back = cache.get("k1")
+    assert back is not None and back.metrics == result.metrics and cache.get("k2") is None
+    path.write_text("{ broken")
+    assert cache.get("k1") is None  # an unreadable entry is recomputed, not fatal
+
+
+def test_put_refuses_an_attacked_result(tmp_path):
+    attacked = Result("tiny", "provided", {"attack": "jpeg:quality=90"}, {}, attack="jpeg:quality=90")
+    with pytest.raises(ValueError, match="clean results only"):
+        CleanCache(tmp_path).put("k", attacked)
+
+
+def test_default_folder_is_under_the_cache_root(monkeypatch, tmp_path):
+    monkeypatch.setenv("INPAINTBENCH_CACHE", str(tmp_path))
+    assert CleanCache().folder == tmp_path / "clean"

@@ -1,0 +1,36 @@
+"""`protocol_record` builds a result's whole protocol once, attack description and curve included."""
+
+from __future__ import annotations
+
+from inpaintbench.attack_spec import parse_attacks
+from inpaintbench.data.tensors import TensorProtocol
+from inpaintbench.jobs import protocol_record
+from inpaintbench.metrics import conventions
+from inpaintbench.results import ATTACK_KEYS, base_protocol
+
+
+def test_clean_record_holds_conventions_and_resize_and_no_attack():
+    record = protocol_record(TensorProtocol(64), 0.3)
+    assert record["attack"] is None and "attack_description" not in record and "attack_curve" not in record
+    assert record["image_size"] == 64 and record["threshold"] == 0.3
+    assert {k: record[k] for k in conventions(0.3)} == conventions(0.3)
+
+
+def test_attacked_record_is_the_clean_one_plus_the_whole_attack():
+    chain = parse_attacks("jpeg:quality=80+resize:scale=0.5")[0]
+    clean = protocol_record(TensorProtocol(64), 0.5)
+    record = protocol_record(TensorProtocol(64), 0.5, chain)
+    assert base_protocol(record) == base_protocol(clean)
+    assert set(record) - set(clean) | {"attack"} == set(ATTACK_KEYS)
+    assert record["attack"] == "jpeg:quality=80+resize:scale=0.5"
+    assert record["attack_description"].startswith("jpeg:quality=80: JPEG") and "; then resize:scale=0.5" in \
+        record["attack_description"]
+    assert record["attack_curve"] == {"family": "jpeg+resize", "strength": "scale", "value": 0.5, "neutral": 1.0,
+                                      "geometric": False}
+
+
+def test_a_single_attack_is_described_as_a_chain_of_one():
+    step = parse_attacks("gaussian_noise:std=5")[0].steps[0]
+    record = protocol_record(TensorProtocol(None), 0.5, step)
+    assert record["attack"] == "gaussian_noise:std=5"
+    assert record["attack_curve"]["family"] == "gaussian_noise" and record["attack_curve"]["value"] == 5.0
