@@ -344,8 +344,11 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def add_generate(sub) -> None:
-    p = sub.add_parser("generate", help="generate a dataset (freeform, object, rect) from real photos (sharded, resumable)")
-    p.add_argument("dataset", help="freeform (brush masks), object (segment masks) or rect (blurred rectangles)")
+    from .data.generation.catalog import GENERATED_DATASETS
+
+    names = ", ".join(GENERATED_DATASETS)
+    p = sub.add_parser("generate", help=f"generate a dataset ({names}) from real photos (sharded, resumable)")
+    p.add_argument("dataset", help="; ".join(f"{d.name}: {d.description}" for d in GENERATED_DATASETS.values()))
     p.add_argument("--out", required=True, help="output folder (train/ val/ test/ + manifest.csv); rerun to resume")
     p.add_argument("--source", help="folder of photos, searched recursively (default: scikit-image's bundled photos)")
     p.add_argument("--generator", help="sd, vae or classical (default: sd if a model is configured, "
@@ -371,7 +374,7 @@ def add_generate(sub) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .data.generate import GenerateConfig, generate, parse_shard
+    from .data.generation.generate import GenerateConfig, generate, parse_shard
 
     config = GenerateConfig(
         dataset=args.dataset, out=args.out, source=args.source, generator=args.generator, model=args.model,

@@ -66,7 +66,7 @@ def load_url_state_dict(url: str, *, download: bool = True) -> dict[str, torch.T
 @functools.lru_cache(maxsize=4)
 def load_autoencoder(weights: str, device: str = "cpu"):
     """A latent autoencoder (cached per weights and device) with ``roundtrip`` and ``roundtrip_images``."""
-    from .data.autoencoders import load_autoencoder as load
+    from .data.generation.autoencoders import load_autoencoder as load
 
     return load(weights, device)
 

@@ -41,7 +41,7 @@ def autoencoder_weights() -> Path | None:
 def build_datasets(work: Path, size: int, quiet: bool) -> dict:
     """Two `rect` sets (the provided recipe) of the shared photos, written by the package's own
     ``generate`` job: ``classical`` (OpenCV Telea, kind realfake) and ``vae`` (TAEF2, kind fakefake)."""
-    from inpaintbench.data.generate import GenerateConfig, generate
+    from inpaintbench.data.generation.generate import GenerateConfig, generate
 
     photos = SHARED / "data" / "photos"
     weights = autoencoder_weights()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -258,8 +257,6 @@ def test_attacks_do_not_import_the_harness_or_cli():
                     f"{path.name} imports {name}"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("inpaintbench.data.autoencoders") is None,
-                    reason="inpaintbench.data.autoencoders is not importable")
 @pytest.mark.skipif(not (TAEF2 / "taef2_encoder.pth").exists(), reason=f"TAEF2 weights absent at {TAEF2}")
 def test_reencode_round_trips_the_whole_image():
     s = sample(90, 124)  # not a multiple of 8: padded and cropped back

@@ -3,15 +3,13 @@ local folder; odd sizes round-trip; bad inputs give clear errors."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
+from conftest import SHARED
 
-from inpaintbench.data.autoencoders import TinyAutoencoder, load_autoencoder
+from inpaintbench.data.generation.autoencoders import TinyAutoencoder, load_autoencoder
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 TAEF2 = SHARED / "weights" / "taef2"
 KODAK = SHARED / "data" / "photos" / "kodak24"
 

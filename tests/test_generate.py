@@ -8,15 +8,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from inpaintbench import registry
-from inpaintbench.data import generate as gen_module
-from inpaintbench.data.generate import GenerateConfig, choose_generator, generate, load_captions, parse_shard
+from inpaintbench.data.generation import generate as gen_module
+from inpaintbench.data.generation.generate import GenerateConfig, choose_generator, generate, load_captions, parse_shard
+from inpaintbench.data.generation.masks.labels import read_bsds_segmentations
 from inpaintbench.data.imageio import DataError, read_mask, read_rgb
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.data.masks.labels import read_bsds_segmentations
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 KODAK = SHARED / "data" / "photos" / "kodak24"
 BSDS = SHARED / "data" / "bsds500"
 TAEF2 = SHARED / "weights" / "taef2"

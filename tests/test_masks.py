@@ -4,20 +4,19 @@ the recipes' geometry, and object masks from BSDS500 and COCO (polygons and RLE)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inpaintbench import registry
-from inpaintbench.data.masks import (BrushMasks, MaskUnavailable, ObjectMasks, PolygonMasks, RectMasks,
-                                     coverage, ground_truth, soften)
-from inpaintbench.data.masks.labels import (CocoLabels, decode_rle, read_bsds_segmentations,
-                                            rle_counts_from_string)
+from inpaintbench.data.generation.masks import (BrushMasks, MaskUnavailable, ObjectMasks, PolygonMasks,
+                                                RectMasks, coverage, ground_truth, soften)
+from inpaintbench.data.generation.masks.labels import (CocoLabels, decode_rle, read_bsds_segmentations,
+                                                       rle_counts_from_string)
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 BSDS_GT = SHARED / "data" / "bsds500" / "groundTruth"
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import SHARED
 from PIL import Image
 
 from inpaintbench.baselines.srm import NoiseResidual
 from inpaintbench.contracts import Sample
+from inpaintbench.data.generation.generators import blend
+from inpaintbench.data.generation.universal import UniversalDataset, UniversalTransform, photos_in_folder
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.data.universal import (UniversalDataset, UniversalTransform, blend, photos_in_folder,
-                                         universal)
-from inpaintbench.registry import RegistryError
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+from inpaintbench.registry import RegistryError, create
+from inpaintbench.training import TrainConfig, load_checkpoint, train
 
 
 def box_mask(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
@@ -121,7 +121,7 @@ def _photo_folder(root: Path) -> None:
     Image.fromarray(rng.integers(0, 256, size=(40, 40), dtype=np.uint8)).save(root / "imgs" / "grey.jpg")
 
 
-def test_dataset_from_a_photo_folder_is_deterministic_and_trains_any_detector(tmp_path):
+def test_dataset_from_a_photo_folder_is_deterministic_and_serves_as_a_transform(tmp_path):
     _photo_folder(tmp_path)
     photos = photos_in_folder(tmp_path / "imgs")
     assert {p.split for p in photos if p.id.startswith("train")} == {"train"}
@@ -142,6 +142,24 @@ def test_dataset_from_a_photo_folder_is_deterministic_and_trains_any_detector(tm
         ds.records("train/fakefak")
 
 
+def test_universal_data_trains_a_detector(tmp_path, tiny_detector):
+    for split, count in (("train", 8), ("val", 2)):
+        (tmp_path / "imgs" / split).mkdir(parents=True)
+        for i in range(count):
+            photo = noisy_photo(size=48, seed=100 * len(split) + i).image
+            Image.fromarray(photo).save(tmp_path / "imgs" / split / f"p{i}.png")
+    ds = UniversalDataset(photos_in_folder(tmp_path / "imgs"), UniversalTransform(masks=box_mask),
+                          image_size=32, seed=0)
+    detector = create("detectors", tiny_detector)
+    before = {k: v.clone() for k, v in detector.module.state_dict().items()}
+    config = TrainConfig(epochs=4, batch_size=4, lr=3e-3, progress=False, seed=1)
+    report = train(detector, ds, config, TensorProtocol(32), tmp_path / "run", name=tiny_detector)
+    assert report.steps == 4 * 2 and report.history[-1]["train_loss"] < report.history[0]["train_loss"]
+    saved = load_checkpoint(report.last_checkpoint)
+    assert saved["steps"] == report.steps
+    assert any(not torch.equal(before[k], saved["state_dict"][k].cpu()) for k in before)
+
+
 def test_registered_dataset_reads_a_folder(tmp_path):
     from inpaintbench import registry
 
@@ -159,7 +177,6 @@ def test_registered_dataset_reads_a_folder(tmp_path):
 
 
 def test_autoencoder_reencoding_inside_the_mask():
-    pytest.importorskip("inpaintbench.data.autoencoders", reason="autoencoder loader not on this branch yet")
     weights = SHARED / "weights" / "taef2"
     if not weights.is_dir():
         pytest.skip(f"TAEF2 weights not found at {weights}")

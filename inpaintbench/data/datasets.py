@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from .generation.catalog import GENERATED_DATASETS, GeneratedDataset
 from .imageio import DataError
 from .layout import LayoutDataset
 
@@ -27,17 +28,18 @@ def provided(data_root: str | None = None, on_bad: str = "error") -> LayoutDatas
 
 # --- generated datasets: read a folder, or build the embedded default on first use ------------
 
-def generated_dataset(dataset: str, description: str) -> Callable[..., LayoutDataset]:
+def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
     """The factory of a generated dataset: ``data_root`` if given, else the embedded default
-    (scikit-image photos, the strongest offline generator), built once in
+    (bundled photos, the strongest offline generator), built once in
     ``$INPAINTBENCH_CACHE/<dataset>-<hash of the generation settings>/`` and reused after."""
+    dataset = entry.name
 
     def factory(data_root: str | None = None, on_bad: str = "error", generator: str | None = None,
                 model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
                 image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
                 max_coverage: float | None = None) -> LayoutDataset:
         from ..paths import cache_root
-        from .generate import GenerateConfig, choose_generator, config_hash, fingerprint, generate
+        from .generation.generate import GenerateConfig, choose_generator, config_hash, fingerprint, generate
 
         if data_root:
             try:
@@ -58,13 +60,11 @@ def generated_dataset(dataset: str, description: str) -> Callable[..., LayoutDat
         return LayoutDataset(config.out, name=dataset, on_bad=on_bad)
 
     factory.__name__ = factory.__qualname__ = dataset
-    factory.__doc__ = description
+    factory.__doc__ = f"{entry.description}: a generated folder, or the embedded default built on first use."
     return factory
 
 
-freeform = generated_dataset("freeform", "Free-form brush masks (DeepFill v2 strokes) on real photos: a generated "
-                                         "folder, or the embedded default built on first use.")
-object_masks = generated_dataset("object", "Object-shaped masks from segmentations on real photos: a generated "
-                                           "folder, or the embedded default built on first use.")
-rect = generated_dataset("rect", "Blurred rectangles (the provided recipe) on new photos: a generated folder, "
-                                 "or the embedded default built on first use.")
+GENERATED_FACTORIES = {name: generated_factory(entry) for name, entry in GENERATED_DATASETS.items()}
+freeform = GENERATED_FACTORIES["freeform"]
+object_masks = GENERATED_FACTORIES["object"]
+rect = GENERATED_FACTORIES["rect"]

@@ -38,7 +38,7 @@ class ObjectMasks(MaskGenerator):
         super().__init__(min_coverage=min_coverage, max_coverage=max_coverage, blur=blur,
                          feather=feather, max_tries=max_tries)
         if segmenter not in SEGMENTERS:
-            from ...registry import unknown_name_error
+            from ....registry import unknown_name_error
 
             raise unknown_name_error("segmenters", segmenter, list(SEGMENTERS))
         self.segmenter = segmenter

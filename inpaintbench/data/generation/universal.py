@@ -12,16 +12,15 @@ from __future__ import annotations
 import io
 import os
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..contracts import SPLITS, Sample
+from ...contracts import SPLITS, Sample
+from ..imageio import DataError
+from ..tensors import sample_seed
 from .generators import blend
-from .imageio import DataError, header
-from .layout import hash_split
-from .tensors import sample_seed
+from .sources import Photo, folder_photos, random_crop
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
 
@@ -35,7 +34,6 @@ OPERATIONS: dict[str, str] = {
     "autoencoder": "re-encode through a latent autoencoder (needs autoencoder=WEIGHTS)",
 }
 DEFAULT_OPERATIONS = ("gaussian", "poisson", "blur", "median", "jpeg")
-PHOTO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 
 
 def _gaussian(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
@@ -86,7 +84,7 @@ def parse_operations(operations: str | Sequence[str]) -> tuple[str, ...]:
         raise ValueError(f"no universal operations given; choose from {', '.join(OPERATIONS)}")
     for name in names:
         if name not in OPERATIONS:
-            from ..registry import unknown_name_error
+            from ...registry import unknown_name_error
 
             raise unknown_name_error("operations", name, list(OPERATIONS))
     return names
@@ -119,7 +117,7 @@ class UniversalTransform:
 
     def mask_fn(self) -> MaskFn:
         if self._mask_fn is None:  # resolved lazily so the transform pickles into DataLoader workers
-            from .. import registry
+            from ... import registry
 
             self._mask_fn = registry.create("masks", str(self.masks), **self.mask_options)
         return self._mask_fn
@@ -162,51 +160,15 @@ class UniversalTransform:
 
 @dataclass(frozen=True)
 class PhotoRecord:
-    """One real photo the universal dataset manipulates (or, kind ``original``, passes through)."""
+    """One real photo the universal dataset manipulates (or, kind ``original``, passes through):
+    a ``Photo`` of a folder, or a record of another dataset (``source_record``)."""
 
     id: str
     split: str
     kind: str
-    image: Path
+    path: str
+    photo: Photo | None = None
     source_record: Any = None
-
-
-def read_photo(path: str | os.PathLike) -> np.ndarray:
-    """A photo as uint8 RGB (grey and alpha photos are converted: they are sources, not layout files)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except FileNotFoundError as exc:
-        raise DataError(path, "file not found") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"not a readable photo ({exc})") from exc
-
-
-def random_crop(image: np.ndarray, size: int | None, rng: np.random.Generator) -> np.ndarray:
-    """A ``size`` x ``size`` crop at a random place; a photo smaller than that is first upscaled."""
-    if not size:
-        return image
-    h, w = image.shape[:2]
-    if min(h, w) < size:
-        from PIL import Image
-
-        scale = size / min(h, w)
-        nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
-        image = np.asarray(Image.fromarray(image).resize((nw, nh), Image.BICUBIC))
-        h, w = image.shape[:2]
-    y = int(rng.integers(0, h - size + 1))
-    x = int(rng.integers(0, w - size + 1))
-    return np.ascontiguousarray(image[y:y + size, x:x + size])
-
-
-def _split_of(path: Path, root: Path, sample_id: str) -> str:
-    """A split named by a folder on the way (``.../train/x.jpg``), else the hash of the id."""
-    for part in path.relative_to(root).parts[:-1]:
-        if part in SPLITS:
-            return part
-    return hash_split(sample_id)
 
 
 class UniversalDataset:
@@ -233,21 +195,21 @@ class UniversalDataset:
     def records(self, split: str) -> list[PhotoRecord]:
         part, _, kind = split.partition("/")
         if part not in SPLITS or (kind and kind not in ("fakefake", "original")):
-            from ..registry import unknown_name_error
+            from ...registry import unknown_name_error
 
             raise unknown_name_error("splits", split, self.splits())
         return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
 
     def photo(self, record: PhotoRecord) -> np.ndarray:
-        if record.source_record is not None:
-            return self.source.load(record.source_record).image
-        return read_photo(record.image)
+        if record.photo is not None:
+            return record.photo.load()
+        return self.source.load(record.source_record).image
 
     def load(self, record: PhotoRecord) -> Sample:
         image = random_crop(self.photo(record), self.image_size,
                             np.random.default_rng(sample_seed(self.seed, record.id, "crop")))
         sample = Sample(record.id, record.split, "original", image, np.zeros(image.shape[:2], np.uint8),
-                        str(record.image))
+                        record.path)
         if record.kind == "original":
             return sample
         return self.transform(sample, np.random.default_rng(sample_seed(self.seed, record.id, record.kind)))
@@ -265,27 +227,10 @@ class UniversalDataset:
 
 def photos_in_folder(root: str | os.PathLike, on_bad: str = "error",
                      problems: list[DataError] | None = None) -> list[PhotoRecord]:
-    """Every readable photo under ``root`` (recursively); the id is its relative path without suffix.
-
-    An unreadable file raises ``DataError``, or with ``on_bad="skip"`` is left out and appended to ``problems``.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise DataError(root, "photo folder not found")
-    out = []
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() in PHOTO_SUFFIXES and path.is_file() and not path.name.startswith("."):
-            try:
-                header(path)
-            except DataError as err:
-                if on_bad != "skip":
-                    raise
-                if problems is not None:
-                    problems.append(err)
-                continue
-            sample_id = "_".join(path.relative_to(root).with_suffix("").parts)
-            out.append(PhotoRecord(sample_id, _split_of(path, root, sample_id), "fakefake", path))
-    return out
+    """Every readable photo under ``root`` (``sources.folder_photos``), split by its folder or by
+    the hash of its id; unreadable files raise, or with ``on_bad="skip"`` go to ``problems``."""
+    return [PhotoRecord(p.key, p.split_of(p.key), "fakefake", p.source, p)
+            for p in folder_photos(root, on_bad=on_bad, problems=problems)]
 
 
 def photos_of_dataset(dataset: Any) -> list[PhotoRecord]:
@@ -293,7 +238,8 @@ def photos_of_dataset(dataset: Any) -> list[PhotoRecord]:
     out = []
     for split in dataset.splits():
         if split.endswith("/original"):
-            out.extend(PhotoRecord(r.id, r.split, "fakefake", Path(r.image), r) for r in dataset.records(split))
+            out.extend(PhotoRecord(r.id, r.split, "fakefake", str(r.image), source_record=r)
+                       for r in dataset.records(split))
     if not out:
         raise DataError(getattr(dataset, "root", dataset), f"dataset {getattr(dataset, 'name', '?')!r} has no "
                                                            "'original' images to build universal data from")
@@ -309,7 +255,7 @@ def universal(data_root: str | None = None, source: str | None = None, image_siz
     Photos come from ``data_root`` (a folder, searched recursively), or from the ``original``
     images of the registered dataset ``source`` (default ``freeform`` when no folder is given).
     """
-    from .. import registry
+    from ... import registry
 
     transform = UniversalTransform(operations, masks, autoencoder=autoencoder)
     if data_root and not source:

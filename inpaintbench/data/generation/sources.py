@@ -1,5 +1,6 @@
-"""Real photos to generate from: a folder (recursive; BSDS500 segmentations and COCO annotations
-picked up when present) or the RGB photos bundled with scikit-image (the offline default).
+"""Real photos to generate from, for both ``generate`` and ``universal``: a folder (recursive;
+BSDS500 segmentations and COCO annotations picked up when present) or the photos bundled with the
+installed dependencies (the offline default); reading, splitting and cropping them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from typing import Callable
 
 import numpy as np
 
-from ..contracts import SPLITS
-from .imageio import DataError
+from ...contracts import SPLITS
+from ..imageio import DataError, header
+from ..layout import hash_split
 from .masks.labels import CocoLabels, read_bsds_segmentations
 
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 #: The embedded default: scikit-image photos that load offline, with the split each one feeds and
 #: how many crops it gives (train 120 / val 16 / test 24). Splits are by photo, so no test crop
@@ -44,19 +46,14 @@ class Photo:
 
     def load(self) -> np.ndarray:
         """The photo as uint8 RGB (grey is repeated to three channels, alpha is dropped)."""
-        if self.loader is not None:
-            image = np.asarray(self.loader())
-        else:
-            from PIL import Image, UnidentifiedImageError
-
-            try:
-                with Image.open(self.source) as im:
-                    image = np.asarray(im.convert("RGB"))
-            except (OSError, UnidentifiedImageError) as exc:
-                raise DataError(self.source, f"not a readable photo ({exc})") from exc
+        image = np.asarray(self.loader()) if self.loader is not None else read_photo(self.source)
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, axis=2)
         return np.ascontiguousarray(image[..., :3].astype(np.uint8))
+
+    def split_of(self, sample_id: str) -> str:
+        """The split the source fixes, else the hash split of ``sample_id`` (the provided rule)."""
+        return self.split or hash_split(sample_id)
 
     def labels(self) -> list[np.ndarray] | None:
         """Human label maps at the photo's size, if the source has any."""
@@ -65,6 +62,19 @@ class Photo:
         if self.coco is not None and Path(self.source).name in self.coco:
             return [self.coco.label_map(Path(self.source).name)]
         return None
+
+
+def read_photo(path: str | os.PathLike) -> np.ndarray:
+    """A photo file as uint8 RGB: grey and alpha are converted (photos are sources, not layout files)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return np.asarray(im.convert("RGB"), dtype=np.uint8)
+    except FileNotFoundError as exc:
+        raise DataError(path, "file not found") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(path, f"not a readable photo ({exc})") from exc
 
 
 def _key(relative: Path) -> str:
@@ -82,15 +92,27 @@ def _bsds_labels(path: Path) -> str | None:
     return str(candidate) if candidate.is_file() else None
 
 
-def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None) -> list[Photo]:
-    """Every photo under ``root`` (recursive, sorted). A ``train``/``val``/``test`` folder in the
-    path fixes the split; BSDS500 ``groundTruth`` files and COCO annotations give label maps."""
+def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None, on_bad: str = "error",
+                  problems: list[DataError] | None = None) -> list[Photo]:
+    """Every photo under ``root`` (recursive, sorted, hidden files left out). A ``train``/``val``/
+    ``test`` folder in the path fixes the split; BSDS500 ``groundTruth`` files and COCO annotations
+    give label maps. A file whose header does not read raises ``DataError``, or with
+    ``on_bad="skip"`` is left out and appended to ``problems``."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(root, "source folder not found")
     coco = CocoLabels(coco_annotations) if coco_annotations else None
     photos = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()):
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()
+                       and not p.name.startswith(".")):
+        try:
+            header(path)
+        except DataError as err:
+            if on_bad != "skip":
+                raise
+            if problems is not None:
+                problems.append(err)
+            continue
         relative = path.relative_to(root)
         split = next((part for part in relative.parts[:-1] if part in SPLITS), None)
         photos.append(Photo(_key(relative), str(path), split, label_file=_bsds_labels(path), coco=coco))
@@ -138,6 +160,16 @@ def fit_short_side(image: np.ndarray, labels: list[np.ndarray] | None, low: int,
         labels = [np.asarray(Image.fromarray(m.astype(np.int32)).resize(size, Image.Resampling.NEAREST))
                   for m in labels]
     return resized, labels
+
+
+def random_crop(image: np.ndarray, size: int | None, rng: np.random.Generator) -> np.ndarray:
+    """A ``size`` square at a random place; a photo whose shorter side is below ``size`` is first
+    upscaled to it. ``size`` 0 or ``None`` keeps the whole photo."""
+    if not size:
+        return image
+    image, _ = fit_short_side(image, None, size, None)
+    top, left = crop_window(image.shape[0], image.shape[1], size, "random", rng)
+    return np.ascontiguousarray(image[top:top + size, left:left + size])
 
 
 def crop_window(height: int, width: int, size: int, mode: str, rng: np.random.Generator) -> tuple[int, int]:

@@ -23,22 +23,17 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .. import registry
-from ..contracts import SPLITS
-from ..paths import cache_root
+from ... import registry
+from ...contracts import SPLITS
+from ...paths import cache_root
+from ..imageio import DataError, atomic_write_bytes, write_webp
+from ..layout import hash_split
+from ..tensors import sample_seed
+from .catalog import generated_dataset
 from .generators import SD_MODEL_ENV, Item
-from .imageio import DataError, atomic_write_bytes, write_webp
-from .layout import hash_split
 from .masks import MaskUnavailable, coverage
 from .sources import Photo, crop_window, embedded_photos, fit_short_side, folder_photos
-from .tensors import sample_seed
 
-#: Dataset name -> the mask generator it uses, and mask options it sets by default.
-DATASET_MASKS: dict[str, tuple[str, dict[str, Any]]] = {
-    "freeform": ("brush", {}),
-    "object": ("object", {"segmenter": "felzenszwalb"}),
-    "rect": ("rect", {}),
-}
 VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
 VAE_ENV = "INPAINTBENCH_VAE"
 MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "model", "mask_type", "mask_fraction", "seed",
@@ -140,10 +135,9 @@ def choose_generator(config: GenerateConfig) -> tuple[str, dict[str, Any], str]:
 
 
 def mask_choice(config: GenerateConfig) -> tuple[str, dict[str, Any]]:
-    if config.dataset not in DATASET_MASKS:
-        raise registry.unknown_name_error("datasets", config.dataset, sorted(DATASET_MASKS))
-    name, defaults = DATASET_MASKS[config.dataset]
-    return name, {**defaults, **config.mask_options}
+    """The dataset's mask generator and its options (the catalogue's defaults, then the config's)."""
+    dataset = generated_dataset(config.dataset)
+    return dataset.masks, {**dataset.mask_options, **config.mask_options}
 
 
 def parse_shard(text: str) -> tuple[int, int]:

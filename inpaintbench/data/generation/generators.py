@@ -90,7 +90,7 @@ class ClassicalGenerator(Generator):
 
     def __init__(self, method: str = "telea", radius: float = 3.0, batch_size: int = 16) -> None:
         if method not in ("telea", "ns"):
-            from ..registry import unknown_name_error
+            from ...registry import unknown_name_error
 
             raise unknown_name_error("methods", method, ["telea", "ns"])
         self.method = method
