@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -26,6 +27,16 @@ def _size(text: str) -> int | None:
     return value
 
 
+def _binarization(text: str) -> str:
+    from .data.tensors import mask_threshold
+
+    try:
+        mask_threshold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> None:
     """Options every job command shares; with ``dataset_help``, ``--dataset`` is optional (default provided)."""
     p.add_argument("--detector", required=True, help="detector name (see `list`)")
@@ -38,7 +49,7 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--data-opt", action="append", metavar="KEY=VALUE", help="dataset option (repeatable)")
     p.add_argument("--image-size", type=_size, default=256,
                    help="network input size N (image and mask resized to NxN; metrics at that size), or 'native'")
-    p.add_argument("--mask-binarization", default="full",
+    p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), any (>0), or 1..255")
     p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
     p.add_argument("--batch-size", type=int, default=8)
@@ -74,10 +85,9 @@ def resolve_device(name: str) -> str:
 
 
 def job_from_args(args: argparse.Namespace):
-    from .data.tensors import TensorProtocol, mask_threshold
+    from .data.tensors import TensorProtocol
     from .jobs import Job
 
-    mask_threshold(args.mask_binarization)  # validate early
     data_options = registry.parse_key_values(args.data_opt)
     if args.data_root:
         data_options["data_root"] = args.data_root
@@ -89,16 +99,12 @@ def job_from_args(args: argparse.Namespace):
 
 
 def train_config_from_args(args: argparse.Namespace, job):
-    from .training import DEFAULT_FOCAL_ALPHA, DEFAULT_FOCAL_GAMMA, TrainConfig
+    """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
+    from .training import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
-    card = getattr(registry.load("detectors", job.detector), "card", None)
-    recommended = dict(getattr(card, "training", {}) or {})
-    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size,
-                       lr=args.lr if args.lr is not None else recommended.get("lr", TrainConfig.lr),
-                       focal_alpha=DEFAULT_FOCAL_ALPHA if args.focal_alpha is None else args.focal_alpha,
-                       focal_gamma=DEFAULT_FOCAL_GAMMA if args.focal_gamma is None else args.focal_gamma,
-                       patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
+    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
+                       focal_gamma=args.focal_gamma, patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
                        max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=job.on_bad,
                        resume=not args.no_resume, progress=job.progress)
 
@@ -377,20 +383,32 @@ COMMANDS = {
 }
 
 
+DEBUG_HELP = "show the traceback of expected errors too (bugs always show theirs)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inpaintbench", description="Benchmark for inpainting localization.")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in COMMANDS.values():
         add(sub)
+    for command in sub.choices.values():  # also accepted after the command; SUPPRESS keeps the main flag
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Expected user errors print one line and exit 2; anything else is a bug and
+    keeps its traceback."""
+    from .errors import USER_ERRORS
+
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")
     try:
         return COMMANDS[args.command][1](args)
-    except (registry.RegistryError, ValueError, FileNotFoundError, TypeError, RuntimeError) as exc:
+    except USER_ERRORS as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"inpaintbench {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .data.imageio import atomic_write_bytes
+from .errors import UserError
 
 SCHEMA = "inpaintbench-result-1"
 REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
@@ -86,6 +87,10 @@ def write_result(result: Result, path: str | Path) -> Path:
     return path
 
 
+class ResultFileError(UserError, ValueError):
+    """A result JSON that does not parse or lacks what a result must hold."""
+
+
 def read_result(path: str | Path) -> Result:
     """Load and check a result JSON; a missing key or schema names the file."""
     try:
@@ -93,12 +98,12 @@ def read_result(path: str | Path) -> Result:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: result file not found") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+        raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
     if raw.get("schema") != SCHEMA:
-        raise ValueError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
+        raise ResultFileError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
     missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
     if missing:
-        raise ValueError(f"{path}: missing keys {missing}")
+        raise ResultFileError(f"{path}: missing keys {missing}")
     known = set(Result.__dataclass_fields__)
     return Result(**{k: v for k, v in raw.items() if k in known})
 

@@ -113,13 +113,63 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
     assert image_auc([0.9, 0.8], [0.1, 0.8]) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
 
 
-def test_card_recommended_lr_is_used_only_without_lr(tiny_layout):
-    from inpaintbench.cli import build_parser, job_from_args, train_config_from_args
+def test_card_recommendations_are_resolved_in_the_config():
+    from inpaintbench.contracts import Card
+    from inpaintbench.training import FALLBACKS
 
-    base = ["train", "--detector", "nixnet", "--dataset", "provided", "--data-root", str(tiny_layout)]
-    args = build_parser().parse_args(base)
-    assert train_config_from_args(args, job_from_args(args)).lr == 1e-3
-    args = build_parser().parse_args(base + ["--lr", "5e-5"])
-    assert train_config_from_args(args, job_from_args(args)).lr == 5e-5
-    args = build_parser().parse_args(base[:2] + ["fcn"] + base[3:])
-    assert train_config_from_args(args, job_from_args(args)).lr == 1e-4
+    card = Card(description="x", training={"lr": 1e-3})
+    resolved = TrainConfig().resolve(card)
+    assert resolved.lr == 1e-3 and resolved.from_card == ("lr",)
+    assert resolved.focal_alpha == FALLBACKS["focal_alpha"] and resolved.record()["from_card"] == ["lr"]
+    given = TrainConfig(lr=5e-5).resolve(card)
+    assert given.lr == 5e-5 and given.from_card == ()
+    assert TrainConfig().resolve(None).lr == FALLBACKS["lr"]
+    with pytest.raises(ValueError, match="unknown training settings"):
+        TrainConfig().resolve(Card(description="x", training={"learning_rate": 1.0}))
+
+
+def test_train_applies_the_card_for_every_caller(tiny_layout, tiny_detector, tmp_path, monkeypatch):
+    """A script that builds TrainConfig without lr gets the card's; the run records where it came from."""
+    from inpaintbench.contracts import Card
+
+    det = create("detectors", "tiny")
+    monkeypatch.setattr(type(det), "card", Card(description="tiny", trainable=True, training={"lr": 0.02}))
+    report = train(det, LayoutDataset(tiny_layout), TrainConfig(epochs=1, progress=False), TensorProtocol(32),
+                   tmp_path / "run", name="tiny")
+    assert report.config["lr"] == 0.02 and report.config["from_card"] == ["lr"]
+    assert load_checkpoint(report.last_checkpoint)["config"]["lr"] == 0.02
+
+
+def test_cli_unknown_detector_is_one_line_with_exit_2(tiny_layout, capsys):
+    assert main(["evaluate", "--detector", "nixnett", "--dataset", "provided", "--data-root", str(tiny_layout)]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'nixnet'" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["--debug", "evaluate", "--detector", "nixnett", "--dataset", "provided",
+                 "--data-root", str(tiny_layout)]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    assert main(["evaluate", "--detector", "nixnett", "--dataset", "provided", "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_cli_user_errors_exit_2(tiny_layout, tmp_path, capsys):
+    base = ["--dataset", "provided", "--data-root", str(tiny_layout), "--quiet"]
+    assert main(["train", "--detector", "noise-residual", *base]) == 2  # not trainable
+    assert "not trainable" in capsys.readouterr().err
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    assert main(["evaluate", "--detector", "fcn", "--checkpoint", str(bad), *base]) == 2
+    assert "not a readable weights-only checkpoint" in capsys.readouterr().err
+    assert main(["evaluate", "--detector", "nixnet", "--opt", "norm=nosuch", *base]) == 2  # option value
+    assert "detector 'nixnet'" in capsys.readouterr().err
+
+
+def test_cli_shows_the_traceback_of_a_bug(tiny_layout, monkeypatch):
+    import inpaintbench.jobs
+
+    def broken(*args, **kwargs):
+        return 1 / 0
+
+    monkeypatch.setattr(inpaintbench.jobs, "evaluate", broken)
+    with pytest.raises(ZeroDivisionError):
+        main(["evaluate", "--detector", "noise-residual", "--dataset", "provided", "--data-root", str(tiny_layout),
+              "--quiet", "--no-overlays"])
