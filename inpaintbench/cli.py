@@ -70,7 +70,12 @@ def add_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--focal-alpha", type=float, default=None, help="focal loss alpha (default 0.75; -1 disables)")
     p.add_argument("--focal-gamma", type=float, default=None, help="focal loss gamma (default 2)")
     p.add_argument("--patience", type=int, default=5, help="epochs without validation improvement before stopping")
-    p.add_argument("--train-kinds", help="comma-separated kinds to train on (default: every manipulated kind present)")
+    p.add_argument("--train-kinds", help="comma-separated kinds to train on (default: every kind in the train "
+                                         "split, authentic 'original' images included with an all-zero target)")
+    p.add_argument("--crop", type=int, default=None,
+                   help="side of the random training crops at the stored scale; smaller images are padded and "
+                        "the padding is left out of the loss; 0 trains on whole images (default 256)")
+    p.add_argument("--augment", default="", help="comma-separated augmentations: flip (recorded; default none)")
     p.add_argument("--run-dir", help="checkpoint folder (default: runs/<detector>-<dataset>-<config hash>, resumed if present)")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if the run folder has a checkpoint")
     p.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
@@ -100,11 +105,13 @@ def job_from_args(args: argparse.Namespace):
 
 def train_config_from_args(args: argparse.Namespace, job):
     """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
+    from .crops import parse_augment
     from .training import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
     return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
-                       focal_gamma=args.focal_gamma, patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
+                       focal_gamma=args.focal_gamma, crop=args.crop, augment=parse_augment(args.augment),
+                       patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
                        max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=job.on_bad,
                        resume=not args.no_resume, progress=job.progress)
 

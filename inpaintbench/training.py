@@ -16,7 +16,8 @@ import torch
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from .contracts import MANIPULATED_KINDS, Card, Sample, SplitName, as_detector
+from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role
+from .crops import CropTensors, describe_crops, split_target
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
 from .errors import CheckpointError, ConfigError, NotTrainable
@@ -32,15 +33,18 @@ DEFAULT_FOCAL_GAMMA = 2.0
 
 #: Settings a detector's card may recommend, with the value used when neither the caller nor the card
 #: gives one. In ``TrainConfig`` they default to ``None``: "not given".
-FALLBACKS: dict[str, float] = {"lr": 1e-4, "focal_alpha": DEFAULT_FOCAL_ALPHA, "focal_gamma": DEFAULT_FOCAL_GAMMA}
+FALLBACKS: dict[str, float] = {"lr": 1e-4, "focal_alpha": DEFAULT_FOCAL_ALPHA, "focal_gamma": DEFAULT_FOCAL_GAMMA,
+                               "crop": 256}
 
 
 @dataclass
 class TrainConfig:
     """Everything that decides a training run; recorded in checkpoints and results.
 
-    ``lr``, ``focal_alpha`` and ``focal_gamma`` left at ``None`` are filled by ``resolve`` from the
-    detector card's recommendation, else from ``FALLBACKS``; ``train`` resolves every config it gets.
+    ``lr``, ``focal_alpha``, ``focal_gamma`` and ``crop`` left at ``None`` are filled by ``resolve``
+    from the detector card's recommendation, else from ``FALLBACKS``; ``train`` resolves every config
+    it gets. ``crop`` is the side of the random training crops at the stored scale (0: whole images);
+    ``train_kinds`` ``None`` means every kind in the train split, authentic images included.
     """
 
     epochs: int = 10
@@ -48,6 +52,8 @@ class TrainConfig:
     lr: float | None = None
     focal_alpha: float | None = None
     focal_gamma: float | None = None
+    crop: int | None = None
+    augment: tuple[str, ...] = ()
     patience: int = 5
     seed: int = 0
     device: str = "cpu"
@@ -83,6 +89,7 @@ class TrainConfig:
     def record(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k not in ("transform", "progress")}
         out["train_kinds"] = list(self.train_kinds) if self.train_kinds else None
+        out["augment"] = list(self.augment)
         out["from_card"] = list(self.from_card)
         out["transform"] = repr(self.transform) if self.transform else None
         return out
@@ -104,9 +111,11 @@ class TrainReport:
     history: list[dict[str, Any]] = field(default_factory=list)
     #: The resolved config (card recommendations filled in), as recorded in the checkpoints.
     config: dict[str, Any] = field(default_factory=dict)
+    #: What was trained on: images per kind, crops and augmentations.
+    data: dict[str, Any] = field(default_factory=dict)
 
     def record(self) -> dict[str, Any]:
-        return {"config": self.config, "epochs_run": self.epochs_run, "steps": self.steps,
+        return {"config": self.config, "data": self.data, "epochs_run": self.epochs_run, "steps": self.steps,
                 "best_epoch": self.best_epoch, "best_val": self.best_val, "stopped_early": self.stopped_early,
                 "resumed_from_epoch": self.resumed_from_epoch, "seconds": self.seconds, "history": self.history}
 
@@ -140,17 +149,27 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 
 
 def train_kinds(dataset, requested: tuple[str, ...] | None) -> list[str]:
-    """The kinds to train on: as requested, else every manipulated kind in the train split."""
+    """The kinds to train on: as requested, else every kind in the train split, authentic ones
+    (all-zero target) included; at least one must be manipulated."""
     present = [SplitName.parse(s).kind for s in dataset.splits() if SplitName.parse(s).part == "train"]
     if requested:
         missing = [k for k in requested if k not in present]
         if missing:
             raise ConfigError(f"train kinds {missing} are not in the dataset's train split; present: {present}")
-        return list(requested)
-    kinds = [k for k in present if k in MANIPULATED_KINDS]
-    if not kinds:
-        raise ConfigError(f"dataset {dataset.name} has no manipulated images in its train split: {dataset.splits()}")
+        kinds = list(requested)
+    else:
+        kinds = [k for k in present if k in KINDS]
+    if not any(kind_role(k) == "manipulated" for k in kinds):
+        raise ConfigError(f"dataset {dataset.name}: no manipulated kind to train on among {kinds}; "
+                          f"splits: {dataset.splits()}")
     return kinds
+
+
+def focal_loss(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, alpha: float,
+               gamma: float) -> torch.Tensor:
+    """Sigmoid focal loss averaged over the valid (unpadded) pixels only."""
+    loss = sigmoid_focal_loss(logits, target, alpha=alpha, gamma=gamma, reduction="none")
+    return (loss * valid).sum() / valid.sum().clamp_min(1)
 
 
 def _val_score(metrics: dict[str, float]) -> tuple[float, float]:
@@ -193,8 +212,11 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.kinds = train_kinds(dataset, self.config.train_kinds)
         records = [r for k in self.kinds for r in dataset.records(f"train/{k}")]
-        self.data = SampleTensors(dataset, records, protocol, seed=self.config.seed, on_bad=self.config.on_bad,
-                                  transform=self.config.transform)
+        samples = SampleTensors(dataset, records, protocol, seed=self.config.seed, on_bad=self.config.on_bad,
+                                transform=self.config.transform)
+        self.data = CropTensors(samples, self.config.crop or None, self.config.augment, self.config.seed)
+        self.used = {"kinds": {k: len(dataset.records(f"train/{k}")) for k in self.kinds},
+                     **describe_crops(self.data.size, self.data.augment)}
         self.identity = {"detector": name, "options": dict(self.detector.info().get("options", {}))}
         self.bad_files = 0
 
@@ -228,13 +250,13 @@ class Trainer:
             if "image" not in batch:
                 continue
             images = batch["image"].to(device, non_blocking=True)
-            target = batch["target"].to(device, non_blocking=True)
-            logits, loss = self.step(images, target)
+            target, valid = split_target(batch["target"].to(device, non_blocking=True))
+            logits, loss = self.step(images, target, valid)
             progress.steps += 1
             n_batches += 1
             loss_sum += float(loss.detach())
             with torch.no_grad():
-                pred, gt = logits.detach() >= 0, target > 0.5
+                pred, gt = (logits.detach() >= 0) & valid, target > 0.5
                 counts += torch.stack([(pred & gt).sum(), (pred & ~gt).sum(), (~pred & gt).sum()]).cpu()
             tp, fp, fn = counts.tolist()
             bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{tp / max(1, tp + fp + fn):.3f}")
@@ -243,12 +265,12 @@ class Trainer:
         return {"epoch": epoch, "steps": progress.steps, "train_loss": loss_sum / max(1, n_batches),
                 "train_iou_pooled": counts[0].item() / max(1, counts.sum().item())}
 
-    def step(self, images: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One optimizer step on a batch; returns its logits and focal loss."""
+    def step(self, images: torch.Tensor, target: torch.Tensor,
+             valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a batch; returns its logits and the focal loss over valid pixels."""
         with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
             logits = self.detector.logits(images)
-        loss = sigmoid_focal_loss(logits.float(), target, alpha=self.config.focal_alpha,
-                                  gamma=self.config.focal_gamma, reduction="mean")
+        loss = focal_loss(logits.float(), target, valid, self.config.focal_alpha, self.config.focal_gamma)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)
@@ -272,7 +294,8 @@ class Trainer:
         """Add the epoch to the history and the best-so-far; returns whether it improved."""
         epoch = row["epoch"]
         if val is not None:
-            row.update({f"val_{k}": val[k] for k in ("iou", "f1", "f1_best", "auc", "empty_prediction_rate")})
+            row.update({f"val_{k}": val[k] for k in ("iou", "f1", "f1_best", "auc", "empty_prediction_rate", "fpr")
+                        if k in val})
             warn_if_collapsed(val, f"{self.name} validation after epoch {epoch + 1}")
             key = _val_score(val)
         else:
@@ -293,7 +316,7 @@ class Trainer:
                    "steps": progress.steps, "history": progress.history, "best_key": list(progress.best_key),
                    "best_epoch": progress.best_epoch,
                    "best_val": {k: float(v) for k, v in progress.best_val.items()}, "rng": torch.get_rng_state(),
-                   "config": self.config.record(), "protocol": self.protocol.describe()}
+                   "config": self.config.record(), "data": self.used, "protocol": self.protocol.describe()}
         if improved:
             save_checkpoint(self.best_path, payload)
         save_checkpoint(self.last_path, payload)
@@ -320,7 +343,7 @@ class Trainer:
         return TrainReport(str(self.best_path), str(self.last_path), len(progress.history), progress.steps,
                            progress.best_epoch, {k: float(v) for k, v in progress.best_val.items()}, stopped_early,
                            progress.resumed_from_epoch, time.perf_counter() - t0, progress.history,
-                           self.config.record())
+                           self.config.record(), self.used)
 
 
 def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_dir: str | Path,

@@ -36,7 +36,8 @@ def test_api_evaluates_a_folder_like_the_cli(tiny_layout, tmp_path):
 
 def test_api_trains_and_loads_the_checkpoint(tiny_layout, tiny_detector, tmp_path):
     dataset = ib.load_dataset("provided", data_root=str(tiny_layout))
-    report = ib.train("tiny", dataset, tmp_path / "run", epochs=1, lr=3e-3, image_size=32, batch_size=4)
+    report = ib.train("tiny", dataset, tmp_path / "run", epochs=1, lr=3e-3, image_size=32, batch_size=4,
+                      crop=32)
     assert report.epochs_run == 1 and report.config["lr"] == 3e-3
     detector = ib.load_detector("tiny", report.best_checkpoint)
     result = ib.evaluate(detector, dataset, image_size=32)
