@@ -1,7 +1,181 @@
 """inpaintbench: where an image was inpainted, and where detectors break.
 
-Public entry points: ``inpaintbench.registry`` (plugins by name), ``inpaintbench.jobs``
-(train / evaluate / run), ``inpaintbench.metrics`` (conventions), ``inpaintbench.contracts``.
+The Python API, in the manner of ``timm.create_model`` / ``timm.list_models``::
+
+    import inpaintbench as ib
+    detector = ib.load_detector("nixnet")                      # or load_detector("fcn", "runs/.../best.pt")
+    dataset = ib.load_dataset("provided", data_root="DIR")
+    result = ib.evaluate(detector, dataset, image_size=256)    # a Result, as the CLI writes it
+    report = ib.train("nixnet", "freeform", max_steps=100)     # a TrainReport with best_checkpoint
+
+Everything heavy is imported inside the functions, so ``import inpaintbench`` stays light.
+Lower-level modules: ``registry`` (plugins by name), ``jobs``, ``harness``, ``training``,
+``metrics`` (conventions), ``contracts`` and ``plugins`` (the plugin SDK).
 """
 
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .contracts import BaseDetector, Dataset
+    from .results import Result
+    from .training import TrainReport
+
 __version__ = "0.1.0"
+__all__ = ["load_detector", "load_dataset", "evaluate", "train", "list_detectors", "list_datasets",
+           "list_attacks"]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Built:
+    """How an object returned by ``load_detector``/``load_dataset`` was made: recorded in results."""
+
+    name: str
+    options: dict[str, Any]
+    checkpoint: str | None = None
+    info: dict[str, Any] | None = None
+
+
+#: Provenance of the objects this API built, so that ``evaluate`` records them as the CLI does.
+_BUILT: weakref.WeakKeyDictionary[Any, _Built] = weakref.WeakKeyDictionary()
+
+
+def _remember(obj: Any, built: _Built) -> None:
+    try:
+        _BUILT[obj] = built
+    except TypeError:  # an object that takes no weak reference is recorded by its type name
+        pass
+
+
+def _list(kind: str, pattern: str | None) -> list[str]:
+    from . import registry
+
+    names = registry.names(kind)
+    return [n for n in names if fnmatch.fnmatch(n, pattern)] if pattern else names
+
+
+def list_detectors(pattern: str | None = None) -> list[str]:
+    """Registered detector names (entry points), optionally filtered by a glob ``pattern``."""
+    return _list("detectors", pattern)
+
+
+def list_datasets(pattern: str | None = None) -> list[str]:
+    """Registered dataset names, optionally filtered by a glob ``pattern``."""
+    return _list("datasets", pattern)
+
+
+def list_attacks(pattern: str | None = None) -> list[str]:
+    """Registered attack names, optionally filtered by a glob ``pattern``."""
+    return _list("attacks", pattern)
+
+
+def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> "BaseDetector":
+    """Detector ``name`` built with ``options`` (``--opt`` values), with the weights of ``checkpoint``."""
+    from .jobs import Job, make_detector
+
+    detector, info = make_detector(Job(detector=name, dataset="", detector_options=options), checkpoint)
+    _remember(detector, _Built(name, dict(options), str(checkpoint) if checkpoint else None, info))
+    return detector
+
+
+def load_dataset(name: str, **options: Any) -> "Dataset":
+    """Dataset ``name`` built with ``options`` (``data_root=...`` and ``--data-opt`` values)."""
+    from . import registry
+
+    dataset = registry.create("datasets", name, **options)
+    _remember(dataset, _Built(name, dict(options)))
+    return dataset
+
+
+def _split_options(given: dict[str, Any], *groups: list[str]) -> list[dict[str, Any]]:
+    """``given`` divided among groups of option names (a key may serve several); an unknown key is an error."""
+    from .registry import RegistryError, suggest
+
+    parts = [{k: v for k, v in given.items() if k in names} for names in groups]
+    known = [name for names in groups for name in names]
+    unknown = [k for k in given if k not in known]
+    if unknown:
+        close = suggest(unknown[0], known)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise RegistryError(f"unknown option {unknown[0]!r}.{hint} Options: {', '.join(sorted(set(known)))}")
+    return parts
+
+
+def _job(detector: Any, dataset: Any, options: dict[str, Any], *also: type):
+    """The ``Job`` (and the extra option groups ``also``) for built or named detector and dataset."""
+    from .data.tensors import TensorProtocol
+    from .jobs import Job
+
+    job_fields = [n for n in _fields(Job) if n not in ("detector", "dataset", "detector_options",
+                                                        "dataset_options", "protocol")]
+    protocol_options, job_options, *rest = _split_options(options, _fields(TensorProtocol), job_fields,
+                                                          *(_fields(cls) for cls in also))
+    det, data = _built(detector), _built(dataset)
+    job = Job(detector=det.name, dataset=data.name, detector_options=det.options, dataset_options=data.options,
+              protocol=TensorProtocol(**protocol_options), **{"progress": False, **job_options})
+    return job, rest
+
+
+def _fields(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _built(obj: Any) -> _Built:
+    if isinstance(obj, str):
+        return _Built(obj, {})
+    try:
+        found = _BUILT.get(obj)
+    except TypeError:
+        found = None
+    return found or _Built(getattr(obj, "name", type(obj).__name__), {})
+
+
+def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **protocol_options: Any) -> "Result":
+    """Evaluate a detector (built, or a name) on a dataset (built, or a name) into a ``Result``.
+
+    ``splits`` defaults to every test split. Keyword options are the protocol's (``image_size``,
+    ``binarization``) and the job's (``threshold``, ``batch_size``, ``device``, ``workers``, ``seed``,
+    ``on_bad``, ``progress``). The result is the one the CLI's ``evaluate`` writes; save it with
+    ``inpaintbench.results.write_result``.
+    """
+    from .jobs import evaluate_job, make_dataset, make_detector
+
+    job, _ = _job(detector, dataset, protocol_options)
+    built = _built(detector)
+    if isinstance(detector, str):
+        detector, info = make_detector(job)
+    else:
+        info = built.info if built.info is not None else detector_info(detector)
+    if isinstance(dataset, str):
+        dataset = make_dataset(job)
+    return evaluate_job(job, built.checkpoint, splits, detector=detector, info=info, dataset=dataset)
+
+
+def detector_info(detector: Any) -> dict[str, Any]:
+    """What a result records about a detector built outside ``load_detector``."""
+    from .contracts import as_detector
+
+    return dict(as_detector(detector).info())
+
+
+def train(detector: Any, dataset: Any, out_dir: str | None = None, **config: Any) -> "TrainReport":
+    """Train a detector (built, or a name) on a dataset (built, or a name); returns the ``TrainReport``.
+
+    Keyword options are ``TrainConfig``'s (``epochs``, ``max_steps``, ``lr``, ``train_kinds``, ...),
+    the protocol's and the job's, as for ``evaluate``. Checkpoints go to ``out_dir`` (default
+    ``runs/<detector>-<dataset>-<hash>``); load the best with ``load_detector(name, report.best_checkpoint)``.
+    """
+    from .jobs import train_job
+    from .training import TrainConfig
+
+    job, (train_options,) = _job(detector, dataset, config, TrainConfig)
+    shared = {"batch_size": job.batch_size, "seed": job.seed, "device": job.device, "workers": job.workers,
+              "on_bad": job.on_bad, "progress": job.progress}
+    train_config = TrainConfig(**{**shared, **train_options})
+    report, _ = train_job(job, train_config, out_dir, detector=None if isinstance(detector, str) else detector,
+                          dataset=None if isinstance(dataset, str) else dataset)
+    return report

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import registry
 from .contracts import Sample
+from .errors import UserError
 
 #: Named grids of attack settings. ``default`` gains ``reencode`` when an autoencoder is configured.
 GRIDS: dict[str, tuple[str, ...]] = {
@@ -37,7 +38,7 @@ GRIDS_WITH_REENCODE = ("default",)
 AUTOENCODER_ENV = "INPAINTBENCH_AUTOENCODER"
 
 
-class AttackSpecError(ValueError):
+class AttackSpecError(UserError, ValueError):
     """A specification that does not parse, names an unknown attack or option, or is out of range."""
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 import warnings
 from pathlib import Path
 
@@ -33,6 +34,16 @@ def _pixels(text: str) -> int:
     return value
 
 
+def _binarization(text: str) -> str:
+    from .data.tensors import mask_threshold
+
+    try:
+        mask_threshold(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> None:
     """Options every job command shares; with ``dataset_help``, ``--dataset`` is optional (default provided)."""
     p.add_argument("--detector", required=True, help="detector name (see `list`)")
@@ -49,7 +60,7 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--max-pixels", type=_pixels, default=None,
                    help="most pixels one detector call sees (default 2048x2048): larger batches run in chunks, "
                         "larger images on overlapping full-resolution tiles")
-    p.add_argument("--mask-binarization", default="full",
+    p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), any (>0), or 1..255")
     p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
     p.add_argument("--batch-size", type=int, default=8)
@@ -70,7 +81,12 @@ def add_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--focal-alpha", type=float, default=None, help="focal loss alpha (default 0.75; -1 disables)")
     p.add_argument("--focal-gamma", type=float, default=None, help="focal loss gamma (default 2)")
     p.add_argument("--patience", type=int, default=5, help="epochs without validation improvement before stopping")
-    p.add_argument("--train-kinds", help="comma-separated kinds to train on (default: every manipulated kind present)")
+    p.add_argument("--train-kinds", help="comma-separated kinds to train on (default: every kind in the train "
+                                         "split, authentic 'original' images included with an all-zero target)")
+    p.add_argument("--crop", type=int, default=None,
+                   help="side of the random training crops at the stored scale; smaller images are padded and "
+                        "the padding is left out of the loss; 0 trains on whole images (default 256)")
+    p.add_argument("--augment", default="", help="comma-separated augmentations: flip (recorded; default none)")
     p.add_argument("--run-dir", help="checkpoint folder (default: runs/<detector>-<dataset>-<config hash>, resumed if present)")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if the run folder has a checkpoint")
     p.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
@@ -85,11 +101,10 @@ def resolve_device(name: str) -> str:
 
 
 def job_from_args(args: argparse.Namespace):
-    from .data.tensors import TensorProtocol, mask_threshold
+    from .data.tensors import TensorProtocol
     from .jobs import Job
     from .tiling import DEFAULT_MAX_PIXELS
 
-    mask_threshold(args.mask_binarization)  # validate early
     data_options = registry.parse_key_values(args.data_opt)
     if args.data_root:
         data_options["data_root"] = args.data_root
@@ -102,15 +117,13 @@ def job_from_args(args: argparse.Namespace):
 
 
 def train_config_from_args(args: argparse.Namespace, job):
-    from .training import DEFAULT_FOCAL_ALPHA, DEFAULT_FOCAL_GAMMA, TrainConfig
+    """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
+    from .crops import parse_augment
+    from .training import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
-    card = getattr(registry.load("detectors", job.detector), "card", None)
-    recommended = dict(getattr(card, "training", {}) or {})
-    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size,
-                       lr=args.lr if args.lr is not None else recommended.get("lr", TrainConfig.lr),
-                       focal_alpha=DEFAULT_FOCAL_ALPHA if args.focal_alpha is None else args.focal_alpha,
-                       focal_gamma=DEFAULT_FOCAL_GAMMA if args.focal_gamma is None else args.focal_gamma,
+    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
+                       focal_gamma=args.focal_gamma, crop=args.crop, augment=parse_augment(args.augment),
                        patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
                        max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=job.on_bad,
                        resume=not args.no_resume, progress=job.progress)
@@ -401,20 +414,32 @@ COMMANDS = {
 }
 
 
+DEBUG_HELP = "show the traceback of expected errors too (bugs always show theirs)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inpaintbench", description="Benchmark for inpainting localization.")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     for add, _ in COMMANDS.values():
         add(sub)
+    for command in sub.choices.values():  # also accepted after the command; SUPPRESS keeps the main flag
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Expected user errors print one line and exit 2; anything else is a bug and
+    keeps its traceback."""
+    from .errors import USER_ERRORS
+
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")
     try:
         return COMMANDS[args.command][1](args)
-    except (registry.RegistryError, ValueError, FileNotFoundError, TypeError, RuntimeError) as exc:
+    except USER_ERRORS as exc:
+        if args.debug:
+            traceback.print_exc()
         print(f"inpaintbench {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

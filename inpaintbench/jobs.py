@@ -12,6 +12,7 @@ from typing import Any
 from . import registry
 from .attack_spec import Chain
 from .contracts import Attack, as_detector
+from .errors import CheckpointError, NotTrainable
 from .data.tensors import TensorProtocol
 from .harness import evaluate
 from .metrics import DEFAULT_THRESHOLD, conventions
@@ -61,11 +62,12 @@ def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[st
     if checkpoint:
         ckpt = load_checkpoint(checkpoint)
         if ckpt.get("detector") not in (None, job.detector):
-            raise ValueError(f"{checkpoint}: checkpoint is for detector {ckpt['detector']!r}, not {job.detector!r}")
+            raise CheckpointError(f"{checkpoint}: checkpoint is for detector {ckpt['detector']!r}, "
+                                  f"not {job.detector!r}")
         options = {**ckpt.get("options", {}), **options}
     entry = registry.get("detectors", job.detector)
     factory = entry.load()
-    detector = as_detector(factory(**registry.coerce_options(factory, options, f"detector {job.detector!r}")))
+    detector = as_detector(registry.instantiate(factory, options, f"detector {job.detector!r}"))
     info: dict[str, Any] = dict(detector.info())
     card = detector.card if detector.card.description else getattr(factory, "card", None)
     if card is not None:
@@ -73,7 +75,7 @@ def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[st
     info["distribution"] = entry.distribution
     if ckpt is not None:
         if not detector.loads_weights:
-            raise TypeError(f"detector {job.detector!r} cannot load a checkpoint: it holds no weights")
+            raise NotTrainable(f"detector {job.detector!r} cannot load a checkpoint: it holds no weights")
         detector.load_state_dict(ckpt["state_dict"])
         info["weights_at_build"] = info.get("weights")
         info["weights"] = f"checkpoint {Path(checkpoint).name}"
@@ -90,10 +92,13 @@ def run_dir(job: Job, config: TrainConfig, root: str | Path = "runs") -> Path:
     return Path(root) / f"{job.detector}-{job.dataset}-{digest}"
 
 
-def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None) -> tuple[TrainReport, Path]:
-    """Train the job's detector; returns the report and the folder holding best.pt / last.pt."""
-    dataset = make_dataset(job)
-    detector, _ = make_detector(job)
+def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None, detector=None,
+              dataset=None) -> tuple[TrainReport, Path]:
+    """Train the job's detector (or ``detector``, already built) on its dataset (or ``dataset``);
+    returns the report and the folder holding best.pt / last.pt."""
+    dataset = dataset if dataset is not None else make_dataset(job)
+    if detector is None:
+        detector, _ = make_detector(job)
     folder = Path(out_dir) if out_dir else run_dir(job, config)
     report = train(detector, dataset, config, job.protocol, folder, name=job.detector)
     return report, folder
@@ -145,8 +150,5 @@ def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
         t0 = time.perf_counter()
         report, folder = train_job(job, config, out_dir)
         checkpoint = report.best_checkpoint
-        training = {"config": config.record(), "run_dir": str(folder), "epochs_run": report.epochs_run,
-                    "steps": report.steps, "best_epoch": report.best_epoch, "best_val": report.best_val,
-                    "stopped_early": report.stopped_early, "resumed_from_epoch": report.resumed_from_epoch,
-                    "seconds": time.perf_counter() - t0, "history": report.history}
+        training = {**report.record(), "run_dir": str(folder), "seconds": time.perf_counter() - t0}
     return evaluate_job(job, checkpoint, training=training, overlay_path=overlay_path)

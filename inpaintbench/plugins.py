@@ -3,7 +3,7 @@ contracts. ``inpaintbench.baselines`` and ``inpaintbench.attacks`` import only t
 ``inpaintbench.contracts`` from the package, exactly as a third party's plugin would.
 
 - Offline-safe pretrained weights: ``load_url_state_dict``, ``is_cached``, ``WeightsUnavailable``.
-- Did-you-mean errors: ``unknown_name_error``.
+- Did-you-mean errors: ``unknown_name_error``; ``UserError``, the base of errors the CLI reports in one line.
 - Latent autoencoders: ``load_autoencoder`` (TAESD-family folders, diffusers VAEs, the packaged TAEF2).
 - Attacks: the ``ImageAttack`` base class with its option ``Range`` checks and encoders' round trips.
 """
@@ -23,16 +23,17 @@ import torch
 from PIL import Image
 
 from .contracts import Sample
+from .errors import UserError
 from .registry import RegistryError, unknown_name_error
 
-__all__ = ["WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "RegistryError",
+__all__ = ["UserError", "WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "RegistryError",
            "unknown_name_error", "load_autoencoder", "AttackOptionError", "Range", "ImageAttack",
            "check_range", "check_choice", "format_value", "pil_roundtrip", "to_uint8", "MASK_MAPPING"]
 
 
 # --- offline-safe pretrained weights --------------------------------------------------------------
 
-class WeightsUnavailable(RuntimeError):
+class WeightsUnavailable(UserError, RuntimeError):
     """Pretrained weights were asked for but are neither cached nor downloadable."""
 
 
@@ -77,7 +78,7 @@ def load_autoencoder(weights: str, device: str = "cpu"):
 MASK_MAPPING = "nearest-neighbour"
 
 
-class AttackOptionError(ValueError):
+class AttackOptionError(UserError, ValueError):
     """An attack option outside its valid range or set; the message lists what is valid."""
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, Callable
 
+from .errors import UserError
+
 GROUPS = {
     "detectors": "inpaintbench.detectors",
     "datasets": "inpaintbench.datasets",
@@ -22,8 +24,12 @@ GROUPS = {
 }
 
 
-class RegistryError(LookupError):
+class RegistryError(UserError, LookupError):
     """An unknown name, a plugin that does not import, or options a plugin does not take."""
+
+
+class OptionValueError(RegistryError, ValueError):
+    """A plugin rejected the value of an option it takes (it raised ``ValueError`` when built)."""
 
 
 @dataclass(frozen=True)
@@ -86,8 +92,18 @@ def load(kind: str, name: str) -> Callable[..., Any]:
 
 def create(kind: str, name: str, **options: Any) -> Any:
     """Load plugin ``name`` of ``kind`` and call it with ``options`` (strings are coerced)."""
-    factory = load(kind, name)
-    return factory(**coerce_options(factory, options, f"{kind[:-1]} {name!r}"))
+    return instantiate(load(kind, name), options, f"{kind[:-1]} {name!r}")
+
+
+def instantiate(factory: Callable[..., Any], options: dict[str, Any], what: str) -> Any:
+    """Call a plugin factory with checked, coerced options; a ``ValueError`` it raises is an option error."""
+    coerced = coerce_options(factory, options, what)
+    try:
+        return factory(**coerced)
+    except UserError:
+        raise
+    except ValueError as exc:
+        raise OptionValueError(str(exc) if what in str(exc) else f"{what}: {exc}") from exc
 
 
 def describe(obj: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from .contracts import SplitName
 from .data.imageio import atomic_write_bytes
+from .errors import UserError
 
 SCHEMA = "inpaintbench-result-1"
 REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
@@ -90,6 +91,10 @@ def write_result(result: Result, path: str | Path) -> Path:
     return path
 
 
+class ResultFileError(UserError, ValueError):
+    """A result JSON that does not parse or lacks what a result must hold."""
+
+
 def read_result(path: str | Path) -> Result:
     """Load and check a result JSON; a missing key or schema names the file.
 
@@ -101,12 +106,12 @@ def read_result(path: str | Path) -> Result:
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: result file not found") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON ({exc})") from exc
+        raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
     if raw.get("schema") != SCHEMA:
-        raise ValueError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
+        raise ResultFileError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
     missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
     if missing:
-        raise ValueError(f"{path}: missing keys {missing}")
+        raise ResultFileError(f"{path}: missing keys {missing}")
     raw["metrics"] = {split: m if "role" in m else {"role": SplitName.parse(split).role, **m}
                       for split, m in raw["metrics"].items()}
     known = set(Result.__dataclass_fields__)

@@ -7,7 +7,7 @@ import math
 import random
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -16,9 +16,11 @@ import torch
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from .contracts import MANIPULATED_KINDS, Sample, as_detector
+from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role
+from .crops import CropTensors, describe_crops
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
+from .errors import CheckpointError, ConfigError, NotTrainable
 from .harness import evaluate_split, loader
 from .metrics import confusion_counts, counts_iou, warn_if_collapsed
 
@@ -30,15 +32,29 @@ DEFAULT_FOCAL_ALPHA = 0.75
 DEFAULT_FOCAL_GAMMA = 2.0
 
 
+#: Settings a detector's card may recommend, with the value used when neither the caller nor the card
+#: gives one. In ``TrainConfig`` they default to ``None``: "not given".
+FALLBACKS: dict[str, float] = {"lr": 1e-4, "focal_alpha": DEFAULT_FOCAL_ALPHA, "focal_gamma": DEFAULT_FOCAL_GAMMA,
+                               "crop": 256}
+
+
 @dataclass
 class TrainConfig:
-    """Everything that decides a training run; recorded in checkpoints and results."""
+    """Everything that decides a training run; recorded in checkpoints and results.
+
+    ``lr``, ``focal_alpha``, ``focal_gamma`` and ``crop`` left at ``None`` are filled by ``resolve``
+    from the detector card's recommendation, else from ``FALLBACKS``; ``train`` resolves every config
+    it gets. ``crop`` is the side of the random training crops at the stored scale (0: whole images);
+    ``train_kinds`` ``None`` means every kind in the train split, authentic images included.
+    """
 
     epochs: int = 10
     batch_size: int = 8
-    lr: float = 1e-4
-    focal_alpha: float = DEFAULT_FOCAL_ALPHA
-    focal_gamma: float = DEFAULT_FOCAL_GAMMA
+    lr: float | None = None
+    focal_alpha: float | None = None
+    focal_gamma: float | None = None
+    crop: int | None = None
+    augment: tuple[str, ...] = ()
     patience: int = 5
     seed: int = 0
     device: str = "cpu"
@@ -50,16 +66,40 @@ class TrainConfig:
     resume: bool = True
     progress: bool = True
     transform: Callable[[Sample, np.random.Generator], Sample] | None = None
+    #: The settings that came from the detector card (filled by ``resolve``).
+    from_card: tuple[str, ...] = ()
+
+    def resolve(self, card: Card | None) -> "TrainConfig":
+        """This config with every unset recommendable setting taken from ``card.training``, else the fallback."""
+        recommended = dict(card.training) if card is not None else {}
+        unknown = sorted(set(recommended) - set(FALLBACKS))
+        if unknown:
+            raise ValueError(f"card recommends unknown training settings {unknown}; known: {sorted(FALLBACKS)}")
+        filled: dict[str, Any] = {}
+        from_card = list(self.from_card)
+        for key, fallback in FALLBACKS.items():
+            if getattr(self, key) is not None:
+                continue
+            if key in recommended:
+                filled[key] = type(fallback)(recommended[key])
+                from_card.append(key)
+            else:
+                filled[key] = fallback
+        return replace(self, **filled, from_card=tuple(from_card))
 
     def record(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k not in ("transform", "progress")}
         out["train_kinds"] = list(self.train_kinds) if self.train_kinds else None
+        out["augment"] = list(self.augment)
+        out["from_card"] = list(self.from_card)
         out["transform"] = repr(self.transform) if self.transform else None
         return out
 
 
 @dataclass
 class TrainReport:
+    """What a finished run did; ``record()`` is what results store under ``training``."""
+
     best_checkpoint: str
     last_checkpoint: str
     epochs_run: int
@@ -70,6 +110,15 @@ class TrainReport:
     resumed_from_epoch: int | None
     seconds: float
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: The resolved config (card recommendations filled in), as recorded in the checkpoints.
+    config: dict[str, Any] = field(default_factory=dict)
+    #: What was trained on: images per kind, crops and augmentations.
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def record(self) -> dict[str, Any]:
+        return {"config": self.config, "data": self.data, "epochs_run": self.epochs_run, "steps": self.steps,
+                "best_epoch": self.best_epoch, "best_val": self.best_val, "stopped_early": self.stopped_early,
+                "resumed_from_epoch": self.resumed_from_epoch, "seconds": self.seconds, "history": self.history}
 
 
 def seed_everything(seed: int) -> None:
@@ -90,28 +139,38 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: checkpoint not found") from None
+        raise CheckpointError(f"{path}: checkpoint not found") from None
     except Exception as exc:
-        raise ValueError(f"{path}: not a readable weights-only checkpoint ({type(exc).__name__}: {exc})") from exc
+        raise CheckpointError(f"{path}: not a readable weights-only checkpoint ({type(exc).__name__}: {exc})") from exc
     if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
         return payload
     if isinstance(payload, dict) and all(isinstance(v, torch.Tensor) for v in payload.values()):
         return {"format": CHECKPOINT_FORMAT, "state_dict": payload, "detector": None, "options": {}}
-    raise ValueError(f"{path}: neither an inpaintbench checkpoint nor a state dict")
+    raise CheckpointError(f"{path}: neither an inpaintbench checkpoint nor a state dict")
 
 
 def train_kinds(dataset, requested: tuple[str, ...] | None) -> list[str]:
-    """The kinds to train on: as requested, else every manipulated kind in the train split."""
-    present = [s.partition("/")[2] for s in dataset.splits() if s.startswith("train/")]
+    """The kinds to train on: as requested, else every kind in the train split, authentic ones
+    (all-zero target) included; at least one must be manipulated."""
+    present = [SplitName.parse(s).kind for s in dataset.splits() if SplitName.parse(s).part == "train"]
     if requested:
         missing = [k for k in requested if k not in present]
         if missing:
-            raise ValueError(f"train kinds {missing} are not in the dataset's train split; present: {present}")
-        return list(requested)
-    kinds = [k for k in present if k in MANIPULATED_KINDS]
-    if not kinds:
-        raise ValueError(f"dataset {dataset.name} has no manipulated images in its train split: {dataset.splits()}")
+            raise ConfigError(f"train kinds {missing} are not in the dataset's train split; present: {present}")
+        kinds = list(requested)
+    else:
+        kinds = [k for k in present if k in KINDS]
+    if not any(kind_role(k) == "manipulated" for k in kinds):
+        raise ConfigError(f"dataset {dataset.name}: no manipulated kind to train on among {kinds}; "
+                          f"splits: {dataset.splits()}")
     return kinds
+
+
+def focal_loss(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, alpha: float,
+               gamma: float) -> torch.Tensor:
+    """Sigmoid focal loss averaged over the valid (unpadded) pixels only."""
+    loss = sigmoid_focal_loss(logits, target, alpha=alpha, gamma=gamma, reduction="none")
+    return (loss * valid).sum() / valid.sum().clamp_min(1)
 
 
 def _val_score(metrics: dict[str, float]) -> tuple[float, float]:
@@ -120,17 +179,171 @@ def _val_score(metrics: dict[str, float]) -> tuple[float, float]:
     return (0.0 if math.isnan(iou) else iou, 0.0 if math.isnan(auc) else auc)
 
 
-def _validate(detector, dataset, kinds, protocol, config, name) -> dict[str, float] | None:
-    splits = [f"val/{k}" for k in kinds if f"val/{k}" in dataset.splits()]
-    if not splits:
-        return None
-    state = None
-    for split in splits:
-        part, _ = evaluate_split(detector, dataset, split, protocol=protocol, batch_size=config.batch_size,
-                                 device=config.device, workers=config.workers, seed=config.seed,
-                                 on_bad=config.on_bad, progress=False, name=name)
-        state = part if state is None else state.merge(part)
-    return state.compute()
+@dataclass
+class Progress:
+    """Where a run stands after an epoch; saved in ``last.pt`` and restored on resume."""
+
+    next_epoch: int = 0
+    steps: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_key: tuple[float, float] = (-1.0, -1.0)
+    best_epoch: int = -1
+    best_val: dict[str, float] = field(default_factory=dict)
+    resumed_from_epoch: int | None = None
+
+
+class Trainer:
+    """One training run in steps: ``resume``, then per epoch ``train_epoch``, ``validate``, ``checkpoint``."""
+
+    def __init__(self, detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_dir: str | Path,
+                 name: str = "detector") -> None:
+        self.detector = as_detector(detector)
+        if not self.detector.trainable:
+            raise NotTrainable(f"detector {name!r} is not trainable: it exposes no torch module")
+        self.config = config.resolve(self.detector.card)
+        self.dataset, self.protocol, self.name = dataset, protocol, name
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.best_path, self.last_path = self.out_dir / "best.pt", self.out_dir / "last.pt"
+        seed_everything(self.config.seed)
+        self.device = torch.device(self.config.device)
+        self.detector.to(self.device)
+        self.optimizer = torch.optim.Adam(self.detector.module.parameters(), lr=self.config.lr)
+        self.use_amp = self.config.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.kinds = train_kinds(dataset, self.config.train_kinds)
+        records = [r for k in self.kinds for r in dataset.records(f"train/{k}")]
+        samples = SampleTensors(dataset, records, protocol, seed=self.config.seed, on_bad=self.config.on_bad,
+                                transform=self.config.transform)
+        self.data = CropTensors(samples, self.config.crop or None, self.config.augment, self.config.seed)
+        self.used = {"kinds": {k: len(dataset.records(f"train/{k}")) for k in self.kinds},
+                     **describe_crops(self.data.size, self.data.augment)}
+        self.identity = {"detector": name, "options": dict(self.detector.info().get("options", {}))}
+        self.bad_files = 0
+
+    def resume(self) -> Progress:
+        """The progress saved in ``last.pt`` (weights, optimizer and RNG restored), else a fresh start."""
+        if not (self.config.resume and self.last_path.exists()):
+            return Progress()
+        ckpt = load_checkpoint(self.last_path, map_location=self.device)
+        if ckpt.get("detector") != self.name or ckpt.get("options") != self.identity["options"]:
+            raise CheckpointError(f"{self.last_path}: was written for {ckpt.get('detector')} {ckpt.get('options')}, "
+                                  f"not {self.name} {self.identity['options']}; use another output folder or --no-resume")
+        self.detector.load_state_dict(ckpt["state_dict"])
+        self.optimizer.load_state_dict(ckpt["optimizer"])
+        torch.set_rng_state(ckpt["rng"])
+        return Progress(ckpt["epoch"] + 1, ckpt["steps"], list(ckpt["history"]), tuple(ckpt["best_key"]),
+                        ckpt["best_epoch"], dict(ckpt["best_val"]), resumed_from_epoch=ckpt["epoch"])
+
+    def budget_spent(self, progress: Progress) -> bool:
+        return self.config.max_steps is not None and progress.steps >= self.config.max_steps
+
+    def train_epoch(self, epoch: int, progress: Progress) -> dict[str, Any]:
+        """One pass over the train split (or up to ``max_steps``); returns the epoch's loss and pooled IoU."""
+        config, detector, device = self.config, self.detector, self.device
+        detector.module.train()
+        self.data.epoch = epoch
+        batches = loader(self.data, config.batch_size, config.workers, shuffle=True, seed=config.seed + epoch)
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not config.progress, unit="batch")
+        loss_sum, n_batches, counts = 0.0, 0, torch.zeros(1, 4, dtype=torch.long)
+        for batch in bar:
+            self.bad_files += len(batch["bad"])
+            if "image" not in batch:
+                continue
+            images = batch["image"].to(device, non_blocking=True)
+            target = batch["target"].to(device, non_blocking=True)
+            valid = batch["valid"].to(device, non_blocking=True)
+            logits, loss = self.step(images, target, valid)
+            progress.steps += 1
+            n_batches += 1
+            loss_sum += float(loss.detach())
+            counts += confusion_counts(torch.sigmoid(logits.detach().float()), target,
+                                       valid=valid).sum(0, keepdim=True).cpu()
+            bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
+            if self.budget_spent(progress):
+                break
+        return {"epoch": epoch, "steps": progress.steps, "train_loss": loss_sum / max(1, n_batches),
+                "train_iou_pooled": float(counts_iou(counts)[0])}
+
+    def step(self, images: torch.Tensor, target: torch.Tensor,
+             valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a batch; returns its logits and the focal loss over valid pixels."""
+        with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
+            logits = self.detector.logits(images)
+        loss = focal_loss(logits.float(), target, valid, self.config.focal_alpha, self.config.focal_gamma)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return logits, loss
+
+    def validate(self) -> dict[str, float] | None:
+        """Metrics over every ``val/<kind>`` split of the trained kinds, or ``None`` without one."""
+        splits = [f"val/{k}" for k in self.kinds if f"val/{k}" in self.dataset.splits()]
+        if not splits:
+            return None
+        config, state = self.config, None
+        for split in splits:
+            part, _ = evaluate_split(self.detector, self.dataset, split, protocol=self.protocol,
+                                     batch_size=config.batch_size, device=config.device, workers=config.workers,
+                                     seed=config.seed, on_bad=config.on_bad, progress=False, name=self.name)
+            state = part if state is None else state.merge(part)
+        return state.compute()
+
+    def record_epoch(self, row: dict[str, Any], val: dict[str, float] | None, progress: Progress) -> bool:
+        """Add the epoch to the history and the best-so-far; returns whether it improved."""
+        epoch = row["epoch"]
+        if val is not None:
+            row.update({f"val_{k}": val[k] for k in ("iou", "f1", "f1_best", "auc", "empty_prediction_rate", "fpr")
+                        if k in val})
+            warn_if_collapsed(val, f"{self.name} validation after epoch {epoch + 1}")
+            key = _val_score(val)
+        else:
+            key = (float(epoch), 0.0)  # no validation split: the latest epoch is the best one
+        progress.history.append(row)
+        progress.next_epoch = epoch + 1
+        if self.config.progress:
+            tqdm.write(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+        if key > progress.best_key:
+            progress.best_key, progress.best_epoch, progress.best_val = key, epoch, (val or {})
+            return True
+        return False
+
+    def checkpoint(self, progress: Progress, improved: bool) -> None:
+        """Write ``last.pt`` (and ``best.pt`` when the epoch improved), atomically."""
+        payload = {"format": CHECKPOINT_FORMAT, **self.identity, "state_dict": self.detector.state_dict(),
+                   "optimizer": self.optimizer.state_dict(), "epoch": progress.next_epoch - 1,
+                   "steps": progress.steps, "history": progress.history, "best_key": list(progress.best_key),
+                   "best_epoch": progress.best_epoch,
+                   "best_val": {k: float(v) for k, v in progress.best_val.items()}, "rng": torch.get_rng_state(),
+                   "config": self.config.record(), "data": self.used, "protocol": self.protocol.describe()}
+        if improved:
+            save_checkpoint(self.best_path, payload)
+        save_checkpoint(self.last_path, payload)
+
+    def run(self) -> TrainReport:
+        """Resume, train epoch by epoch until the epochs, the step budget or the patience run out."""
+        progress = self.resume()
+        t0 = time.perf_counter()
+        stopped_early = False
+        for epoch in range(progress.next_epoch, self.config.epochs):
+            if self.budget_spent(progress):
+                break
+            if progress.best_epoch >= 0 and epoch - progress.best_epoch > self.config.patience:
+                stopped_early = True
+                break
+            row = self.train_epoch(epoch, progress)
+            improved = self.record_epoch(row, self.validate(), progress)
+            self.checkpoint(progress, improved)
+        if self.bad_files:
+            warnings.warn(f"training skipped {self.bad_files} bad file(s)", stacklevel=3)
+        if not self.best_path.exists():
+            raise ConfigError(f"{self.out_dir}: no epoch was trained (epochs={self.config.epochs}, "
+                              f"max_steps={self.config.max_steps})")
+        return TrainReport(str(self.best_path), str(self.last_path), len(progress.history), progress.steps,
+                           progress.best_epoch, {k: float(v) for k, v in progress.best_val.items()}, stopped_early,
+                           progress.resumed_from_epoch, time.perf_counter() - t0, progress.history,
+                           self.config.record(), self.used)
 
 
 def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_dir: str | Path,
@@ -138,107 +351,7 @@ def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_
     """Train ``detector.module`` on the dataset's train split, validating on ``val`` each epoch.
 
     Writes ``last.pt`` every epoch and ``best.pt`` on improvement (atomically); with
-    ``config.resume`` a run interrupted at any point continues from ``last.pt``.
+    ``config.resume`` a run interrupted at any point continues from ``last.pt``. Unset settings
+    come from the detector card's recommendation (``TrainConfig.resolve``).
     """
-    detector = as_detector(detector)
-    if not detector.trainable:
-        raise TypeError(f"detector {name!r} is not trainable: it exposes no torch module")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    best_path, last_path = out_dir / "best.pt", out_dir / "last.pt"
-    seed_everything(config.seed)
-    device = torch.device(config.device)
-    detector.to(device)
-    module = detector.module
-    optimizer = torch.optim.Adam(module.parameters(), lr=config.lr)
-    use_amp = config.amp and device.type == "cuda"
-    scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
-
-    kinds = train_kinds(dataset, config.train_kinds)
-    records = [r for k in kinds for r in dataset.records(f"train/{k}")]
-    data = SampleTensors(dataset, records, protocol, seed=config.seed, on_bad=config.on_bad,
-                         transform=config.transform)
-    identity = {"detector": name, "options": dict(detector.info().get("options", {}))}
-
-    start_epoch, steps, history = 0, 0, []
-    best_key, best_epoch, best_val, resumed = (-1.0, -1.0), -1, {}, None
-    if config.resume and last_path.exists():
-        ckpt = load_checkpoint(last_path, map_location=device)
-        if ckpt.get("detector") != name or ckpt.get("options") != identity["options"]:
-            raise ValueError(f"{last_path}: was written for {ckpt.get('detector')} {ckpt.get('options')}, "
-                             f"not {name} {identity['options']}; use another output folder or --no-resume")
-        detector.load_state_dict(ckpt["state_dict"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        start_epoch, steps, history = ckpt["epoch"] + 1, ckpt["steps"], list(ckpt["history"])
-        best_key, best_epoch, best_val = tuple(ckpt["best_key"]), ckpt["best_epoch"], dict(ckpt["best_val"])
-        torch.set_rng_state(ckpt["rng"])
-        resumed = ckpt["epoch"]
-
-    t0 = time.perf_counter()
-    stopped_early = False
-    bad_total = 0
-    for epoch in range(start_epoch, config.epochs):
-        if config.max_steps is not None and steps >= config.max_steps:
-            break
-        if epoch - best_epoch > config.patience and best_epoch >= 0:
-            stopped_early = True
-            break
-        module.train()
-        data.epoch = epoch
-        batches = loader(data, config.batch_size, config.workers, shuffle=True, seed=config.seed + epoch)
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not config.progress, unit="batch")
-        loss_sum, n_batches, counts = 0.0, 0, torch.zeros(1, 4, dtype=torch.long)
-        for batch in bar:
-            bad_total += len(batch["bad"])
-            if "image" not in batch:
-                continue
-            images = batch["image"].to(device, non_blocking=True)
-            target = batch["target"].to(device, non_blocking=True)
-            valid = batch["valid"].to(device, non_blocking=True)
-            with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
-                logits = detector.logits(images)
-            loss = sigmoid_focal_loss(logits.float(), target, alpha=config.focal_alpha,
-                                      gamma=config.focal_gamma, reduction="none")
-            loss = (loss * valid).sum() / valid.sum()  # the padding of mixed-size batches never counts
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            steps += 1
-            n_batches += 1
-            loss_sum += float(loss.detach())
-            counts += confusion_counts(torch.sigmoid(logits.detach().float()), target,
-                                       valid=valid).sum(0, keepdim=True).cpu()
-            bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
-            if config.max_steps is not None and steps >= config.max_steps:
-                break
-        val = _validate(detector, dataset, kinds, protocol, config, name)
-        row = {"epoch": epoch, "steps": steps, "train_loss": loss_sum / max(1, n_batches),
-               "train_iou_pooled": float(counts_iou(counts)[0])}
-        if val is not None:
-            row.update({f"val_{k}": val[k] for k in ("iou", "f1", "f1_best", "auc", "empty_prediction_rate")})
-            warn_if_collapsed(val, f"{name} validation after epoch {epoch + 1}")
-            key = _val_score(val)
-        else:
-            key = (float(epoch), 0.0)  # no validation split: the latest epoch is the best one
-        history.append(row)
-        if config.progress:
-            tqdm.write(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-        improved = key > best_key
-        if improved:
-            best_key, best_epoch, best_val = key, epoch, (val or {})
-        payload = {"format": CHECKPOINT_FORMAT, **identity, "state_dict": detector.state_dict(),
-                   "optimizer": optimizer.state_dict(), "epoch": epoch, "steps": steps, "history": history,
-                   "best_key": list(best_key), "best_epoch": best_epoch,
-                   "best_val": {k: float(v) for k, v in best_val.items()}, "rng": torch.get_rng_state(),
-                   "config": config.record(), "protocol": protocol.describe()}
-        if improved:
-            save_checkpoint(best_path, payload)
-        save_checkpoint(last_path, payload)
-    if bad_total:
-        warnings.warn(f"training skipped {bad_total} bad file(s)", stacklevel=2)
-    if not best_path.exists():
-        raise RuntimeError(f"{out_dir}: no epoch was trained (epochs={config.epochs}, max_steps={config.max_steps})")
-    return TrainReport(str(best_path), str(last_path), len(history), steps, best_epoch,
-                       {k: float(v) for k, v in best_val.items()}, stopped_early, resumed,
-                       time.perf_counter() - t0, history)
+    return Trainer(detector, dataset, config, protocol, out_dir, name).run()

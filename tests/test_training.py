@@ -13,7 +13,7 @@ from inpaintbench.training import TrainConfig, load_checkpoint, train
 
 
 def _config(**kw):
-    base = dict(epochs=2, batch_size=4, lr=3e-3, progress=False, seed=1)
+    base = dict(epochs=2, batch_size=4, lr=3e-3, progress=False, seed=1, crop=32)
     base.update(kw)
     return TrainConfig(**base)
 
@@ -28,6 +28,7 @@ def test_train_writes_loadable_checkpoints_and_learns(tiny_layout, tiny_detector
     assert report.epochs_run == 6 and len(report.history) == 6
     assert report.history[-1]["train_loss"] < report.history[0]["train_loss"]
     assert "val_auc" in report.history[0] and "val_f1_best" in report.history[0]
+    assert "val_fpr" in report.history[0]  # authentic validation images are scored too
 
 
 def test_resume_continues_from_last_checkpoint(tiny_layout, tiny_detector, tmp_path):
@@ -67,7 +68,8 @@ def test_cli_run_then_evaluate_writes_results(tiny_layout, tiny_detector, tmp_pa
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "R.json"
     assert main(["run", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
-                 "--epochs", "1", "--image-size", "32", "--output", str(out), "--quiet", "--lr", "0.003"]) == 0
+                 "--epochs", "1", "--image-size", "32", "--output", str(out), "--quiet", "--lr", "0.003",
+                 "--crop", "32", "--augment", "flip"]) == 0
     res = json.loads(out.read_text())
     assert {"test/realfake", "test/fakefake", "test/original"} <= set(res["metrics"])
     for key in ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images"):
@@ -75,6 +77,8 @@ def test_cli_run_then_evaluate_writes_results(tiny_layout, tiny_detector, tmp_pa
     assert res["protocol"]["image_size"] == 32 and res["protocol"]["threshold"] == 0.5
     assert "fpr" in res["metrics"]["test/original"]
     assert res["training"]["epochs_run"] == 1 and res["environment"]["torch"]
+    assert res["training"]["config"]["augment"] == ["flip"] and res["training"]["data"]["crop"] == 32
+    assert res["training"]["data"]["kinds"] == {"realfake": 8, "fakefake": 8, "original": 8}
     png = out.with_suffix(".png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     ckpt = res["checkpoint"]
@@ -114,13 +118,82 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
     assert image_auc([0.9, 0.8], [0.1, 0.8]) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
 
 
-def test_card_recommended_lr_is_used_only_without_lr(tiny_layout):
-    from inpaintbench.cli import build_parser, job_from_args, train_config_from_args
+def test_card_recommendations_are_resolved_in_the_config():
+    from inpaintbench.contracts import Card
+    from inpaintbench.training import FALLBACKS
 
-    base = ["train", "--detector", "nixnet", "--dataset", "provided", "--data-root", str(tiny_layout)]
-    args = build_parser().parse_args(base)
-    assert train_config_from_args(args, job_from_args(args)).lr == 1e-3
-    args = build_parser().parse_args(base + ["--lr", "5e-5"])
-    assert train_config_from_args(args, job_from_args(args)).lr == 5e-5
-    args = build_parser().parse_args(base[:2] + ["fcn"] + base[3:])
-    assert train_config_from_args(args, job_from_args(args)).lr == 1e-4
+    card = Card(description="x", training={"lr": 1e-3})
+    resolved = TrainConfig().resolve(card)
+    assert resolved.lr == 1e-3 and resolved.from_card == ("lr",)
+    assert resolved.focal_alpha == FALLBACKS["focal_alpha"] and resolved.record()["from_card"] == ["lr"]
+    given = TrainConfig(lr=5e-5).resolve(card)
+    assert given.lr == 5e-5 and given.from_card == ()
+    assert TrainConfig().resolve(None).lr == FALLBACKS["lr"]
+    with pytest.raises(ValueError, match="unknown training settings"):
+        TrainConfig().resolve(Card(description="x", training={"learning_rate": 1.0}))
+
+
+def test_train_applies_the_card_for_every_caller(tiny_layout, tiny_detector, tmp_path, monkeypatch):
+    """A script that builds TrainConfig without lr gets the card's; the run records where it came from."""
+    from inpaintbench.contracts import Card
+
+    det = create("detectors", "tiny")
+    monkeypatch.setattr(type(det), "card", Card(description="tiny", trainable=True, training={"lr": 0.02}))
+    report = train(det, LayoutDataset(tiny_layout), TrainConfig(epochs=1, progress=False, crop=32), TensorProtocol(32),
+                   tmp_path / "run", name="tiny")
+    assert report.config["lr"] == 0.02 and report.config["from_card"] == ["lr"]
+    assert load_checkpoint(report.last_checkpoint)["config"]["lr"] == 0.02
+
+
+def test_cli_unknown_detector_is_one_line_with_exit_2(tiny_layout, capsys):
+    assert main(["evaluate", "--detector", "nixnett", "--dataset", "provided", "--data-root", str(tiny_layout)]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'nixnet'" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert main(["--debug", "evaluate", "--detector", "nixnett", "--dataset", "provided",
+                 "--data-root", str(tiny_layout)]) == 2
+    assert "Traceback" in capsys.readouterr().err
+    assert main(["evaluate", "--detector", "nixnett", "--dataset", "provided", "--debug"]) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_cli_user_errors_exit_2(tiny_layout, tmp_path, capsys):
+    base = ["--dataset", "provided", "--data-root", str(tiny_layout), "--quiet"]
+    assert main(["train", "--detector", "noise-residual", *base]) == 2  # not trainable
+    assert "not trainable" in capsys.readouterr().err
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    assert main(["evaluate", "--detector", "fcn", "--checkpoint", str(bad), *base]) == 2
+    assert "not a readable weights-only checkpoint" in capsys.readouterr().err
+    assert main(["evaluate", "--detector", "nixnet", "--opt", "norm=nosuch", *base]) == 2  # option value
+    assert "detector 'nixnet'" in capsys.readouterr().err
+
+
+def test_cli_shows_the_traceback_of_a_bug(tiny_layout, monkeypatch):
+    import inpaintbench.jobs
+
+    def broken(*args, **kwargs):
+        return 1 / 0
+
+    monkeypatch.setattr(inpaintbench.jobs, "evaluate", broken)
+    with pytest.raises(ZeroDivisionError):
+        main(["evaluate", "--detector", "noise-residual", "--dataset", "provided", "--data-root", str(tiny_layout),
+              "--quiet", "--no-overlays"])
+
+
+def test_authentic_images_are_trained_on_by_default_and_can_be_excluded(tiny_layout, tiny_detector, tmp_path):
+    from inpaintbench.errors import ConfigError
+    from inpaintbench.training import Trainer
+
+    ds = LayoutDataset(tiny_layout)
+
+    def trainer(**kw):
+        return Trainer(create("detectors", "tiny"), ds, _config(**kw), TensorProtocol(32), tmp_path / "run", "tiny")
+
+    default = trainer()
+    assert default.used["kinds"] == {"realfake": 8, "fakefake": 8, "original": 8} and len(default.data) == 24
+    originals = [default.data[i] for i in range(len(default.data)) if default.data[i]["kind"] == "original"]
+    assert len(originals) == 8 and all(float(item["target"].abs().sum()) == 0 for item in originals)
+    only_fakes = trainer(train_kinds=("realfake", "fakefake"))
+    assert only_fakes.used["kinds"] == {"realfake": 8, "fakefake": 8} and len(only_fakes.data) == 16
+    with pytest.raises(ConfigError, match="no manipulated kind"):
+        trainer(train_kinds=("original",))

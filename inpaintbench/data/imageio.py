@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from ..errors import UserError
 
-class DataError(ValueError):
+
+class DataError(UserError, ValueError):
     """A bad input file: the message names the file and what is wrong with it."""
 
     def __init__(self, path: str | os.PathLike, problem: str) -> None:

@@ -12,6 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ...errors import UserError
+
 #: How the blur is placed around the drawn shape.
 #: ``centred``: the shape itself is blurred (the provided set's recipe; the ground truth shrinks
 #: by the blur's reach). ``outside``: the shape is first grown by that reach, so the ground truth
@@ -19,7 +21,7 @@ import numpy as np
 FEATHERS = ("centred", "outside")
 
 
-class MaskUnavailable(ValueError):
+class MaskUnavailable(UserError, ValueError):
     """No mask meeting the coverage bounds could be drawn (e.g. no segment of a suitable size)."""
 
 
