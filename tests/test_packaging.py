@@ -2,6 +2,7 @@
 ``inpaintbench.baselines`` and ``inpaintbench.attacks``, from a wheel and from the editable install."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -44,9 +45,14 @@ def test_a_users_baselines_folder_does_not_shadow_ours(tmp_path):
 
 @pytest.mark.slow
 def test_wheel_installs_one_top_level_package(tmp_path):
+    # build from a copy: setuptools leaves build/ and *.egg-info in the source folder, and a stale
+    # egg-info in the checkout would shadow the installed entry points
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".*", "build", "*.egg-info", "__pycache__",
+                                                                 "leaderboards", "runs", "results"))
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(wheels), str(ROOT)], check=True, cwd=tmp_path)
+                    "-w", str(wheels), str(source)], check=True, cwd=tmp_path)
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site),
                     *map(str, wheels.glob("inpaintbench-*.whl"))], check=True, cwd=tmp_path)

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ...errors import UserError
+from ....errors import UserError
 
 #: How the blur is placed around the drawn shape.
 #: ``centred``: the shape itself is blurred (the provided set's recipe; the ground truth shrinks

@@ -1,0 +1,78 @@
+"""Native resolution against a resize to N before the detector: the same detectors, the same images.
+
+Builds (or reuses) a TAEF2 fakefake set of Kodak photos at 512 px with the package's ``generate``
+job, trains NIX-Net on a TAEF2 free-form set of BSDS500 photos at the stored scale (crops) unless a
+checkpoint is given, then evaluates ``nixnet``, ``noise-residual`` and ``aerecon`` on every Kodak
+image twice: at the stored 512 px and resized to ``--size`` (default 256). Prints a markdown table
+and writes the result JSONs under ``--out``.
+
+    python scripts/resolution_study.py --out runs/resolution [--checkpoint best.pt] [--steps 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import inpaintbench as ib
+from inpaintbench.markdown import markdown_table
+from inpaintbench.results import write_result
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+TAEF2 = SHARED / "weights" / "taef2"
+DETECTORS = ("nixnet", "noise-residual", "aerecon")
+METRICS = ("iou", "f1", "f1_best", "auc")
+
+
+def generate(dataset: str, source: Path, out: Path, size: int, crop: str) -> Path:
+    """The package's own generate job (resumable: a finished folder is kept as it is)."""
+    subprocess.run([sys.executable, "-m", "inpaintbench", "generate", dataset, "--source", str(source),
+                    "--generator", "vae", "--vae-weights", str(TAEF2), "--image-size", str(size),
+                    "--crop", crop, "--out", str(out), "--quiet"], check=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="runs/resolution", help="folder for data, runs and results")
+    parser.add_argument("--checkpoint", help="NIX-Net weights (default: train them here)")
+    parser.add_argument("--steps", type=int, default=300, help="NIX-Net training steps (batch 8, 256 px crops)")
+    parser.add_argument("--size", type=int, default=256, help="the resized protocol's network size")
+    args = parser.parse_args()
+    out = Path(args.out)
+    test = generate("rect", SHARED / "data" / "photos" / "kodak24", out / "kodak512-taef2", 512, "centre")
+    checkpoint = args.checkpoint
+    if checkpoint is None:
+        train_set = generate("freeform", SHARED / "data" / "bsds500" / "images", out / "bsds256-taef2", 256, "random")
+        report = ib.train("nixnet", ib.load_dataset("freeform", data_root=str(train_set)), out_dir=str(out / "nixnet"),
+                          max_steps=args.steps, epochs=1000, patience=1000, crop=256, batch_size=8)
+        checkpoint = report.best_checkpoint
+    dataset = ib.load_dataset("rect", data_root=str(test))
+    splits = [s for s in dataset.splits() if s.endswith("/fakefake")]
+    rows = []
+    for name in DETECTORS:
+        detector = ib.load_detector(name, checkpoint) if name == "nixnet" else ib.load_detector(name)
+        for size in (None, args.size):
+            result = ib.evaluate(detector, dataset, splits=splits, image_size=size, batch_size=4)
+            label = "native 512" if size is None else f"resized to {size}"
+            write_result(result, out / "results" / f"{name}-{'native' if size is None else size}.json")
+            pooled = _pooled(result.metrics, splits)
+            rows.append([name, label, pooled["n"], *(f"{pooled[k]:.3f}" for k in METRICS)])
+            print(rows[-1], flush=True)
+    print(markdown_table(["detector", "resolution", "n", *METRICS], rows))
+
+
+def _pooled(metrics: dict, splits: list[str]) -> dict:
+    """Per-image means over several splits, weighted by their image counts."""
+    n = sum(metrics[s]["n_images"] for s in splits)
+    out = {"n": n}
+    for key in METRICS:
+        out[key] = sum(metrics[s][key] * metrics[s]["n_images"] for s in splits) / max(1, n)
+    return out
+
+
+if __name__ == "__main__":
+    main()
