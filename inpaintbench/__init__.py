@@ -105,7 +105,7 @@ def _split_options(given: dict[str, Any], *groups: list[str]) -> list[dict[str, 
     return parts
 
 
-def _job(detector: Any, dataset: Any, options: dict[str, Any], *also: type):
+def _job(detector: Any, dataset: Any, options: dict[str, Any], *also: type) -> tuple[Any, list[dict[str, Any]]]:
     """The ``Job`` (and the extra option groups ``also``) for built or named detector and dataset."""
     from .data.tensors import TensorProtocol
     from .jobs import Job
@@ -139,8 +139,8 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
 
     ``splits`` defaults to every test split. Keyword options are the protocol's (``image_size``,
     ``binarization``) and the job's (``threshold``, ``batch_size``, ``device``, ``workers``, ``seed``,
-    ``on_bad``, ``progress``). The result is the one the CLI's ``evaluate`` writes; save it with
-    ``inpaintbench.results.write_result``.
+    ``on_bad``, and ``progress``, off by default). The result is the one the CLI's ``evaluate``
+    writes; save it with ``inpaintbench.results.write_result``.
     """
     from .jobs import evaluate_job, make_dataset, make_detector
 
@@ -149,13 +149,13 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
     if isinstance(detector, str):
         detector, info = make_detector(job)
     else:
-        info = built.info if built.info is not None else detector_info(detector)
+        info = built.info if built.info is not None else _detector_info(detector)
     if isinstance(dataset, str):
         dataset = make_dataset(job)
     return evaluate_job(job, built.checkpoint, splits, detector=detector, info=info, dataset=dataset)
 
 
-def detector_info(detector: Any) -> dict[str, Any]:
+def _detector_info(detector: Any) -> dict[str, Any]:
     """What a result records about a detector built outside ``load_detector``."""
     from .contracts import as_detector
 

@@ -60,7 +60,7 @@ def test_padding_crops_back_to_the_original_pixels():
 def test_trainable_by_the_common_trainer(tiny_layout, tmp_path, hf_cache):
     det = create("detectors", "unet-r18")
     before = {k: v.clone() for k, v in det.state_dict().items()}
-    config = TrainConfig(epochs=1, batch_size=4, max_steps=2, lr=1e-3, progress=False)
+    config = TrainConfig(epochs=1, batch_size=4, max_steps=2, lr=1e-3, progress=False, crop=32)
     report = train(det, LayoutDataset(tiny_layout), config, TensorProtocol(32), tmp_path / "run", name="unet-r18")
     assert report.steps == 2
     ckpt = load_checkpoint(report.best_checkpoint)
