@@ -79,9 +79,7 @@ def train_or_load(job: Job, train: DataSet, config: TrainConfig, models_dir: Pat
         return checkpoint, {"train_set": train.label, "checkpoint_given": checkpoint}
     cfg = dataclasses.replace(config, train_kinds=(train.kind,) if train.kind else config.train_kinds)
     report, folder = train_job(train.job(job), cfg, models_dir / slug(train.label))
-    return report.best_checkpoint, {"train_set": train.label, "config": cfg.record(), "run_dir": str(folder),
-                                    "epochs_run": report.epochs_run, "steps": report.steps,
-                                    "best_epoch": report.best_epoch, "best_val": report.best_val}
+    return report.best_checkpoint, {"train_set": train.label, "run_dir": str(folder), **report.record()}
 
 
 def run_matrix(job: Job, train_sets: Sequence[DataSet], test_sets: Sequence[DataSet], config: TrainConfig,
