@@ -21,7 +21,7 @@ class Reencode(ImageAttack):
     def __post_init__(self) -> None:
         if not self.weights:
             raise AttackOptionError("reencode: option weights=DIR is required (a folder of autoencoder "
-                                    "weights, e.g. reencode:weights=path/to/taef2)")
+                                    "weights, or reencode:weights=taef2 for the packaged TAEF2)")
         check_choice(self.name, "device", self.device.split(":")[0], ("cpu", "cuda", "mps"))
         super().__post_init__()
 

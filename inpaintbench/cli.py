@@ -363,18 +363,21 @@ def add_generate(sub) -> None:
     p = sub.add_parser("generate", help=f"generate a dataset ({names}) from real photos (sharded, resumable)")
     p.add_argument("dataset", help="; ".join(f"{d.name}: {d.description}" for d in GENERATED_DATASETS.values()))
     p.add_argument("--out", required=True, help="output folder (train/ val/ test/ + manifest.csv); rerun to resume")
-    p.add_argument("--source", help="folder of photos, searched recursively (default: scikit-image's bundled photos)")
-    p.add_argument("--generator", help="sd, vae or classical (default: sd if a model is configured, "
-                                       "else vae if autoencoder weights are, else classical)")
+    p.add_argument("--source", help="folder of photos, searched recursively (default: the photos that "
+                                    "scikit-image, matplotlib and scikit-learn bundle)")
+    p.add_argument("--generator", help="one or more of sd, vae, latent-fill, classical, comma-separated (default: "
+                                       "sd,vae if an inpainting model is configured, else latent-fill,vae)")
     p.add_argument("--model", help="sd: diffusers inpainting model folder or hub id (default $INPAINTBENCH_SD_MODEL)")
-    p.add_argument("--vae", help="vae: diffusers AutoencoderKL folder or hub id (default $INPAINTBENCH_VAE)")
-    p.add_argument("--vae-weights", help="vae: folder of TAESD-family *_encoder.pth/*_decoder.pth (default $INPAINTBENCH_VAE_WEIGHTS)")
+    p.add_argument("--vae", help="vae, latent-fill: diffusers AutoencoderKL folder or hub id (default $INPAINTBENCH_VAE)")
+    p.add_argument("--vae-weights", help="vae, latent-fill: folder of TAESD-family *_encoder.pth/*_decoder.pth "
+                                         "(default $INPAINTBENCH_VAE_WEIGHTS, else the packaged taef2)")
     p.add_argument("--limit", type=int, help="generate only the first N ids")
     p.add_argument("--image-size", type=int, default=256, help="square crop size N (default 256)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--shard", default="0/1", help="i/n: this process generates ids i, i+n, i+2n, ... (default 0/1)")
     p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
-    p.add_argument("--crops-per-image", type=int, default=1, help="crops (ids) per source photo (default 1)")
+    p.add_argument("--crops-per-image", type=int,
+                   help="crops (ids) per source photo (default 1 per photo of --source; the embedded default's own counts)")
     p.add_argument("--mask-opt", action="append", metavar="KEY=VALUE",
                    help="mask generator option, e.g. min_coverage=0.05, segmenter=maskrcnn (repeatable)")
     p.add_argument("--gen-opt", action="append", metavar="KEY=VALUE",

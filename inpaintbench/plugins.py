@@ -65,8 +65,9 @@ def load_url_state_dict(url: str, *, download: bool = True) -> dict[str, torch.T
 # --- latent autoencoders --------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4)
-def load_autoencoder(weights: str, device: str = "cpu"):
-    """A latent autoencoder (cached per weights and device) with ``roundtrip`` and ``roundtrip_images``."""
+def load_autoencoder(weights: str = "taef2", device: str = "cpu"):
+    """A latent autoencoder (cached per weights and device) with ``roundtrip`` and ``roundtrip_images``:
+    a weights folder, a diffusers model, or ``taef2`` (the packaged default)."""
     from .data.generation.autoencoders import load_autoencoder as load
 
     return load(weights, device)

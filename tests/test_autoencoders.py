@@ -3,14 +3,15 @@ local folder; odd sizes round-trip; bad inputs give clear errors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from conftest import SHARED
 
-from inpaintbench.data.generation.autoencoders import TinyAutoencoder, load_autoencoder
+from inpaintbench.data.generation.autoencoders import TinyAutoencoder, load_autoencoder, packaged_autoencoder
 
-TAEF2 = SHARED / "weights" / "taef2"
 KODAK = SHARED / "data" / "photos" / "kodak24"
 
 
@@ -20,9 +21,7 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 
 @pytest.fixture(scope="module")
 def taef2():
-    if not (TAEF2 / "taef2_encoder.pth").is_file():
-        pytest.skip(f"TAEF2 weights not found at {TAEF2}")
-    return load_autoencoder(str(TAEF2))
+    return load_autoencoder()  # nothing configured: the packaged TAEF2
 
 
 def kodak_crops(names, size):
@@ -45,13 +44,33 @@ def test_taef2_reconstructs_kodak_crops(taef2):
     print("TAEF2 PSNR on Kodak crops:", [round(s, 2) for s in scores], "mean", round(float(np.mean(scores)), 2))
     assert np.mean(scores) >= 24.0 and min(scores) >= 21.0
     # a wrong architecture (e.g. the pool branch dropped) reconstructs far worse: the test can fail
-    broken = TinyAutoencoder(TAEF2)
+    broken = TinyAutoencoder(packaged_autoencoder())
     for block in broken.decoder:
         if getattr(block, "pool", None) is not None:
             block.pool = None
     assert psnr(x, broken.roundtrip(x)) < np.mean(scores) - 3
     info = taef2.describe()
     assert info["name"] == "taef2" and info["latent_channels"] == 32 and info["downsampling"] == 8
+
+
+def test_taef2_is_packaged_with_its_licence_and_loads_by_name(taef2):
+    folder = packaged_autoencoder()
+    assert folder.parent.name == "weights" and folder.parents[1].name == "data"
+    assert {p.name for p in folder.iterdir()} >= {"taef2_encoder.pth", "taef2_decoder.pth", "LICENSE", "README.md"}
+    assert "MIT License" in (folder / "LICENSE").read_text() and "Ollin Boer Bohan" in (folder / "LICENSE").read_text()
+    assert taef2.packaged and Path(taef2.source) == folder and taef2.label == "taef2 (packaged with inpaintbench)"
+    assert load_autoencoder("taef2").source == str(folder) and load_autoencoder("taef2").packaged
+    shared = SHARED / "weights" / "taef2"
+    if shared.is_dir():  # the packaged files are the published ones, unchanged
+        for name in ("taef2_encoder.pth", "taef2_decoder.pth", "LICENSE"):
+            assert (folder / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+@pytest.mark.skipif(not KODAK.is_dir(), reason=f"Kodak photos not found at {KODAK}")
+def test_packaged_taef2_psnr_on_two_kodak_crops_is_in_the_expected_range(taef2):
+    x = kodak_crops(["kodim15.png", "kodim21.png"], 256)  # 29.9 and 27.2 dB when measured
+    scores = [psnr(a, b) for a, b in zip(x, taef2.roundtrip(x))]
+    assert all(24.0 <= s <= 33.0 for s in scores), scores  # ../shared/README: roughly 24-33 dB on Kodak
 
 
 @pytest.mark.skipif(not KODAK.is_dir(), reason=f"Kodak photos not found at {KODAK}")

@@ -12,14 +12,15 @@ from conftest import SHARED
 
 from inpaintbench import registry
 from inpaintbench.data.generation import generate as gen_module
-from inpaintbench.data.generation.generate import GenerateConfig, choose_generator, generate, load_captions, parse_shard
+from inpaintbench.contracts import SPLITS
+from inpaintbench.data.generation.generate import GenerateConfig, choose_generators, generate, load_captions, parse_shard
 from inpaintbench.data.generation.masks.labels import read_bsds_segmentations
+from inpaintbench.data.generation.sources import embedded_photos
 from inpaintbench.data.imageio import DataError, read_mask, read_rgb
 from inpaintbench.data.layout import LayoutDataset
 
 KODAK = SHARED / "data" / "photos" / "kodak24"
 BSDS = SHARED / "data" / "bsds500"
-TAEF2 = SHARED / "weights" / "taef2"
 
 
 @pytest.fixture()
@@ -144,20 +145,28 @@ def test_object_masks_come_from_bsds500_human_segmentations(tmp_path):
 def test_generator_choice(tmp_path, monkeypatch):
     for var in ("INPAINTBENCH_SD_MODEL", "INPAINTBENCH_VAE_WEIGHTS", "INPAINTBENCH_VAE"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("INPAINTBENCH_CACHE", str(tmp_path / "cache"))
     base = GenerateConfig("freeform", out="x")
-    assert choose_generator(base)[0] == "classical"
-    cached = tmp_path / "cache" / "autoencoders" / "taef2"
-    cached.mkdir(parents=True)
-    (cached / "taef2_encoder.pth").write_bytes(b"")
-    name, options, reason = choose_generator(base)
-    assert name == "vae" and options["vae_weights"] == str(cached) and "cached" in reason
+    choice = choose_generators(base)  # nothing configured: realfake and fakefake from the packaged TAEF2
+    assert choice.names == ("latent-fill", "vae") and choice.label == "latent-fill+vae"
+    assert "packaged taef2" in choice.reason
+    assert choice.options["vae"] == choice.options["latent-fill"] == {"vae_weights": "taef2"}
     monkeypatch.setenv("INPAINTBENCH_VAE", "org/vae")
-    assert choose_generator(base)[1]["vae"] == "org/vae"
+    assert choose_generators(base).options["vae"] == {"vae": "org/vae"}
     monkeypatch.setenv("INPAINTBENCH_SD_MODEL", "org/inpaint")
-    name, options, _ = choose_generator(base)
-    assert name == "sd" and options["model"] == "org/inpaint"
-    assert choose_generator(GenerateConfig("freeform", out="x", generator="classical"))[0] == "classical"
+    choice = choose_generators(base)
+    assert choice.names == ("sd", "vae") and choice.options["sd"]["model"] == "org/inpaint"
+    assert choose_generators(GenerateConfig("freeform", out="x", generator="classical")).names == ("classical",)
+    # --gen-opt goes to every chosen generator that takes it; one that none takes is refused
+    routed = choose_generators(GenerateConfig("freeform", out="x", generator="latent-fill,vae",
+                                              generator_options={"method": "ns", "batch_size": "2"}))
+    assert routed.options["latent-fill"]["method"] == "ns" and "method" not in routed.options["vae"]
+    assert routed.options["vae"]["batch_size"] == routed.options["latent-fill"]["batch_size"] == "2"
+    with pytest.raises(registry.RegistryError, match="takes option 'steps'"):
+        choose_generators(GenerateConfig("freeform", out="x", generator="classical", generator_options={"steps": "3"}))
+    with pytest.raises(ValueError, match="both write 'realfake'"):
+        choose_generators(GenerateConfig("freeform", out="x", generator="classical,latent-fill"))
+    with pytest.raises(registry.RegistryError, match="latent-fill"):
+        choose_generators(GenerateConfig("freeform", out="x", generator="latent-fil"))
     with pytest.raises(registry.RegistryError, match="freeform"):
         generate(GenerateConfig("freefrom", out=str(tmp_path / "o"), generator="classical"))
     assert parse_shard("2/4") == (2, 4)
@@ -175,13 +184,12 @@ def test_captions_files(tmp_path):
         load_captions(str(tmp_path / "c.txt"))
 
 
-@pytest.mark.skipif(not (TAEF2 / "taef2_encoder.pth").is_file() or not KODAK.is_dir(),
-                    reason="TAEF2 weights or Kodak photos not found under ../shared")
+@pytest.mark.skipif(not KODAK.is_dir(), reason=f"Kodak photos not found at {KODAK}")
 def test_cli_generate_vae_fakefake_differs_only_inside_the_mask(tmp_path, capsys):
     from inpaintbench.cli import main
 
     out = tmp_path / "gen"
-    code = main(["generate", "freeform", "--source", str(KODAK), "--generator", "vae", "--vae-weights", str(TAEF2),
+    code = main(["generate", "freeform", "--source", str(KODAK), "--generator", "vae",
                  "--limit", "3", "--image-size", "96", "--out", str(out), "--quiet"])
     assert code == 0
     assert "generator 'vae' (requested)" in capsys.readouterr().out
@@ -197,21 +205,45 @@ def test_cli_generate_vae_fakefake_differs_only_inside_the_mask(tmp_path, capsys
     assert "unknown dataset 'nosuch'" in capsys.readouterr().err
 
 
-def test_embedded_default_builds_once_and_is_reused(tmp_path, monkeypatch):
+def test_embedded_default_offline_has_three_kinds_from_the_packaged_autoencoder(tmp_path, monkeypatch):
     for var in ("INPAINTBENCH_SD_MODEL", "INPAINTBENCH_VAE_WEIGHTS", "INPAINTBENCH_VAE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("INPAINTBENCH_CACHE", str(tmp_path / "cache"))
-    dataset = registry.create("datasets", "freeform", image_size="48")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    # two small crops per photo keep the test fast; the photos and their splits are the default's
+    dataset = registry.create("datasets", "freeform", image_size="48", crops_per_photo="2")
     info = dataset.info()
-    assert info["splits"] == {"train/realfake": 120, "train/original": 120, "val/realfake": 16,
-                              "val/original": 16, "test/realfake": 24, "test/original": 24}
+    photos = embedded_photos(48)
+    for split in SPLITS:
+        crops = 2 * sum(p.split == split for p in photos)
+        assert all(info["splits"][f"{split}/{kind}"] == crops for kind in ("realfake", "fakefake", "original"))
     root = Path(info["root"])
     assert root.parent == tmp_path / "cache" and root.name.startswith("freeform-")
-    assert {r["generator"] for r in manifest(root)} == {"classical"}
+    rows = manifest(root)
+    assert {r["generator"] for r in rows} == {"latent-fill+vae"}
+    assert {r["kinds"] for r in rows} == {"realfake;fakefake;original"}
+    for row in rows:  # the manifest says what was done, with the packaged autoencoder
+        assert row["model"] == "opencv-telea + taef2 (packaged with inpaintbench); taef2 (packaged with inpaintbench)"
+        realfake, fakefake = row["recipe"].split(" | ")
+        assert realfake.startswith("realfake: OpenCV Telea fill") and "encoded and decoded" in realfake
+        assert fakefake.startswith("fakefake: the whole crop encoded and decoded") and "soft mask" in fakefake
+    splits_of = {}
+    for row in rows:
+        splits_of.setdefault(row["source"], set()).add(row["split"])
+    assert all(len(s) == 1 for s in splits_of.values())  # split by photo
+    tested = {source for source, s in splits_of.items() if s == {"test"}}
+    assert len(tested) >= 3 and "matplotlib sample_data/grace_hopper.jpg" in tested
+    by_id = {}
+    for split in ("test/realfake", "test/fakefake", "test/original"):
+        for record in dataset.records(split):
+            by_id.setdefault(record.id, {})[record.kind] = dataset.load(record)
+    for kinds in list(by_id.values())[:4]:
+        original, soft = kinds["original"].image, kinds["realfake"].mask
+        for kind in ("realfake", "fakefake"):
+            changed = (kinds[kind].image != original).any(-1)
+            assert not changed[soft == 0].any() and changed[soft == 255].mean() > 0.3, kind
     stamps = {p: p.stat().st_mtime_ns for p in root.rglob("*.webp")}
-    again = registry.create("datasets", "freeform", image_size="48")
+    again = registry.create("datasets", "freeform", image_size="48", crops_per_photo="2")
     assert again.root == root and {p: p.stat().st_mtime_ns for p in root.rglob("*.webp")} == stamps
-    sample = again.load(again.records("train/realfake")[0])
-    assert sample.image.shape == (48, 48, 3) and (sample.mask == 255).any()
     with pytest.raises(DataError, match="python -m inpaintbench generate freeform"):
         registry.create("datasets", "freeform", data_root=str(tmp_path / "empty"))

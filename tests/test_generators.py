@@ -65,17 +65,38 @@ def test_classical_generator_fills_only_the_masked_region(method):
         registry.create("generators", "classical", method="tela")
 
 
-@pytest.mark.skipif(not (TAEF2 / "taef2_encoder.pth").is_file(), reason=f"TAEF2 weights not found at {TAEF2}")
 def test_vae_generator_writes_fakefake_inside_the_mask_only():
-    gen = registry.create("generators", "vae", vae_weights=str(TAEF2), batch_size="4")
+    gen = registry.create("generators", "vae", batch_size="4")  # nothing configured: the packaged TAEF2
     items = _items(2) + [Item("odd", np.full((40, 52, 3), 120, np.uint8), np.full((40, 52), 255, np.uint8), 0)]
     outputs = gen.run(items)
     for item, out in zip(items[:2], outputs[:2]):
         _check_blended(item, out, "fakefake")
     assert outputs[2]["fakefake"].shape == (40, 52, 3)
-    assert gen.describe()["model"] == "taef2"
-    with pytest.raises(ValueError, match="--vae-weights"):
-        registry.create("generators", "vae")
+    assert gen.describe()["model"] == "taef2 (packaged with inpaintbench)"
+    assert "taef2 (packaged with inpaintbench)" in gen.recipes()["fakefake"]
+    if TAEF2.is_dir():  # other weights by folder: the same files give the same pixels
+        other = registry.create("generators", "vae", vae_weights=str(TAEF2)).run(items[:1])[0]["fakefake"]
+        assert np.array_equal(other, outputs[0]["fakefake"])
+
+
+def test_latent_fill_realfake_is_the_decoded_classical_fill_inside_the_mask():
+    from inpaintbench.data.generation.generators import ClassicalFill
+    from inpaintbench.plugins import load_autoencoder
+
+    gen = registry.create("generators", "latent-fill", method="telea")
+    assert gen.kinds == ("realfake", "original")
+    items = _items()
+    outputs = gen.run(items)
+    ae = load_autoencoder()
+    for item, out in zip(items, outputs):
+        _check_blended(item, out, "realfake")
+        fill = ClassicalFill("telea")(item)
+        decoded = ae.roundtrip_images(fill)
+        core = item.mask == 255
+        assert np.array_equal(out["realfake"][core], decoded[core])  # the decoder's pixels, not OpenCV's
+        assert (out["realfake"][core] != fill[core]).any(-1).mean() > 0.3
+    recipe = gen.recipes()["realfake"]
+    assert "OpenCV Telea fill" in recipe and "encoded and decoded" in recipe and "packaged" in recipe
 
 
 # --- sd: a tiny random-weight inpainting pipeline built from configs ------------------------
@@ -133,12 +154,13 @@ def test_sd_generator_end_to_end_with_a_tiny_local_pipeline(tmp_path):
                             image_size=60, captions=str(tmp_path / "captions.txt"), progress=False,
                             generator_options={"steps": 2, "batch_size": 2, "guidance": 2.0})
     report = generate(config)
-    assert report.generator == "sd" and "model configured" in report.reason and report.generated == 3
+    assert report.generator == "sd+vae" and "model configured" in report.reason and report.generated == 3
     dataset = LayoutDataset(tmp_path / "out")
     rows = list(csv.DictReader(open(tmp_path / "out" / "manifest.csv")))
     assert {r["prompt"] for r in rows} == {"a red barn", "a high quality photograph", "a blue boat"}
-    assert {r["kinds"] for r in rows} == {"inpainted;realfake;original"}
-    assert len({r["seed"] for r in rows}) == 3 and {r["model"] for r in rows} == {str(model)}
+    assert {r["kinds"] for r in rows} == {"inpainted;realfake;fakefake;original"}
+    assert len({r["seed"] for r in rows}) == 3
+    assert {r["model"] for r in rows} == {f"{model}; taef2 (packaged with inpaintbench)"}
     for split in {r["split"] for r in rows}:
         by_kind = {}
         for record in dataset.records(split):
@@ -150,6 +172,8 @@ def test_sd_generator_end_to_end_with_a_tiny_local_pipeline(tmp_path):
             assert np.array_equal(realfake.image[soft == 0], original.image[soft == 0])
             assert np.array_equal(realfake.image[soft == 255], inpainted.image[soft == 255])
             assert not np.array_equal(inpainted.image, original.image)
+            fake = kinds["fakefake"]  # the same id's TAEF2 round trip, through the same soft mask
+            assert np.array_equal(fake.mask, soft) and np.array_equal(fake.image[soft == 0], original.image[soft == 0])
     # one seed per sample: a second run into another folder reproduces the pixels exactly
     again = GenerateConfig(**{**config.__dict__, "out": str(tmp_path / "again"), "limit": 1})
     generate(again)

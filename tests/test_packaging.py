@@ -59,6 +59,8 @@ def test_wheel_installs_one_top_level_package(tmp_path):
     top = sorted(p.name for p in site.iterdir() if not p.name.endswith(".dist-info") and p.name != "bin")
     assert top == ["inpaintbench"], top
     assert (site / "inpaintbench" / "baselines" / "NIXNET.md").is_file()
+    taef2 = site / "inpaintbench" / "data" / "weights" / "taef2"  # the packaged autoencoder, with its licence
+    assert {p.name for p in taef2.iterdir()} == {"taef2_encoder.pth", "taef2_decoder.pth", "LICENSE", "README.md"}
     env = dict(os.environ, PYTHONPATH=str(site))
     done = _python(PROBE, tmp_path, env)
     assert done.returncode == 0, done.stderr

@@ -30,16 +30,17 @@ def provided(data_root: str | None = None, on_bad: str = "error") -> LayoutDatas
 
 def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
     """The factory of a generated dataset: ``data_root`` if given, else the embedded default
-    (bundled photos, the strongest offline generator), built once in
-    ``$INPAINTBENCH_CACHE/<dataset>-<hash of the generation settings>/`` and reused after."""
+    (bundled photos, the strongest offline generators), built once in
+    ``$INPAINTBENCH_CACHE/<dataset>-<hash of the generation settings>/`` and reused after.
+    ``crops_per_photo`` replaces each bundled photo's own crop count (a smaller or larger default)."""
     dataset = entry.name
 
     def factory(data_root: str | None = None, on_bad: str = "error", generator: str | None = None,
                 model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
                 image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
-                max_coverage: float | None = None) -> LayoutDataset:
+                max_coverage: float | None = None, crops_per_photo: int | None = None) -> LayoutDataset:
         from ..paths import cache_root
-        from .generation.generate import GenerateConfig, choose_generator, config_hash, fingerprint, generate
+        from .generation.generate import GenerateConfig, choose_generators, config_hash, fingerprint, generate
 
         if data_root:
             try:
@@ -50,10 +51,10 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
                                           "folder to use the embedded default") from err
         mask_options = {k: v for k, v in (("min_coverage", min_coverage), ("max_coverage", max_coverage))
                         if v is not None}
-        config = GenerateConfig(dataset, out="", generator=generator, model=model, vae=vae,
-                                vae_weights=vae_weights, image_size=image_size, seed=seed, mask_options=mask_options)
-        name, options, _ = choose_generator(config)
-        config.out = str(cache_root() / f"{dataset}-{config_hash(fingerprint(config, name, options))}")
+        config = GenerateConfig(dataset, out="", generator=generator, model=model, vae=vae, vae_weights=vae_weights,
+                                image_size=image_size, seed=seed, crops_per_image=crops_per_photo,
+                                mask_options=mask_options)
+        config.out = str(cache_root() / f"{dataset}-{config_hash(fingerprint(config, choose_generators(config)))}")
         if not (Path(config.out) / "manifest.csv").is_file():
             print(f"dataset {dataset!r}: building the embedded default in {config.out} (first use)", flush=True)
         generate(config)

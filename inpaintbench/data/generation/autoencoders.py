@@ -4,6 +4,10 @@ autoencoder from its two weight files, or any diffusers ``AutoencoderKL`` / ``Au
 Contract: ``load_autoencoder(weights, device) -> obj`` with ``obj.roundtrip(x)`` mapping float
 ``[B, 3, H, W]`` in [0, 1] to the same shape in [0, 1]. Sizes that are not a multiple of the
 down-sampling factor (8) are padded by edge replication on the bottom/right and cropped back.
+
+TAEF2 (Ollin Boer Bohan, MIT licence, ``inpaintbench/data/weights/taef2/LICENSE``) ships inside the
+package: ``load_autoencoder()`` or ``load_autoencoder("taef2")`` loads it, and it is the
+autoencoder used wherever one is needed and none is configured.
 """
 
 from __future__ import annotations
@@ -18,6 +22,18 @@ import torch.nn.functional as F
 from torch import nn
 
 DOWNSAMPLING = 8
+#: Autoencoders shipped as package data, by name (weights folder inside ``inpaintbench/data/weights``).
+PACKAGED_AUTOENCODERS = ("taef2",)
+DEFAULT_AUTOENCODER = "taef2"
+
+
+def packaged_autoencoder(name: str = DEFAULT_AUTOENCODER) -> Path:
+    """The folder of a packaged autoencoder's weights and licence (TAEF2 by default)."""
+    if name not in PACKAGED_AUTOENCODERS:
+        from ...registry import unknown_name_error
+
+        raise unknown_name_error("autoencoders", name, list(PACKAGED_AUTOENCODERS))
+    return Path(__file__).resolve().parents[1] / "weights" / name
 
 
 # --- the TAESD family ------------------------------------------------------------------------
@@ -92,6 +108,12 @@ class Autoencoder:
         self.source = source
         self.device = torch.device(device)
         self.dtype = dtype
+        self.packaged = any(Path(source) == packaged_autoencoder(n) for n in PACKAGED_AUTOENCODERS)
+
+    @property
+    def label(self) -> str:
+        """A short name for manifests: ``taef2 (packaged)`` or the weights' folder / hub id."""
+        return f"{self.name} (packaged with inpaintbench)" if self.packaged else self.source
 
     def _roundtrip(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -117,7 +139,7 @@ class Autoencoder:
         return out[0] if images.ndim == 3 else out
 
     def describe(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "class": type(self).__name__,
+        return {"name": self.name, "source": self.source, "packaged": self.packaged, "class": type(self).__name__,
                 "dtype": str(self.dtype).replace("torch.", ""),
                 "padding": f"replicate to a multiple of {DOWNSAMPLING}, cropped back"}
 
@@ -152,10 +174,11 @@ class TinyAutoencoder(Autoencoder):
                 module.load_state_dict(state)
             except RuntimeError as exc:
                 raise ValueError(f"{path}: not a TAESD-family state dict ({str(exc).splitlines()[0]})") from exc
-            module.to(self.device, self.dtype).eval()
+            # channels-last convolutions ran about 25 % faster on CPU here, with the same results
+            module.to(self.device, self.dtype, memory_format=torch.channels_last).eval()
 
     def _roundtrip(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decoder(self.encoder(x))
+        return self.decoder(self.encoder(x.contiguous(memory_format=torch.channels_last)))
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "latent_channels": self.latent_channels, "downsampling": DOWNSAMPLING}
@@ -209,10 +232,14 @@ def is_tiny_folder(path: str | Path) -> bool:
     return folder.is_dir() and any(folder.glob("*_encoder.pth"))
 
 
-def load_autoencoder(weights: str, device: str | torch.device = "cpu") -> Autoencoder:
+def load_autoencoder(weights: str | None = None, device: str | torch.device = "cpu") -> Autoencoder:
     """A folder of TAESD-family ``*_encoder.pth``/``*_decoder.pth`` files, a diffusers VAE folder,
-    or a hub id; errors say which it was taken for and why it failed."""
+    a hub id, or the name of a packaged autoencoder (``taef2``, also the default when ``weights``
+    is empty); errors say which it was taken for and why it failed."""
+    weights = weights or DEFAULT_AUTOENCODER
     path = Path(weights)
+    if weights in PACKAGED_AUTOENCODERS and not path.exists():
+        path = packaged_autoencoder(weights)
     if is_tiny_folder(path):
         return TinyAutoencoder(path, device)
     if path.is_dir():

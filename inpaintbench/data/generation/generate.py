@@ -25,21 +25,19 @@ import numpy as np
 
 from ... import registry
 from ...contracts import SPLITS
-from ...paths import cache_root
 from ..imageio import DataError, atomic_write_bytes, write_webp
-from ..layout import hash_split
 from ..tensors import sample_seed
 from .catalog import generated_dataset
-from .generators import SD_MODEL_ENV, Item
+from .generators import SD_MODEL_ENV, GeneratorSet, Item
 from .masks import MaskUnavailable, coverage
 from .sources import Photo, crop_window, embedded_photos, fit_short_side, folder_photos
 
 VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
 VAE_ENV = "INPAINTBENCH_VAE"
-MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "model", "mask_type", "mask_fraction", "seed",
+MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "model", "recipe", "mask_type", "mask_fraction", "seed",
                     "prompt", "source", "crop", "image_size")
 #: Bump when the recipe changes so cached embedded datasets are rebuilt.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 CROP_ATTEMPTS = 5
 
 
@@ -59,7 +57,7 @@ class GenerateConfig:
     seed: int = 0
     shard: tuple[int, int] = (0, 1)
     crop: str = "random"
-    crops_per_image: int = 1
+    crops_per_image: int | None = None
     mask_options: dict[str, Any] = field(default_factory=dict)
     generator_options: dict[str, Any] = field(default_factory=dict)
     captions: str | None = None
@@ -91,47 +89,71 @@ class PlanEntry:
 
 # --- choices ---------------------------------------------------------------------------------
 
-def cached_autoencoder() -> str | None:
-    """The first folder under ``$INPAINTBENCH_CACHE/autoencoders/`` holding TAESD-family weights."""
-    from .autoencoders import is_tiny_folder
+@dataclass(frozen=True)
+class GeneratorChoice:
+    """The generators that make a dataset (each writes its own kinds of every id; all write
+    ``original``), the options of each and why they were chosen."""
 
-    folder = cache_root() / "autoencoders"
-    found = sorted(p for p in folder.iterdir() if is_tiny_folder(p)) if folder.is_dir() else []
-    return str(found[0]) if found else None
+    names: tuple[str, ...]
+    options: dict[str, dict[str, Any]]
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return "+".join(self.names)
 
 
-def choose_generator(config: GenerateConfig) -> tuple[str, dict[str, Any], str]:
-    """``(name, options, reason)``: the requested generator, else the strongest available offline:
-    ``sd`` if a model is configured, ``vae`` if autoencoder weights are configured or cached,
-    else ``classical``."""
+def choose_generators(config: GenerateConfig) -> GeneratorChoice:
+    """The requested generators (``--generator a,b``), else the strongest offline pair: ``sd`` for
+    ``realfake`` if an inpainting model is configured, else ``latent-fill`` (a classical fill decoded
+    by the latent autoencoder), with ``vae`` for ``fakefake``. The autoencoder is the configured
+    one (``--vae-weights``/``--vae`` or their variables), else the packaged TAEF2."""
+    from .autoencoders import DEFAULT_AUTOENCODER
+
     vae_weights = config.vae_weights or os.environ.get(VAE_WEIGHTS_ENV) or None
     vae = config.vae or os.environ.get(VAE_ENV) or None
     model = config.model or os.environ.get(SD_MODEL_ENV) or None
-    name, reason = config.generator, "requested"
-    if name is None:
-        if model:
-            name, reason = "sd", f"inpainting model configured ({'--model' if config.model else '$' + SD_MODEL_ENV})"
-        elif vae_weights or vae:
-            name, reason = "vae", "autoencoder configured"
-        elif cached_autoencoder():
-            vae_weights = cached_autoencoder()
-            name, reason = "vae", f"autoencoder weights cached in {vae_weights}"
-        else:
-            name, reason = "classical", (f"no inpainting model (${SD_MODEL_ENV}) or autoencoder "
-                                         f"(${VAE_WEIGHTS_ENV}, ${VAE_ENV}) configured or cached")
-    options: dict[str, Any] = {}
-    if name == "sd":
-        options = {"model": model}
-        if config.prompt:
-            options["prompt"] = config.prompt
-    elif name == "vae":
-        if not (vae_weights or vae):
-            vae_weights = cached_autoencoder()
-        options = {"vae_weights": vae_weights, "vae": vae}
-    if name in ("sd", "vae") and config.device:
-        options["device"] = config.device
-    options.update(config.generator_options)
-    return name, options, reason
+    autoencoder = {"vae_weights": vae_weights, "vae": vae} if vae_weights or vae else {"vae_weights": DEFAULT_AUTOENCODER}
+    ae_text = "the configured autoencoder" if vae_weights or vae else f"the packaged {DEFAULT_AUTOENCODER}"
+    if config.generator:
+        names, reason = tuple(n.strip() for n in config.generator.split(",") if n.strip()), "requested"
+    elif model:
+        names = ("sd", "vae")
+        reason = (f"inpainting model configured ({'--model' if config.model else '$' + SD_MODEL_ENV}); "
+                  f"fakefake by {ae_text}")
+    else:
+        names = ("latent-fill", "vae")
+        reason = (f"no inpainting model configured (${SD_MODEL_ENV}): realfake is a classical fill decoded "
+                  f"by {ae_text}, fakefake its round trip")
+    offered = {"model": model, "prompt": config.prompt, "device": config.device, **autoencoder}
+    return GeneratorChoice(names, _options(names, {k: v for k, v in offered.items() if v}, config.generator_options),
+                           reason)
+
+
+def _options(names: tuple[str, ...], offered: dict[str, Any], given: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each chosen generator's options: the job's settings (model, prompt, device, autoencoder) that
+    it takes, then every ``--gen-opt`` that it takes. A ``--gen-opt`` that no chosen generator takes
+    is refused, and so are two generators that write the same kind."""
+    import inspect
+
+    if not names:
+        raise ValueError("--generator: no generator named")
+    classes = {name: registry.load("generators", name) for name in names}
+    written: dict[str, str] = {}
+    for name, cls in classes.items():
+        for kind in cls.kinds:
+            if kind != "original" and kind in written:
+                raise ValueError(f"generators {written[kind]!r} and {name!r} both write {kind!r}; choose one")
+            written[kind] = name
+    takes = {name: set(inspect.signature(cls).parameters) for name, cls in classes.items()}
+    options = {name: {k: v for k, v in offered.items() if k in takes[name]} for name in names}
+    for key, value in given.items():
+        takers = [name for name in names if key in takes[name]]
+        if not takers:
+            raise registry.RegistryError(f"no chosen generator ({', '.join(names)}) takes option {key!r}")
+        for name in takers:
+            options[name][key] = value
+    return options
 
 
 def mask_choice(config: GenerateConfig) -> tuple[str, dict[str, Any]]:
@@ -157,26 +179,30 @@ def make_plan(config: GenerateConfig) -> list[PlanEntry]:
     """Every id of the dataset, in a fixed order (before sharding), with its split."""
     if config.source:
         photos = folder_photos(config.source, config.coco)
-        photos = [replace(p, crops=config.crops_per_image) for p in photos]
     else:
         photos = embedded_photos(config.image_size)
+    if config.crops_per_image is not None or config.source:
+        photos = [replace(p, crops=config.crops_per_image or 1) for p in photos]
     plan = []
     for photo in photos:
         for k in range(photo.crops):
             sample_id = photo.key if photo.crops == 1 else f"{photo.key}-{k:02d}"
-            plan.append(PlanEntry(sample_id, photo.split or hash_split(sample_id), photo, k))
+            plan.append(PlanEntry(sample_id, photo.split_of(sample_id), photo, k))
     return plan[: config.limit] if config.limit is not None else plan
 
 
-def fingerprint(config: GenerateConfig, generator: str, generator_options: dict[str, Any]) -> dict[str, Any]:
+def fingerprint(config: GenerateConfig, choice: GeneratorChoice) -> dict[str, Any]:
     """The settings that decide the pixels; two runs into one folder must agree on them."""
     mask, mask_options = mask_choice(config)
     return {"recipe": RECIPE_VERSION, "dataset": config.dataset, "mask": mask, "mask_options": mask_options,
-            "generator": generator,
-            "generator_options": {k: v for k, v in generator_options.items() if k not in ("device", "batch_size")},
-            "source": str(Path(config.source).resolve()) if config.source else "embedded:skimage",
+            "generator": choice.label,
+            "generator_options": {name: {k: v for k, v in opts.items() if k not in ("device", "batch_size")}
+                                  for name, opts in choice.options.items()},
+            "source": str(Path(config.source).resolve()) if config.source else
+            "embedded:" + ",".join(p.source for p in embedded_photos(config.image_size)),
             "image_size": config.image_size, "seed": config.seed, "crop": config.crop,
-            "crops_per_image": config.crops_per_image, "captions": config.captions, "coco": config.coco}
+            "crops_per_image": config.crops_per_image or (1 if config.source else None), "captions": config.captions,
+            "coco": config.coco}
 
 
 def config_hash(settings: dict[str, Any]) -> str:
@@ -324,19 +350,22 @@ def generate(config: GenerateConfig) -> GenerateReport:
     out = Path(config.out)
     if config.image_size < 16:
         raise ValueError(f"--image-size {config.image_size}: must be at least 16")
-    gen_name, gen_options, reason = choose_generator(config)
+    choice = choose_generators(config)
     mask_name, mask_options = mask_choice(config)
     plan = make_plan(config)
     index, count = config.shard
     mine = plan[index::count]
     out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, fingerprint(config, gen_name, gen_options))
+    _check_settings(out, fingerprint(config, choice))
     pending = [e for e in mine if not _is_done(out, e)]
     skipped: list[str] = []
     if pending:
-        print(f"generate {config.dataset}: generator {gen_name!r} ({reason}); masks {mask_name!r}; "
+        print(f"generate {config.dataset}: generator {choice.label!r} ({choice.reason}); masks {mask_name!r}; "
               f"{len(pending)} of {len(mine)} id(s) to do", flush=True)
-        generator = registry.create("generators", gen_name, **gen_options)
+        parts = [registry.create("generators", name, **choice.options[name]) for name in choice.names]
+        generator = parts[0] if len(parts) == 1 else GeneratorSet(parts)
+        sd = next((g for g in parts if g.name == "sd"), None)
+        recipe = " | ".join(f"{kind}: {text}" for kind, text in generator.recipes().items())
         mask_gen = registry.create("masks", mask_name, **mask_options)
         prepare = Preparer(config, mask_gen, mask_name)
         bar = tqdm(total=len(pending), desc=f"generate {config.dataset} [{index}/{count}]", unit="img",
@@ -358,14 +387,14 @@ def generate(config: GenerateConfig) -> GenerateReport:
                     write_webp(folder / f"{entry.id}.{kind}.webp", images[kind])
                 _write_record(out, {
                     "id": entry.id, "split": entry.split, "status": "ok", "kinds": ";".join(generator.kinds),
-                    "generator": gen_name, "model": generator.model_id, "mask_type": mask_name,
-                    "prompt": (item.prompt or getattr(generator, "prompt", "")) if gen_name == "sd" else "",
+                    "generator": choice.label, "model": generator.model_id, "recipe": recipe,
+                    "mask_type": mask_name, "prompt": (item.prompt or sd.prompt) if sd is not None else "",
                     "source": entry.photo.source, "image_size": config.image_size, **fields,
                     "generator_info": generator.describe(), "mask_generator": mask_gen.describe()})
             bar.update(len(batch))
         bar.close()
     write_manifest(out)
-    report = GenerateReport(str(out), gen_name, reason, len(mine), len(mine) - len(pending),
+    report = GenerateReport(str(out), choice.label, choice.reason, len(mine), len(mine) - len(pending),
                             len(pending) - len(skipped), skipped, round(time.perf_counter() - start, 2))
     if skipped:
         print(f"generate {config.dataset}: skipped {len(skipped)} photo crop(s) with no suitable mask: "

@@ -1,13 +1,20 @@
-"""Inpainting generators (entry-point group ``inpaintbench.generators``): ``sd``, ``vae``, ``classical``.
+"""Inpainting generators (entry-point group ``inpaintbench.generators``): ``sd``, ``vae``,
+``latent-fill`` and ``classical``.
 
 A generator turns a batch of ``Item`` (original crop, soft mask, seed, prompt) into, per item, a
 dict ``kind -> uint8 HxWx3`` image. Every generator writes ``original``; manipulated kinds are
 blended into the original through the soft mask by ``blend`` (``out = orig*(1-m) + gen*m``).
+``recipes()`` says, per kind, exactly what was done (written to the manifest).
 
 - ``sd``: diffusers inpainting -> ``inpainted`` (raw output), ``realfake`` (blended), ``original``.
 - ``vae``: latent autoencoder round trip -> ``fakefake`` (blended), ``original``.
+- ``latent-fill``: an OpenCV fill, encoded and decoded by a latent autoencoder -> ``realfake``
+  (blended), ``original``: new content whose pixels come out of the latent decoder, an offline
+  stand-in for diffusion inpainting.
 - ``classical``: OpenCV Telea / Navier-Stokes -> ``realfake`` (blended), ``original``. The raw
   OpenCV output equals the original outside the filled region, so no separate ``inpainted``.
+
+``vae`` and ``latent-fill`` use the packaged TAEF2 autoencoder unless other weights are given.
 """
 
 from __future__ import annotations
@@ -77,7 +84,46 @@ class Generator:
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
-        return {"generator": self.name, "model": self.model_id, "kinds": list(self.kinds)}
+        return {"generator": self.name, "model": self.model_id, "kinds": list(self.kinds), "recipes": self.recipes()}
+
+    def recipes(self) -> dict[str, str]:
+        """Per manipulated kind, one sentence saying exactly how it was made."""
+        return {}
+
+
+BLEND_NOTE = "blended into the original through the soft mask (orig*(1-m) + new*m, m = mask/255)"
+FILL_METHODS = ("telea", "ns")
+
+
+class ClassicalFill:
+    """OpenCV inpainting (Telea or Navier-Stokes) of every pixel with a non-zero soft mask."""
+
+    def __init__(self, method: str = "telea", radius: float = 3.0) -> None:
+        if method not in FILL_METHODS:
+            from ...registry import unknown_name_error
+
+            raise unknown_name_error("methods", method, list(FILL_METHODS))
+        self.method = method
+        self.radius = float(radius)
+
+    def __call__(self, item: Item) -> np.ndarray:
+        import cv2
+
+        flag = cv2.INPAINT_TELEA if self.method == "telea" else cv2.INPAINT_NS
+        return cv2.inpaint(np.ascontiguousarray(item.image), (item.mask > 0).astype(np.uint8), self.radius, flag)
+
+    def __str__(self) -> str:
+        name = "Telea" if self.method == "telea" else "Navier-Stokes"
+        return f"OpenCV {name} fill (radius {self.radius:g}) of every pixel with a non-zero soft mask"
+
+
+def packaged_or(vae_weights: str | None, vae: str | None, device: str | None):
+    """The configured autoencoder (``vae_weights`` folder or ``vae`` diffusers model), else the
+    packaged TAEF2; one loaded instance per weights and device (``plugins.load_autoencoder``)."""
+    from ...plugins import load_autoencoder
+    from .autoencoders import DEFAULT_AUTOENCODER
+
+    return load_autoencoder(vae_weights or vae or DEFAULT_AUTOENCODER, device or default_device())
 
 
 class ClassicalGenerator(Generator):
@@ -89,34 +135,26 @@ class ClassicalGenerator(Generator):
     kinds = ("realfake", "original")
 
     def __init__(self, method: str = "telea", radius: float = 3.0, batch_size: int = 16) -> None:
-        if method not in ("telea", "ns"):
-            from ...registry import unknown_name_error
-
-            raise unknown_name_error("methods", method, ["telea", "ns"])
-        self.method = method
-        self.radius = float(radius)
+        self.fill = ClassicalFill(method, radius)
         self.batch_size = int(batch_size)
         self.model_id = f"opencv-{method}"
 
     def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
-        import cv2
+        return [{"realfake": blend(item.image, self.fill(item), item.mask), "original": item.image}
+                for item in items]
 
-        flag = cv2.INPAINT_TELEA if self.method == "telea" else cv2.INPAINT_NS
-        out = []
-        for item in items:
-            filled = cv2.inpaint(np.ascontiguousarray(item.image), (item.mask > 0).astype(np.uint8), self.radius, flag)
-            out.append({"realfake": blend(item.image, filled, item.mask), "original": item.image})
-        return out
+    def recipes(self) -> dict[str, str]:
+        return {"realfake": f"{self.fill}, {BLEND_NOTE}"}
 
     def describe(self) -> dict[str, Any]:
-        return {**super().describe(), "radius": self.radius}
+        return {**super().describe(), "radius": self.fill.radius}
 
 
 class AutoencoderGenerator(Generator):
     """Re-encode through a latent autoencoder and blend inside the soft mask (``fakefake``).
 
-    ``vae_weights``: a folder of TAESD-family weights; ``vae``: a diffusers AutoencoderKL folder or
-    hub id. Items of one size are run as one batch.
+    ``vae_weights``: a folder of TAESD-family weights (or ``taef2``, the packaged default); ``vae``:
+    a diffusers AutoencoderKL folder or hub id. Items of one size are run as one batch.
     """
 
     name = "vae"
@@ -124,26 +162,84 @@ class AutoencoderGenerator(Generator):
 
     def __init__(self, vae_weights: str | None = None, vae: str | None = None, device: str | None = None,
                  batch_size: int = 8) -> None:
-        from .autoencoders import load_autoencoder
-
-        source = vae_weights or vae
-        if not source:
-            raise ValueError("generator 'vae' needs --vae-weights DIR (TAESD-family weight files) or "
-                             "--vae MODEL (a diffusers AutoencoderKL folder or hub id)")
-        self.autoencoder = load_autoencoder(source, device or default_device())
+        self.autoencoder = packaged_or(vae_weights, vae, device)
         self.batch_size = int(batch_size)
-        self.model_id = self.autoencoder.name
+        self.model_id = self.autoencoder.label
+
+    def encoder_input(self, item: Item) -> np.ndarray:
+        """What goes through the autoencoder: the crop itself."""
+        return item.image
 
     def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
+        kind = self.kinds[0]
         out: list[dict[str, np.ndarray]] = [{} for _ in items]
         for indices in group_by_size(items).values():
-            y = self.autoencoder.roundtrip_images(np.stack([items[i].image for i in indices]))
+            decoded = self.autoencoder.roundtrip_images(np.stack([self.encoder_input(items[i]) for i in indices]))
             for j, i in enumerate(indices):
-                out[i] = {"fakefake": blend(items[i].image, y[j], items[i].mask), "original": items[i].image}
+                out[i] = {kind: blend(items[i].image, decoded[j], items[i].mask), "original": items[i].image}
         return out
+
+    def recipes(self) -> dict[str, str]:
+        return {"fakefake": f"the whole crop encoded and decoded by the latent autoencoder "
+                            f"{self.autoencoder.label}, {BLEND_NOTE}"}
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "autoencoder": self.autoencoder.describe()}
+
+
+class LatentFillGenerator(AutoencoderGenerator):
+    """A classical fill passed through a latent autoencoder (``realfake``): new content inside the
+    mask whose pixels come out of the latent decoder, as in latent-diffusion inpainting.
+
+    An offline stand-in for diffusion inpainting: the fill is OpenCV's (``method``, ``radius``),
+    the decoder traces are the autoencoder's (``vae_weights`` / ``vae``, default the packaged TAEF2).
+    """
+
+    name = "latent-fill"
+    kinds = ("realfake", "original")
+
+    def __init__(self, method: str = "telea", radius: float = 3.0, vae_weights: str | None = None,
+                 vae: str | None = None, device: str | None = None, batch_size: int = 8) -> None:
+        self.fill = ClassicalFill(method, radius)
+        super().__init__(vae_weights, vae, device, batch_size)
+        self.model_id = f"opencv-{method} + {self.autoencoder.label}"
+
+    def encoder_input(self, item: Item) -> np.ndarray:
+        """The crop with its mask region filled by OpenCV."""
+        return self.fill(item)
+
+    def recipes(self) -> dict[str, str]:
+        return {"realfake": f"{self.fill}, the filled crop encoded and decoded by the latent autoencoder "
+                            f"{self.autoencoder.label}, {BLEND_NOTE}"}
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "fill": str(self.fill)}
+
+
+class GeneratorSet(Generator):
+    """Several generators run on the same items, each writing its own kinds (e.g. ``latent-fill+vae``:
+    ``realfake`` and ``fakefake`` of one crop and one mask), with one ``original``."""
+
+    def __init__(self, generators: list[Generator]) -> None:
+        self.parts = list(generators)
+        self.name = "+".join(g.name for g in self.parts)
+        manipulated = [k for g in self.parts for k in g.kinds if k != "original"]
+        self.kinds = (*dict.fromkeys(manipulated), "original")
+        self.batch_size = min(g.batch_size for g in self.parts)
+        self.model_id = "; ".join(g.model_id for g in self.parts)
+
+    def run(self, items: list[Item]) -> list[dict[str, np.ndarray]]:
+        out: list[dict[str, np.ndarray]] = [{} for _ in items]
+        for generator in self.parts:
+            for merged, images in zip(out, generator.run(items)):
+                merged.update(images)
+        return out
+
+    def recipes(self) -> dict[str, str]:
+        return {k: v for g in self.parts for k, v in g.recipes().items()}
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "parts": [g.describe() for g in self.parts]}
 
 
 class StableDiffusionGenerator(Generator):
@@ -198,6 +294,11 @@ class StableDiffusionGenerator(Generator):
                 out[i] = {"inpainted": raw[j], "realfake": blend(item.image, raw[j], item.mask),
                           "original": item.image}
         return out
+
+    def recipes(self) -> dict[str, str]:
+        raw = (f"diffusers {type(self.pipe).__name__} {self.model_id} ({self.steps} steps, guidance "
+               f"{self.guidance:g}, one seed per sample), every pixel with a non-zero soft mask repainted")
+        return {"inpainted": f"raw output of {raw}", "realfake": f"{raw}, {BLEND_NOTE}"}
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "pipeline": type(self.pipe).__name__, "steps": self.steps,

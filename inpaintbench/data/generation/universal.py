@@ -31,7 +31,7 @@ OPERATIONS: dict[str, str] = {
     "blur": "denoise by Gaussian blur, sigma 0.7..2.0 px",
     "median": "denoise by a median filter, 3x3 or 5x5",
     "jpeg": "re-encode as JPEG, quality 30..90 (the whole image is encoded, the mask region kept)",
-    "autoencoder": "re-encode through a latent autoencoder (needs autoencoder=WEIGHTS)",
+    "autoencoder": "re-encode through a latent autoencoder (autoencoder=WEIGHTS, default the packaged TAEF2)",
 }
 DEFAULT_OPERATIONS = ("gaussian", "poisson", "blur", "median", "jpeg")
 
@@ -102,12 +102,13 @@ class UniversalTransform:
     def __init__(self, operations: str | Sequence[str] = DEFAULT_OPERATIONS, masks: str | MaskFn = "brush",
                  mask_options: dict[str, Any] | None = None, autoencoder: str | None = None,
                  device: str = "cpu") -> None:
+        from .autoencoders import DEFAULT_AUTOENCODER
+
         self.operations = parse_operations(operations)
-        if "autoencoder" in self.operations and not autoencoder:
-            raise ValueError("universal operation 'autoencoder' needs autoencoder=WEIGHTS "
-                             "(a TAESD-family folder or a diffusers AutoencoderKL)")
         if autoencoder and "autoencoder" not in self.operations:
             self.operations += ("autoencoder",)
+        if "autoencoder" in self.operations and not autoencoder:
+            autoencoder = DEFAULT_AUTOENCODER
         self.masks = masks
         self.mask_options = dict(mask_options or {})
         self.autoencoder = autoencoder
@@ -124,9 +125,9 @@ class UniversalTransform:
 
     def _reencode(self, img: np.ndarray) -> np.ndarray:
         if self._ae is None:
-            from .autoencoders import load_autoencoder
+            from ...plugins import load_autoencoder
 
-            self._ae = load_autoencoder(self.autoencoder, device=self.device)
+            self._ae = load_autoencoder(str(self.autoencoder), self.device)
         return self._ae.roundtrip_images(np.asarray(img, dtype=np.uint8)).astype(np.float32)
 
     def change(self, image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
