@@ -65,7 +65,7 @@ class AEReconDetector(BaseDetector):
         self.device = torch.device("cpu")
         self.autoencoder = load_autoencoder(autoencoder, "cpu")
 
-    def to(self, device: str | torch.device) -> "AEReconDetector":
+    def to(self, device: str | torch.device) -> AEReconDetector:
         self.device = torch.device(device)
         self.autoencoder = load_autoencoder(self.autoencoder_name, str(self.device))
         return self

@@ -7,9 +7,10 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import SHARED
 from inpaintbench import registry
 from inpaintbench.metrics import MetricState
+
+from conftest import SHARED
 
 KODAK = SHARED / "data" / "photos" / "kodak24"
 pytestmark = [pytest.mark.slow,
