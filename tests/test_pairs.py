@@ -118,6 +118,8 @@ def test_json_lines_kinds_and_imdl_benco_json_lists(tmp_path):
     ds = ib.load_dataset("pairs", data_root=str(tmp_path / "benco.json"), split="test")
     assert ds.splits() == ["test/manipulated", "test/original"] and len(ds.records("test/manipulated")) == 2
     assert ds.load(ds.records("test/original")[0]).mask.max() == 0
+    result = ib.evaluate("noise-residual", ds)
+    assert result.metrics["test/manipulated"]["n_images"] == 2 and result.metrics["test/original"]["n_authentic"] == 1
 
 
 # --- mask conventions ----------------------------------------------------------------------------
@@ -194,6 +196,9 @@ def test_a_folder_of_png_images_and_png_masks_side_by_side(tmp_path):
     assert [r.image.name for r in ds.records("test/manipulated")] == ["shot0.png", "shot1.png"]
     with pytest.raises(DataError, match=r"found 4 \.png files in other names: .* use --dataset pairs"):
         LayoutDataset(tmp_path)
+    save(tmp_path / "lonely.png", photo(5))
+    with pytest.raises(DataError, match=r"lonely\.png: missing mask: looked for \S*lonely_gt\.\* or \S*lonely_mask\.\*$"):
+        ib.load_dataset("pairs", data_root=str(tmp_path))
 
 
 def test_the_provided_layout_reads_png_and_jpeg_kinds(tmp_path):

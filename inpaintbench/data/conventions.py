@@ -38,6 +38,12 @@ class MaskConvention:
         if self.threshold is not None and not 0 <= int(self.threshold) <= 254:
             raise ValueError(f"mask_threshold {self.threshold} is outside 0..254")
 
+    def overridden(self, polarity: str | None = None, channel: str | None = None,
+                   threshold: int | None = None) -> "MaskConvention":
+        """This convention with the options the user gave (``None``: keep this one's)."""
+        return MaskConvention(polarity or self.polarity, channel or self.channel,
+                              self.threshold if threshold is None else threshold)
+
     def describe(self) -> str:
         """One line for results and the README: ``white, brightest channel, > 0``."""
         channel = "brightest channel" if self.channel == "all" else f"channel {self.channel}"
@@ -47,7 +53,10 @@ class MaskConvention:
     def apply(self, raw: np.ndarray) -> np.ndarray:
         """``HxW`` uint8 (0..255) from a raw ``HxW`` or ``HxWxC`` mask array of any integer depth."""
         planes = raw[..., None] if raw.ndim == 2 else raw[..., :3] if raw.shape[2] in (3, 4) else raw[..., :1]
-        plane = planes.max(axis=2) if self.channel == "all" else planes[..., min(int(self.channel), planes.shape[2] - 1)]
+        if self.channel == "all":
+            plane = planes.max(axis=2)
+        else:
+            plane = planes[..., min(int(self.channel), planes.shape[2] - 1)]
         if self.polarity == "nonzero":
             return np.where(plane > 0, 255, 0).astype(np.uint8)
         scaled = to_8bit(plane)

@@ -31,34 +31,29 @@ def provided(data_root: str | None = None, on_bad: str = "error") -> LayoutDatas
 def pairs(data_root: str | None = None, on_bad: str = "error", layout: str | None = None,
           manifest: str | None = None, images: str | None = None, masks: str | None = None,
           authentic: str | None = None, mask_suffix: str | None = None, split: str = "hash",
-          mask: str | None = None, mask_channel: str | None = None, mask_threshold: int | None = None) -> PairsDataset:
+          mask: str | None = None, mask_channel: str | None = None,
+          mask_threshold: int | None = None) -> PairsDataset:
     """Image/mask files you already have: a manifest, image and mask folders, or a public layout.
 
     ``data_root``: a manifest (CSV ``image,mask[,split][,kind]``, JSON lines, IMDL-BenCo's JSON list)
     or a folder holding one, or a folder of ``images/`` beside ``masks/`` (matched by name plus
     ``mask_suffix``, e.g. ``_gt``; ``authentic/`` for unmasked images). ``layout`` reads a public
     benchmark's own layout (``casia1``, ``columbia``, ...). ``split``: ``hash`` (listed splits kept, the
-    rest hashed by id) or one split for every row. ``mask`` (white, invert, nonzero), ``mask_channel`` and ``mask_threshold`` override
-    the layout's (default: white, brightest channel, soft) and are recorded with the result.
+    rest hashed by id) or one split for every row. ``mask`` (white, invert, nonzero), ``mask_channel``
+    and ``mask_threshold`` override the layout's (default: white, brightest channel, soft); the result
+    records the convention used.
     """
     from .conventions import MaskConvention
     from .pairs import discover
-    from .public_layouts import LAYOUTS
+    from .public_layouts import public_layout
 
     root = Path(resolve_root(data_root, "pairs"))
-    if layout:
-        if layout not in LAYOUTS:
-            from ..registry import unknown_name_error
-
-            raise unknown_name_error("layouts", layout, list(LAYOUTS))
-        preset = LAYOUTS[layout]
-        if not root.is_dir():
-            raise DataError(root, f"layout {layout}: dataset folder not found")
-        listed, base, source, defaults = preset.find(root), root, f"layout {layout} in {root}", preset.convention
+    preset = public_layout(layout) if layout else None
+    convention = (preset.convention if preset else MaskConvention()).overridden(mask, mask_channel, mask_threshold)
+    if preset is not None:
+        listed, base, source = preset.pairs(root), root, f"layout {layout} in {root}"
     else:
-        (listed, base, source), defaults = discover(root, manifest, images, masks, authentic, mask_suffix), MaskConvention()
-    convention = MaskConvention(mask or defaults.polarity, mask_channel or defaults.channel,
-                                defaults.threshold if mask_threshold is None else mask_threshold)
+        listed, base, source = discover(root, manifest, images, masks, authentic, mask_suffix)
     return PairsDataset(listed, base, on_bad=on_bad, convention=convention, split_mode=split, source=source,
                         layout=layout or "")
 

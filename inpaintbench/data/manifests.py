@@ -172,16 +172,18 @@ def folder_pairs(root: Path, images: str | None = None, masks: str | None = None
         image_dir, mask_dir = image_dir or root, mask_dir or root
         candidates, mask_files = image_files(image_dir), image_files(mask_dir)
     matched = match_masks(candidates, mask_files, suffixes)
+    shown = [s for s in suffixes if s or mask_dir != image_dir]
     originals = image_files(auth_dir) if auth_dir is not None else []
     if not matched and not originals:
-        looked = " or ".join(f"{mask_dir.name or mask_dir}/<image stem>{s}.*" for s in suffixes)
+        prefix = "" if mask_dir == root else f"{Path(os.path.relpath(mask_dir, root)).as_posix()}/"
+        looked = " or ".join(f"{prefix}<image stem>{s}.*" for s in shown)
         raise DataError(root, f"no image/mask pairs found: looked for {looked} for the "
                               f"{len(candidates)} image file(s) in {image_dir}, found {len(mask_files)} "
                               f"mask candidate(s) and no match{hint_for(candidates, mask_files)}. Give the "
                               "subfolders and suffix with --data-opt images=DIR masks=DIR mask_suffix=_gt, or a "
                               "manifest (CSV image,mask[,split][,kind])")
     listed = [Pair(i, matched.get(i), where=str(image_dir),
-                   looked_for=" or ".join(f"{mask_dir / (i.stem + s)}.*" for s in suffixes)) for i in candidates]
+                   looked_for=" or ".join(f"{mask_dir / (i.stem + s)}.*" for s in shown)) for i in candidates]
     return listed + [Pair(p, None, kind="original", where=f"{auth_dir}") for p in originals]
 
 

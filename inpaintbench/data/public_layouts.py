@@ -23,6 +23,12 @@ class PublicLayout:
     source: str
     find: Callable[[Path], list[Pair]]
 
+    def pairs(self, root: Path) -> list[Pair]:
+        """The pairs of this layout under ``root``."""
+        if not root.is_dir():
+            raise DataError(root, f"layout {self.name}: dataset folder not found")
+        return self.find(root)
+
 
 def _folder(root: Path, *names: str) -> Path:
     found = first_folder(root, names)
@@ -127,3 +133,12 @@ LAYOUTS: dict[str, PublicLayout] = {layout.name: layout for layout in (
                  MaskConvention(), "imds (image manipulation datasets) IMD2020 class and the dataset's "
                  "description (staff.utia.cas.cz/novozada/db): binary masks of the manipulated area", imd2020),
 )}
+
+
+def public_layout(name: str) -> PublicLayout:
+    """The layout registered as ``name``, or an error listing the known ones."""
+    if name not in LAYOUTS:
+        from ..registry import unknown_name_error
+
+        raise unknown_name_error("layouts", name, list(LAYOUTS))
+    return LAYOUTS[name]
