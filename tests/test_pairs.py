@@ -311,6 +311,26 @@ def replica(name: str, root: Path) -> tuple[int, int]:
         save(root / "mask" / "1forged.tif", np.where(square() > 0, 200, 90).astype(np.uint8))
         save(root / "mask" / "1copy.tif", square())
         return 1, 1
+    if name == "cocoglide":
+        rows = ["real,fake,mask,prompt"]
+        for i, (cls, coco) in enumerate((("dining table", 114871), ("airplane", 44652))):
+            save(root / "real" / f"{cls}_{coco}.png", photo(i))
+            save(root / "fake" / f"glide_inpainting_val2017_{coco}_up.png", photo(10 + i))
+            save(root / "mask" / f"{cls}_{coco}_mask.png", np.where(square() > 0, 250, 3).astype(np.uint8))
+            rows.append(f"real/{cls}_{coco}.png,fake/glide_inpainting_val2017_{coco}_up.png,"
+                        f"mask/{cls}_{coco}_mask.png,{cls}")
+        (root / "table.csv").write_text("\n".join(rows) + "\n", encoding="utf-8-sig")
+        return 2, 2
+    if name == "tgif":
+        save(root / "original" / "training" / "139_orig.png", photo(0))
+        save(root / "masks" / "training" / "139_mask_segm.png", square())
+        save(root / "masks" / "training" / "139_mask_segm.png_ps_mask.png", square())
+        save(root / "SD2-sp" / "training" / "139_mask_segm.png_ps_mask.png_sd2_0.png", photo(1))
+        save(root / "PS-sp" / "training" / "139_mask_segm.png_ps_2.png", photo(2))
+        save(root / "original" / "testing" / "285_orig.png", photo(3))
+        save(root / "masks" / "testing" / "285_mask_bbox.png", square())
+        save(root / "SDXL-fr" / "testing" / "285_mask_bbox.png_sdxl-1024_1.png", photo(4))
+        return 3, 2
     if name == "imd2020":
         save(root / "1a1ogs" / "1a1ogs_orig.jpg", photo(0), quality=95)
         save(root / "1a1ogs" / "c8tf5mq_0.png", photo(1))
@@ -336,11 +356,24 @@ def test_public_layout_replica_evaluates(tmp_path, name):
     assert result.dataset_info["mask_convention"] == LAYOUTS[name].convention.describe()
 
 
-def test_manidataset_pairs_in_sorted_order_and_a_missing_mask_is_named(tmp_path):
+def test_layout_pairing_rules_and_a_missing_mask_is_named(tmp_path):
     replica("manidataset", tmp_path / "m")
     ds = ib.load_dataset("pairs", data_root=str(tmp_path / "m"), layout="manidataset")
     assert [(r.image.name, r.mask.name) for s in ds.splits() for r in ds.records(s)] in (
         [("a.jpg", "a_gt.png"), ("b.jpg", "b_gt.png")], [("b.jpg", "b_gt.png"), ("a.jpg", "a_gt.png")])
+    replica("cocoglide", tmp_path / "g")
+    by_table = ib.load_dataset("pairs", data_root=str(tmp_path / "g"), layout="cocoglide", split="test")
+    (tmp_path / "g" / "table.csv").unlink()
+    by_id = ib.load_dataset("pairs", data_root=str(tmp_path / "g"), layout="cocoglide", split="test")
+    assert sorted((r.image.name, r.mask.name) for r in by_id.records("test/manipulated")) == sorted(
+        (r.image.name, r.mask.name) for r in by_table.records("test/manipulated")) == [
+        ("glide_inpainting_val2017_114871_up.png", "dining table_114871_mask.png"),
+        ("glide_inpainting_val2017_44652_up.png", "airplane_44652_mask.png")]
+    replica("tgif", tmp_path / "t")
+    tgif = ib.load_dataset("pairs", data_root=str(tmp_path / "t"), layout="tgif")
+    assert tgif.splits() == ["train/manipulated", "train/original", "test/manipulated", "test/original"]
+    assert sorted((r.image.parent.parent.name, r.mask.name) for r in tgif.records("train/manipulated")) == [
+        ("PS-sp", "139_mask_segm.png"), ("SD2-sp", "139_mask_segm.png_ps_mask.png")]
     replica("casia2", tmp_path / "c")
     (tmp_path / "c" / "Gt" / "Tp_D_NRN_S_N_arc00013_sec00045_11700_gt.png").unlink()
     with pytest.raises(DataError, match=r"Tp_D_NRN_S_N_arc00013_sec00045_11700\.jpg: missing mask: looked for "

@@ -4,6 +4,7 @@ the README's table is made from the same facts."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -112,6 +113,70 @@ def imd2020(root: Path) -> list[Pair]:
     return out
 
 
+def cocoglide(root: Path) -> list[Pair]:
+    """``real/``, ``fake/glide_inpainting_val2017_<id>_up.png``, ``mask/<class>_<id>_mask.png`` paired
+    by ``table.csv`` (columns real, fake, mask), else by the COCO id in the names."""
+    table = root / "table.csv"
+    if table.is_file():
+        with open(table, newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.DictReader(fh))
+        if rows and not {"real", "fake", "mask"} <= set(rows[0]):
+            raise DataError(table, f"expected the columns real, fake, mask; found {', '.join(rows[0])}")
+        return ([Pair(root / r["real"], None, kind="original", where=f"{table.name} line {n + 2}")
+                 for n, r in enumerate(rows)]
+                + [Pair(root / r["fake"], root / r["mask"], where=f"{table.name} line {n + 2}")
+                   for n, r in enumerate(rows)])
+    masks = {_coco_id(m.stem): m for m in image_files(_folder(root, "mask"))}
+    return _originals(first_folder(root, ("real",))) + _with_masks(
+        image_files(_folder(root, "fake")),
+        lambda i: masks.get(_coco_id(i.stem), root / "mask" / f"<class>_{_coco_id(i.stem)}_mask.png"))
+
+
+def _coco_id(stem: str) -> str:
+    """The COCO image id in a CocoGlide name: ``glide_inpainting_val2017_114871_up`` and
+    ``dining table_114871_mask`` -> ``114871``."""
+    digits = [part for part in stem.split("_") if part.isdigit()]
+    return digits[-1] if digits else stem
+
+
+#: TGIF's split folders (the README says only "training, validation, and testing").
+TGIF_SPLITS = {"training": "train", "train": "train", "validation": "val", "val": "val", "testing": "test",
+               "test": "test"}
+
+
+def _split_dirs(folder: Path) -> list[tuple[Path, str]]:
+    """A TGIF folder's split subfolders with their split, or the folder itself with none."""
+    found = [(folder / name, split) for name, split in TGIF_SPLITS.items() if (folder / name).is_dir()]
+    return found or [(folder, "")]
+
+
+def _tgif_mask(name: str, masks: dict[str, Path]) -> tuple[Path | None, str]:
+    """The mask a TGIF file name starts with (the longest ``....png`` prefix that is a mask), and the
+    shortest such prefix, for the message when none is found."""
+    prefixes = [name[: i + 4] for i in range(len(name)) if name.startswith(".png", i)][:-1]
+    found = [masks[p] for p in prefixes if p in masks]
+    return (found[-1] if found else None), (prefixes[0] if prefixes else name)
+
+
+def tgif(root: Path) -> list[Pair]:
+    """``masks/``, ``original/`` and one folder per sub-dataset (``SD2-sp``, ``PS-sp``, ``SD2-fr``,
+    ``SDXL-fr``, ...), each split in training/validation/testing; a manipulated file's name begins
+    with the name of its mask (``<coco>_mask_<type>.png[_ps_mask.png]_<model>_<var>.png``)."""
+    masks = {m.name: m for folder, _ in _split_dirs(_folder(root, "masks")) for m in image_files(folder)}
+    out = []
+    original = first_folder(root, ("original",))
+    if original is not None:
+        out += [Pair(p, None, split, "original", str(folder))
+                for folder, split in _split_dirs(original) for p in image_files(folder)]
+    subsets = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("masks", "original")))
+    for subset in subsets:
+        for folder, split in _split_dirs(subset):
+            for image in image_files(folder):
+                mask, first = _tgif_mask(image.name, masks)
+                out.append(Pair(image, mask, split, where=str(folder), looked_for=f"masks/{first}"))
+    return out
+
+
 PHOTOHOLMES = "photoholmes (github.com/photoholmes/photoholmes), src/photoholmes/datasets/{}.py"
 LAYOUTS: dict[str, PublicLayout] = {layout.name: layout for layout in (
     PublicLayout("manidataset", "IMDL-BenCo ManiDataset: Tp/ and Gt/ paired in sorted order (CASIA-style)",
@@ -129,6 +194,13 @@ LAYOUTS: dict[str, PublicLayout] = {layout.name: layout for layout in (
                  "thresholded at 127 here, since the masks are JPEG and carry compression noise)", columbia),
     PublicLayout("coverage", "COVERAGE copy-move: image/<N>.tif, image/<N>t.tif, mask/<N>forged.tif",
                  MaskConvention("white", "0", 125), PHOTOHOLMES.format("coverage"), coverage),
+    PublicLayout("cocoglide", "CocoGlide (TruFor): real/, fake/, mask/ paired by table.csv or by COCO id",
+                 MaskConvention("white", "all", 127), "grip-unina/TruFor README (download), mapo80/TruFor README "
+                 "(real/ and fake/ folders); public CocoGlide loaders: table.csv columns real,fake,mask,prompt, "
+                 "masks named after the real image, 256x256 binary L masks read as > 127", cocoglide),
+    PublicLayout("tgif", "TGIF: masks/, original/ and sub-dataset folders, split in training/validation/testing",
+                 MaskConvention(), "IDLabMedia/tgif-dataset README (folders, split folders, file naming); the "
+                 "masks are the inpainting masks given to SD2/SDXL/Firefly, white = inpainted", tgif),
     PublicLayout("imd2020", "IMD2020: per-photo folders with <x>_orig, <name> and <name>_mask.png",
                  MaskConvention(), "imds (image manipulation datasets) IMD2020 class and the dataset's "
                  "description (staff.utia.cas.cz/novozada/db): binary masks of the manipulated area", imd2020),
