@@ -261,6 +261,8 @@ def test_manifest_and_option_errors_are_one_line_and_say_what_to_do(tmp_path):
     (tmp_path / "other.jsonl").write_text("")
     with pytest.raises(DataError, match=r"2 manifests here \(bad.csv, other.jsonl\).*manifest=NAME"):
         ib.load_dataset("pairs", data_root=str(tmp_path))
+    with pytest.raises(DataError, match=r"other\.jsonl: no usable image/mask pairs"):
+        ib.load_dataset("pairs", data_root=str(tmp_path), manifest="other.jsonl")
     with pytest.raises(RegistryError, match="unknown layout 'casia'. Did you mean 'casia2', 'casia1'"):
         ib.load_dataset("pairs", data_root=str(tmp_path), layout="casia")
     rows = "image,mask,split,kind\na.png,,test,realfake\n"
