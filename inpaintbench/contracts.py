@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 #: The kinds of image a dataset may hold for one id.
-MANIPULATED_KINDS = ("realfake", "fakefake", "inpainted")
+MANIPULATED_KINDS = ("realfake", "fakefake", "inpainted", "manipulated")
 AUTHENTIC_KINDS = ("original",)
 KINDS = MANIPULATED_KINDS + AUTHENTIC_KINDS
 SPLITS = ("train", "val", "test")

@@ -1,4 +1,5 @@
-"""Dataset factories registered under ``inpaintbench.datasets``: each returns a ``LayoutDataset``."""
+"""Dataset factories registered under ``inpaintbench.datasets``: a ``LayoutDataset`` for the provided and
+generated sets, a ``PairsDataset`` for image/mask files a user already has."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Callable
 from .generation.catalog import GENERATED_DATASETS, GeneratedDataset
 from .imageio import DataError
 from .layout import LayoutDataset
+from .pairs import PairsDataset
 
 DATA_ENV = "INPAINTBENCH_DATA"
 
@@ -24,6 +26,36 @@ def resolve_root(data_root: str | None, dataset: str) -> str:
 def provided(data_root: str | None = None, on_bad: str = "error") -> LayoutDataset:
     """The provided square-mask set: <id>.realfake/fakefake/mask.webp triplets in a folder."""
     return LayoutDataset(resolve_root(data_root, "provided"), name="provided", on_bad=on_bad)
+
+
+def pairs(data_root: str | None = None, on_bad: str = "error", layout: str | None = None,
+          manifest: str | None = None, images: str | None = None, masks: str | None = None,
+          authentic: str | None = None, mask_suffix: str | None = None, split: str = "hash",
+          mask: str | None = None, mask_channel: str | None = None,
+          mask_threshold: int | None = None) -> PairsDataset:
+    """Image/mask files you already have: a manifest, image and mask folders, or a public layout.
+
+    ``data_root``: a manifest (CSV ``image,mask[,split][,kind]``, JSON lines, IMDL-BenCo's JSON list)
+    or a folder holding one, or a folder of ``images/`` beside ``masks/`` (matched by name plus
+    ``mask_suffix``, e.g. ``_gt``; ``authentic/`` for unmasked images). ``layout`` reads a public
+    benchmark's own layout (``casia1``, ``columbia``, ...). ``split``: ``hash`` (listed splits kept, the
+    rest hashed by id) or one split for every row. ``mask`` (white, invert, nonzero), ``mask_channel``
+    and ``mask_threshold`` override the layout's (default: white, brightest channel, soft); the result
+    records the convention used.
+    """
+    from .conventions import MaskConvention
+    from .pairs import discover
+    from .public_layouts import public_layout
+
+    root = Path(resolve_root(data_root, "pairs"))
+    preset = public_layout(layout) if layout else None
+    convention = (preset.convention if preset else MaskConvention()).overridden(mask, mask_channel, mask_threshold)
+    if preset is not None:
+        listed, base, source = preset.pairs(root), root, f"layout {layout} in {root}"
+    else:
+        listed, base, source = discover(root, manifest, images, masks, authentic, mask_suffix)
+    return PairsDataset(listed, base, on_bad=on_bad, convention=convention, split_mode=split, source=source,
+                        layout=layout or "")
 
 
 # --- generated datasets: read a folder, or build the embedded default on first use ------------

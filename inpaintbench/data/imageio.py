@@ -32,7 +32,8 @@ def header(path: str | os.PathLike) -> tuple[str, tuple[int, int]]:
         raise DataError(path, f"not a readable image ({exc})") from exc
 
 
-def _decode(path: str | os.PathLike) -> Image.Image:
+def decode(path: str | os.PathLike) -> Image.Image:
+    """The decoded image, as stored (any mode); a missing or corrupt file raises ``DataError`` naming it."""
     try:
         with Image.open(path) as im:
             im.load()
@@ -45,7 +46,7 @@ def _decode(path: str | os.PathLike) -> Image.Image:
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """An RGB image as ``HxWx3`` uint8. Grey and RGBA files are refused, not silently converted."""
-    im = _decode(path)
+    im = decode(path)
     if im.mode != "RGB":
         raise DataError(path, f"expected an RGB image, found mode {im.mode} "
                               "(grey or alpha images are not part of the layout; convert them first)")
@@ -54,7 +55,7 @@ def read_rgb(path: str | os.PathLike) -> np.ndarray:
 
 def read_mask(path: str | os.PathLike) -> np.ndarray:
     """A soft mask as ``HxW`` uint8 (0..255). An RGB mask is accepted only if its channels agree."""
-    im = _decode(path)
+    im = decode(path)
     if im.mode == "L":
         return np.asarray(im, dtype=np.uint8)
     if im.mode == "RGB":

@@ -1,5 +1,6 @@
-"""The provided layout: ``<id>.<kind>.webp`` files beside ``<id>.mask.webp``, optionally under
-``train/ val/ test/``. Every dataset of the benchmark, provided or generated, is read through here.
+"""The provided layout: ``<id>.<kind>.webp`` files beside ``<id>.mask.webp`` (PNG and JPEG files are
+read too), optionally under ``train/ val/ test/``. Every generated dataset is read through here; the
+``RecordIndex`` base also serves the pairs dataset (``pairs.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from .imageio import DataError, header, read_mask, read_rgb
 #: Fractions used when a folder has no split subfolders: the split is a hash of the id.
 HASH_SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
 EXTENSION = ".webp"
+#: What the layout reads for each kind and mask; ``generate`` writes lossless WebP.
+EXTENSIONS = (EXTENSION, ".png", ".jpg", ".jpeg")
 
 
 def hash_split(sample_id: str, fractions: dict[str, float] = HASH_SPLIT_FRACTIONS) -> str:
@@ -32,10 +35,11 @@ def hash_split(sample_id: str, fractions: dict[str, float] = HASH_SPLIT_FRACTION
 
 
 def parse_name(filename: str) -> tuple[str, str] | None:
-    """``"abc.realfake.webp"`` -> ``("abc", "realfake")``; ``None`` for files outside the layout."""
-    if not filename.endswith(EXTENSION):
+    """``"abc.realfake.webp"`` (or ``.png``, ``.jpg``) -> ``("abc", "realfake")``; ``None`` for files
+    outside the layout."""
+    stem, ext = os.path.splitext(filename)
+    if ext.lower() not in EXTENSIONS:
         return None
-    stem = filename[: -len(EXTENSION)]
     sample_id, dot, kind = stem.rpartition(".")
     if not dot or not sample_id or kind not in KINDS + ("mask",):
         return None
@@ -53,7 +57,62 @@ class Record:
     mask: Path | None
 
 
-class LayoutDataset:
+class RecordIndex:
+    """Splits and records of a dataset that holds its ``Record`` list in ``self._records``."""
+
+    _records: list[Record]
+    on_bad: str = "error"
+    problems: list[DataError]
+
+    def _problem(self, err: DataError) -> None:
+        """Raise ``err``, or with ``on_bad="skip"`` keep it for the report."""
+        if self.on_bad == "error":
+            raise err
+        self.problems.append(err)
+
+    def splits(self) -> list[str]:
+        """Non-empty ``<split>/<kind>`` names, in split then kind order."""
+        present = {(r.split, r.kind) for r in self._records}
+        return [f"{s}/{k}" for s in SPLITS for k in KINDS if (s, k) in present]
+
+    def records(self, split: str) -> list[Record]:
+        """Records of ``"<split>/<kind>"``, or of every kind with ``"<split>"`` alone."""
+        part, _, kind = split.partition("/")
+        if part not in SPLITS or (kind and kind not in KINDS):
+            from ..registry import unknown_name_error
+
+            raise unknown_name_error("splits", split, self.splits())
+        return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+
+def sample_of(record: Record, image: np.ndarray, mask: np.ndarray | None) -> Sample:
+    """The ``Sample`` of a decoded record: an all-zero mask when it has none; sizes must agree."""
+    if mask is None:
+        mask = np.zeros(image.shape[:2], dtype=np.uint8)
+    elif mask.shape != image.shape[:2]:
+        raise DataError(record.image, f"image {image.shape[1]}x{image.shape[0]} and mask "
+                                      f"{record.mask} {mask.shape[1]}x{mask.shape[0]} differ in size")
+    return Sample(record.id, record.split, record.kind, image, mask, str(record.image))
+
+
+def foreign_files_hint(root: Path) -> str:
+    """What a folder holds instead of the layout, and how to read it: ``; found 12 .png files ...``."""
+    from collections import Counter
+
+    from .conventions import IMAGE_SUFFIXES
+
+    found = Counter(p.suffix.lower() for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if not found:
+        return ""
+    listing = ", ".join(f"{n} {ext} files" for ext, n in found.most_common())
+    return (f"; found {listing} in other names: for image and mask files of your own (a manifest, or "
+            f"images/ beside masks/) use --dataset pairs --data-root {root}")
+
+
+class LayoutDataset(RecordIndex):
     """A folder in the provided layout, scanned and checked from file headers.
 
     ``on_bad="error"`` stops at the first bad file with a message naming it; ``"skip"`` drops
@@ -72,17 +131,12 @@ class LayoutDataset:
         self._records = self._scan()
         if not self._records:
             raise DataError(self.root, "no images in the provided layout (<id>.<kind>.webp with "
-                                       "<id>.mask.webp) were found here")
+                                       f"<id>.mask.webp) were found here{foreign_files_hint(self.root)}")
 
     # -- scanning -------------------------------------------------------------------------------
     def _folders(self) -> list[tuple[Path, str | None]]:
         subs = [(self.root / s, s) for s in SPLITS if (self.root / s).is_dir()]
         return subs if subs else [(self.root, None)]
-
-    def _problem(self, err: DataError) -> None:
-        if self.on_bad == "error":
-            raise err
-        self.problems.append(err)
 
     def _scan(self) -> list[Record]:
         records: list[Record] = []
@@ -90,7 +144,10 @@ class LayoutDataset:
             groups: dict[str, dict[str, Path]] = defaultdict(dict)
             for entry in sorted(os.listdir(folder)):
                 parsed = parse_name(entry)
-                if parsed:
+                if parsed and parsed[1] in groups[parsed[0]]:
+                    self._problem(DataError(folder / entry, f"a second {parsed[1]} file for id {parsed[0]!r} "
+                                                            f"beside {groups[parsed[0]][parsed[1]].name}: keep one"))
+                elif parsed:
                     groups[parsed[0]][parsed[1]] = folder / entry
             for sample_id, files in sorted(groups.items()):
                 records.extend(self._check_group(sample_id, split or hash_split(sample_id), files))
@@ -101,7 +158,8 @@ class LayoutDataset:
         kinds = [k for k in KINDS if k in files]
         if mask is None and any(k in MANIPULATED_KINDS for k in kinds):
             first = files[next(k for k in kinds if k in MANIPULATED_KINDS)]
-            self._problem(DataError(first, f"missing mask: expected {first.parent / (sample_id + '.mask' + EXTENSION)}"))
+            self._problem(DataError(first, f"missing mask: expected {first.parent / (sample_id + '.mask' + EXTENSION)} "
+                                            f"(or .png/.jpg)"))
             kinds = [k for k in kinds if k in AUTHENTIC_KINDS]
         size = None
         if mask is not None:
@@ -131,34 +189,9 @@ class LayoutDataset:
         return out
 
     # -- access ---------------------------------------------------------------------------------
-    def splits(self) -> list[str]:
-        """Non-empty ``<split>/<kind>`` names, in split then kind order."""
-        present = {(r.split, r.kind) for r in self._records}
-        return [f"{s}/{k}" for s in SPLITS for k in KINDS if (s, k) in present]
-
-    def records(self, split: str) -> list[Record]:
-        """Records of ``"<split>/<kind>"``, or of every kind with ``"<split>"`` alone."""
-        part, _, kind = split.partition("/")
-        if part not in SPLITS or (kind and kind not in KINDS):
-            from ..registry import unknown_name_error
-
-            raise unknown_name_error("splits", split, self.splits())
-        return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
-
     def load(self, record: Record) -> Sample:
         """Decode one record; a corrupt file or a size disagreement raises ``DataError``."""
-        image = read_rgb(record.image)
-        if record.mask is None:
-            mask = np.zeros(image.shape[:2], dtype=np.uint8)
-        else:
-            mask = read_mask(record.mask)
-            if mask.shape != image.shape[:2]:
-                raise DataError(record.image, f"image {image.shape[1]}x{image.shape[0]} and mask "
-                                              f"{record.mask} {mask.shape[1]}x{mask.shape[0]} differ in size")
-        return Sample(record.id, record.split, record.kind, image, mask, str(record.image))
-
-    def __len__(self) -> int:
-        return len(self._records)
+        return sample_of(record, read_rgb(record.image), None if record.mask is None else read_mask(record.mask))
 
     def info(self) -> dict:
         return {"name": self.name, "root": str(self.root), "n_records": len(self._records),
