@@ -18,7 +18,7 @@ from pathlib import Path
 
 import inpaintbench as ib
 from inpaintbench.markdown import markdown_table
-from inpaintbench.results import write_result
+from inpaintbench.results import read_result, write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -42,33 +42,48 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300, help="NIX-Net training steps (batch 8, 256 px crops)")
     parser.add_argument("--size", type=int, default=256, help="the resized protocol's network size")
     parser.add_argument("--markdown", help="also write the table, with how it was made, to this file")
+    parser.add_argument("--report-only", action="store_true", help="only rebuild the table from the result JSONs")
     args = parser.parse_args()
     out = Path(args.out)
-    test = generate("rect", SHARED / "data" / "photos" / "kodak24", out / "kodak512-taef2", 512, "centre")
+    test = out / "kodak512-taef2"
+    if not args.report_only:
+        generate("rect", SHARED / "data" / "photos" / "kodak24", test, 512, "centre")
     checkpoint = args.checkpoint
-    if checkpoint is None:
+    if checkpoint is None and not args.report_only:
         train_set = generate("freeform", SHARED / "data" / "bsds500" / "images", out / "bsds256-taef2", 256, "random")
-        report = ib.train("nixnet", ib.load_dataset("freeform", data_root=str(train_set)), out_dir=str(out / "nixnet"),
+        trained = ib.train("nixnet", ib.load_dataset("freeform", data_root=str(train_set)), out_dir=str(out / "nixnet"),
                           max_steps=args.steps, epochs=1000, patience=1000, crop=256, batch_size=8)
-        checkpoint = report.best_checkpoint
+        checkpoint = trained.best_checkpoint
     dataset = ib.load_dataset("rect", data_root=str(test))
     splits = [s for s in dataset.splits() if s.endswith("/fakefake")]
+    if not args.report_only:
+        for name in DETECTORS:
+            detector = ib.load_detector(name, checkpoint) if name == "nixnet" else ib.load_detector(name)
+            for size in (None, args.size):
+                result = ib.evaluate(detector, dataset, splits=splits, image_size=size, batch_size=4)
+                write_result(result, result_path(out, name, size))
+    report(out, splits, args)
+
+
+def result_path(out: Path, detector: str, size: int | None) -> Path:
+    return out / "results" / f"{detector}-{'native' if size is None else size}.json"
+
+
+def report(out: Path, splits: list[str], args: argparse.Namespace) -> None:
+    """The table, from the result JSONs alone."""
     rows = []
     for name in DETECTORS:
-        detector = ib.load_detector(name, checkpoint) if name == "nixnet" else ib.load_detector(name)
         for size in (None, args.size):
-            result = ib.evaluate(detector, dataset, splits=splits, image_size=size, batch_size=4)
-            label = "native 512" if size is None else f"resized to {size}"
-            write_result(result, out / "results" / f"{name}-{'native' if size is None else size}.json")
+            result = read_result(result_path(out, name, size))
             pooled = _pooled(result.metrics, splits)
+            label = "native 512" if size is None else f"resized to {size}"
             rows.append([name, label, pooled["n"], *(f"{pooled[k]:.3f}" for k in METRICS)])
-            print(rows[-1], flush=True)
     table = markdown_table(["detector", "resolution", "n", *METRICS], rows)
     print(table)
     if args.markdown:
         Path(args.markdown).write_text(
             "# Native resolution against a resize before the detector\n\n"
-            f"TAEF2 fakefake (rect masks) of the 24 Kodak photos at 512 px, every image; NIX-Net trained "
+            "TAEF2 fakefake (rect masks) of the 24 Kodak photos at 512 px, every image; NIX-Net trained "
             f"{args.steps} steps on TAEF2 free-form BSDS500 crops (256 px, originals included); "
             "`noise-residual` and `aerecon` training-free with their defaults. Per-image means over "
             "manipulated images at threshold 0.5; ground truth `mask == 255`. Made by "
