@@ -6,9 +6,9 @@ Hugging Face cache; an explicit request that cannot be met says where the file b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -136,7 +136,8 @@ def build_smp(arch: str = "unet", encoder: str = "resnet34", encoder_weights: st
         except RuntimeError as exc:
             raise WeightsUnavailable(f"{path}: does not fit encoder {encoder} ({str(exc)[:300]})") from exc
         used = f"{used} ({path.name})" if not used.startswith("file") else used
-    stride = int(getattr(net.encoder, "output_stride", 32)) if getattr(net, "requires_divisible_input_shape", True) else 1
+    divisible = getattr(net, "requires_divisible_input_shape", True)
+    stride = int(getattr(net.encoder, "output_stride", 32)) if divisible else 1
     return Normalized(PadToMultiple(net, stride)), used
 
 

@@ -73,7 +73,7 @@ def list_attacks(pattern: str | None = None) -> list[str]:
     return _list("attacks", pattern)
 
 
-def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> "BaseDetector":
+def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> BaseDetector:
     """Detector ``name`` built with ``options`` (``--opt`` values), with the weights of ``checkpoint``."""
     from .jobs import Job, make_detector
 
@@ -82,7 +82,7 @@ def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> "
     return detector
 
 
-def load_dataset(name: str, **options: Any) -> "Dataset":
+def load_dataset(name: str, **options: Any) -> Dataset:
     """Dataset ``name`` built with ``options`` (``data_root=...`` and ``--data-opt`` values)."""
     from . import registry
 
@@ -134,7 +134,7 @@ def _built(obj: Any) -> _Built:
     return found or _Built(getattr(obj, "name", type(obj).__name__), {})
 
 
-def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **protocol_options: Any) -> "Result":
+def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **protocol_options: Any) -> Result:
     """Evaluate a detector (built, or a name) on a dataset (built, or a name) into a ``Result``.
 
     ``splits`` defaults to every test split. Keyword options are the protocol's (``image_size``,
@@ -162,7 +162,7 @@ def _detector_info(detector: Any) -> dict[str, Any]:
     return dict(as_detector(detector).info())
 
 
-def train(detector: Any, dataset: Any, out_dir: str | None = None, **config: Any) -> "TrainReport":
+def train(detector: Any, dataset: Any, out_dir: str | None = None, **config: Any) -> TrainReport:
     """Train a detector (built, or a name) on a dataset (built, or a name); returns the ``TrainReport``.
 
     Keyword options are ``TrainConfig``'s (``epochs``, ``max_steps``, ``lr``, ``train_kinds``, ...),

@@ -141,7 +141,7 @@ def split_list(text: str) -> list[str]:
 
 
 def configured_autoencoder(autoencoder: str | None = None) -> str | None:
-    """The autoencoder weights folder for the grids' re-encode setting: the argument, else ``$INPAINTBENCH_AUTOENCODER``."""
+    """The autoencoder weights for the grids' re-encode setting: the argument, else ``$INPAINTBENCH_AUTOENCODER``."""
     return autoencoder or os.environ.get(AUTOENCODER_ENV) or None
 
 

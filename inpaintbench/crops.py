@@ -77,4 +77,5 @@ def describe_crops(size: int | None, augment: tuple[str, ...]) -> dict[str, Any]
     """How training samples were made, as recorded with a run."""
     return {"crop": size or "whole images", "augment": list(augment),
             "crop_rule": "random window at the stored scale (after the protocol's resize, if any), seeded per "
-                         "sample and epoch; shorter sides kept whole and padded in the batch, padding left out of the loss"}
+                         "sample and epoch; shorter sides kept whole and padded in the batch, padding left out "
+                         "of the loss"}

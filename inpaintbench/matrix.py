@@ -12,9 +12,10 @@ heatmap) is ``reports.write_matrix_report``'s work.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .clean_cache import CleanCache, clean_key
 from .contracts import KINDS, SplitName

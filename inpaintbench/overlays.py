@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import numpy as np
+
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
 from .harness import predictions

@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .data.imageio import atomic_write_bytes
 from .results import slug
@@ -44,7 +44,7 @@ def robustness_figures(curves: Sequence[Curve], out_dir: str | Path, prefix: str
     for family, members in sorted(by_family.items()):
         datasets = {c.dataset for c in members}
         fig, ax = plt.subplots(figsize=(5.6, 3.8))
-        for i, curve in enumerate(members):
+        for curve in members:
             xs = [v for v, m, _ in curve.points if m is not None]
             ys = [m for v, m, _ in curve.points if m is not None]
             name = curve.label + (f" · {curve.dataset}" if len(datasets) > 1 else "") + f" · {curve.split}"

@@ -3,9 +3,9 @@ robustness-curve PNG per attack family, and ``matrix.md`` with its heatmap."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from .data.imageio import atomic_write_bytes
 from .generalization import matrix_cells, matrix_tables

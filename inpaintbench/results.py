@@ -8,10 +8,11 @@ import math
 import platform
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .contracts import SplitName
 from .data.imageio import atomic_write_bytes

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .markdown import ROLE_COLUMNS, markdown_table
 from .results import base_protocol

@@ -10,7 +10,7 @@ from any tile edge that is not an image edge.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

@@ -45,9 +45,9 @@ def main() -> None:
     print(f"{'size':>6} {'one at a time (img/s)':>22} {'batched (img/s)':>16} {'ratio':>7}")
     for size in (int(s) for s in args.sizes.split(",")):
         x = torch.rand(args.batch, 3, size, size, generator=torch.Generator().manual_seed(0))
-        single = images_per_second(lambda: [ae.roundtrip(x[i:i + 1]) for i in range(len(x))],
+        single = images_per_second(lambda x=x: [ae.roundtrip(x[i:i + 1]) for i in range(len(x))],
                                    len(x), args.repeats, args.device)
-        batched = images_per_second(lambda: ae.roundtrip(x), len(x), args.repeats, args.device)
+        batched = images_per_second(lambda x=x: ae.roundtrip(x), len(x), args.repeats, args.device)
         print(f"{size:>6} {single:>22.2f} {batched:>16.2f} {batched / single:>6.2f}x")
 
 

@@ -14,8 +14,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from compare_fcn_nixnet import (ROOT, SHARED, budget, build_freeform, common_arguments, summary_rows,
-                                train_then_evaluate, write_tables)
+from compare_fcn_nixnet import (
+    ROOT,
+    SHARED,
+    budget,
+    build_freeform,
+    common_arguments,
+    summary_rows,
+    train_then_evaluate,
+    write_tables,
+)
+
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.registry import parse_key_values
 

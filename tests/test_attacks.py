@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inpaintbench.plugins import AttackOptionError
+from inpaintbench.attack_spec import parse_chain
 from inpaintbench.attacks.blur import GaussianBlur
 from inpaintbench.attacks.crop import Crop
 from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.noise import GaussianNoise
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.attacks.webp import WebP
-from inpaintbench.attack_spec import parse_chain
 from inpaintbench.contracts import Sample
+from inpaintbench.plugins import AttackOptionError
 
 ROOT = Path(__file__).resolve().parents[1]
 TAEF2 = ROOT / ".." / "shared" / "weights" / "taef2"
@@ -152,11 +152,11 @@ def test_crop_cuts_the_fraction_and_the_mask_with_the_same_window():
     b = Crop(fraction=0.25, position="random")(s, rng0(1))
     np.testing.assert_array_equal(a.image, b.image)
     # the random window is consistent between image and mask: find it from the image
-    found = [(t, l) for t in range(25) for l in range(33)
-             if np.array_equal(s.image[t:t + 72, l:l + 96], a.image)]
+    found = [(t, left) for t in range(25) for left in range(33)
+             if np.array_equal(s.image[t:t + 72, left:left + 96], a.image)]
     assert len(found) == 1
-    t, l = found[0]
-    np.testing.assert_array_equal(a.mask, s.mask[t:t + 72, l:l + 96])
+    t, left = found[0]
+    np.testing.assert_array_equal(a.mask, s.mask[t:t + 72, left:left + 96])
 
 
 # --- chains, seeds, specs ------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SHARED
 
 from inpaintbench.data.generation.autoencoders import TinyAutoencoder, load_autoencoder, packaged_autoencoder
+
+from conftest import SHARED
 
 KODAK = SHARED / "data" / "photos" / "kodak24"
 

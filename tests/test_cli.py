@@ -1,4 +1,5 @@
-"""The command line: run then evaluate writes results; expected errors are one line with exit 2, bugs keep their traceback."""
+"""The command line: run then evaluate writes results; expected errors are one line with exit 2,
+bugs keep their traceback."""
 
 import json
 

@@ -10,6 +10,7 @@ from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol, collate
 from inpaintbench.errors import ConfigError
 from inpaintbench.training import focal_loss
+
 from layout_factory import make_layout
 
 

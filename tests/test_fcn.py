@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from inpaintbench.baselines import fcn
 from inpaintbench import plugins as hub
+from inpaintbench.baselines import fcn
 from inpaintbench.plugins import WeightsUnavailable
 
 

@@ -8,16 +8,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED
 
 from inpaintbench import registry
-from inpaintbench.data.generation import generate as gen_module
 from inpaintbench.contracts import SPLITS
-from inpaintbench.data.generation.generate import GenerateConfig, choose_generators, generate, load_captions, parse_shard
+from inpaintbench.data.generation import generate as gen_module
+from inpaintbench.data.generation.generate import (
+    GenerateConfig,
+    choose_generators,
+    generate,
+    load_captions,
+    parse_shard,
+)
 from inpaintbench.data.generation.masks.labels import read_bsds_segmentations
 from inpaintbench.data.generation.sources import embedded_photos
 from inpaintbench.data.imageio import DataError, read_mask, read_rgb
 from inpaintbench.data.layout import LayoutDataset
+
+from conftest import SHARED
 
 KODAK = SHARED / "data" / "photos" / "kodak24"
 BSDS = SHARED / "data" / "bsds500"

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED
 
 from inpaintbench import registry
 from inpaintbench.data.generation.generate import GenerateConfig, generate
 from inpaintbench.data.generation.generators import Item, blend
 from inpaintbench.data.generation.masks import BrushMasks
 from inpaintbench.data.layout import LayoutDataset
+
+from conftest import SHARED
 
 KODAK = SHARED / "data" / "photos" / "kodak24"
 TAEF2 = SHARED / "weights" / "taef2"

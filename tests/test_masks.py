@@ -7,15 +7,28 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SHARED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from inpaintbench import registry
-from inpaintbench.data.generation.masks import (BrushMasks, MaskUnavailable, ObjectMasks, PolygonMasks,
-                                                RectMasks, coverage, ground_truth, soften)
-from inpaintbench.data.generation.masks.labels import (CocoLabels, decode_rle, read_bsds_segmentations,
-                                                       rle_counts_from_string)
+from inpaintbench.data.generation.masks import (
+    BrushMasks,
+    MaskUnavailable,
+    ObjectMasks,
+    PolygonMasks,
+    RectMasks,
+    coverage,
+    ground_truth,
+    soften,
+)
+from inpaintbench.data.generation.masks.labels import (
+    CocoLabels,
+    decode_rle,
+    read_bsds_segmentations,
+    rle_counts_from_string,
+)
+
+from conftest import SHARED
 
 BSDS_GT = SHARED / "data" / "bsds500" / "groundTruth"
 
@@ -207,7 +220,8 @@ def test_coco_annotations_to_label_map(tmp_path):
     runs = np.diff(np.concatenate([[0], edges, [flat.size]])).tolist()
     doc = {"images": [{"id": 7, "file_name": "a/b/photo.jpg", "height": 40, "width": 50}],
            "annotations": [
-               {"id": 1, "image_id": 7, "area": 400, "segmentation": {"size": [40, 50], "counts": _encode_rle_string(runs)}},
+               {"id": 1, "image_id": 7, "area": 400,
+                "segmentation": {"size": [40, 50], "counts": _encode_rle_string(runs)}},
                {"id": 2, "image_id": 7, "area": 50, "segmentation": [[32, 30, 42, 30, 42, 35, 32, 35]]}]}
     path = tmp_path / "ann.json"
     path.write_text(json.dumps(doc))

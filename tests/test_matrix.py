@@ -12,8 +12,8 @@ from inpaintbench.leaderboard import build
 from inpaintbench.matrix import DataSet, parse_sets
 from inpaintbench.reports import write_matrix_report
 from inpaintbench.results import read_result, slug
-from layout_factory import make_layout
 
+from layout_factory import make_layout
 
 TRAIN = "provided:realfake,provided:fakefake@{other}"
 TEST = "provided:realfake,provided:fakefake,provided@{other}"

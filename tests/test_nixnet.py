@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from inpaintbench import registry
 from inpaintbench.baselines.nixnet import NIXNet, NIXNetDetector
 from inpaintbench.baselines.srm import NoiseResidual, srm_bank
-from inpaintbench import registry
 from inpaintbench.contracts import count_parameters
 from inpaintbench.metrics import MetricState
 

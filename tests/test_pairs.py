@@ -197,7 +197,8 @@ def test_a_folder_of_png_images_and_png_masks_side_by_side(tmp_path):
     with pytest.raises(DataError, match=r"found 4 \.png files in other names: .* use --dataset pairs"):
         LayoutDataset(tmp_path)
     save(tmp_path / "lonely.png", photo(5))
-    with pytest.raises(DataError, match=r"lonely\.png: missing mask: looked for \S*lonely_gt\.\* or \S*lonely_mask\.\*$"):
+    expected = r"lonely\.png: missing mask: looked for \S*lonely_gt\.\* or \S*lonely_mask\.\*$"
+    with pytest.raises(DataError, match=expected):
         ib.load_dataset("pairs", data_root=str(tmp_path))
 
 

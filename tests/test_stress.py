@@ -95,8 +95,8 @@ def test_leaderboard_gains_robustness_section(trained, tiny_layout, tmp_path):
     text = build(sorted(out.glob("*.json")))
     robust = text.split("## Robustness (iou)")[1]
     assert "### provided · test/realfake · iou under attack" in robust
-    lines = [l for l in robust.split("### provided · test/fakefake")[0].splitlines() if l.startswith("|")]
-    assert [l.split("|")[1].strip() for l in lines[2:]] == ["clean", "jpeg:quality=80", "jpeg:quality=40"]
+    lines = [ln for ln in robust.split("### provided · test/fakefake")[0].splitlines() if ln.startswith("|")]
+    assert [ln.split("|")[1].strip() for ln in lines[2:]] == ["clean", "jpeg:quality=80", "jpeg:quality=40"]
     assert "area under the robustness curve" in robust and "aurc_relative" in robust
     # clean result still ranked in the ordinary tables; attacked ones are not
     assert text.split("## Robustness")[0].count("jpeg:quality") == 0

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import SHARED
 from PIL import Image
 
 from inpaintbench.baselines.srm import NoiseResidual
@@ -19,6 +18,8 @@ from inpaintbench.data.imageio import DataError
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
 from inpaintbench.registry import RegistryError, create
 from inpaintbench.training import TrainConfig, load_checkpoint, train
+
+from conftest import SHARED
 
 
 def box_mask(height: int, width: int, rng: np.random.Generator) -> np.ndarray:

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+
 from .imageio import DataError, decode
 
 #: What a mask pixel's value means; ``nonzero`` reads any non-zero channel as manipulated.
@@ -39,7 +40,7 @@ class MaskConvention:
             raise ValueError(f"mask_threshold {self.threshold} is outside 0..254")
 
     def overridden(self, polarity: str | None = None, channel: str | None = None,
-                   threshold: int | None = None) -> "MaskConvention":
+                   threshold: int | None = None) -> MaskConvention:
         """This convention with the options the user gave (``None``: keep this one's)."""
         return MaskConvention(polarity or self.polarity, channel or self.channel,
                               self.threshold if threshold is None else threshold)

@@ -4,8 +4,8 @@ generated sets, a ``PairsDataset`` for image/mask files a user already has."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .generation.catalog import GENERATED_DATASETS, GeneratedDataset
 from .imageio import DataError

@@ -6,9 +6,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .conventions import IMAGE_SUFFIXES
 from .imageio import DataError

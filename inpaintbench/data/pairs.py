@@ -27,14 +27,15 @@ class PairsDataset(RecordIndex):
     """
 
     def __init__(self, listed: list[Pair], root: str | os.PathLike, *, name: str = "pairs", on_bad: str = "error",
-                 convention: MaskConvention = MaskConvention(), split_mode: str = "hash", source: str = "",
+                 convention: MaskConvention | None = None, split_mode: str = "hash", source: str = "",
                  layout: str = "") -> None:
         if on_bad not in ("error", "skip"):
             raise ValueError(f"on_bad must be 'error' or 'skip', not {on_bad!r}")
         if split_mode not in SPLIT_MODES:
             raise ValueError(f"split={split_mode!r} is not one of {', '.join(SPLIT_MODES)}")
         self.root, self.name, self.on_bad = Path(root), name, on_bad
-        self.convention, self.split_mode, self.source, self.layout = convention, split_mode, source, layout
+        self.convention = convention if convention is not None else MaskConvention()
+        self.split_mode, self.source, self.layout = split_mode, source, layout
         self.problems: list[DataError] = []
         self._records: list[Record] = []
         seen: dict[Path, str] = {}

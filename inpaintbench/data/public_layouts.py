@@ -5,9 +5,9 @@ the README's table is made from the same facts."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from .conventions import IMAGE_SUFFIXES, MaskConvention
 from .imageio import DataError

@@ -8,8 +8,8 @@ protocol recorded with a result describes exactly what was done.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -95,7 +95,8 @@ class SampleTensors(Dataset):
     """
 
     def __init__(self, source, records: Sequence, protocol: TensorProtocol, *, attack: Attack | None = None,
-                 seed: int = 0, on_bad: str = "error", transform: Callable[[Sample, np.random.Generator], Sample] | None = None) -> None:
+                 seed: int = 0, on_bad: str = "error",
+                 transform: Callable[[Sample, np.random.Generator], Sample] | None = None) -> None:
         self.source = source
         self.records = list(records)
         self.protocol = protocol

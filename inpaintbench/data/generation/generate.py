@@ -17,9 +17,10 @@ import io
 import json
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,8 @@ def choose_generators(config: GenerateConfig) -> GeneratorChoice:
     vae_weights = config.vae_weights or os.environ.get(VAE_WEIGHTS_ENV) or None
     vae = config.vae or os.environ.get(VAE_ENV) or None
     model = config.model or os.environ.get(SD_MODEL_ENV) or None
-    autoencoder = {"vae_weights": vae_weights, "vae": vae} if vae_weights or vae else {"vae_weights": DEFAULT_AUTOENCODER}
+    configured = vae_weights or vae
+    autoencoder = {"vae_weights": vae_weights, "vae": vae} if configured else {"vae_weights": DEFAULT_AUTOENCODER}
     ae_text = "the configured autoencoder" if vae_weights or vae else f"the packaged {DEFAULT_AUTOENCODER}"
     if config.generator:
         names, reason = tuple(n.strip() for n in config.generator.split(",") if n.strip()), "requested"

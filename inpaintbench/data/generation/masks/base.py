@@ -7,8 +7,9 @@ fraction of pixels in the hard ground truth, ``soft == 255`` (the project's ``fu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -10,8 +10,9 @@ offline, region-shaped rather than object-shaped), ``maskrcnn`` (torchvision) or
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -4,7 +4,8 @@ free-form strokes) and ``polygon`` (random star-shaped polygons)."""
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
