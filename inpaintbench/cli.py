@@ -161,6 +161,10 @@ def format_metrics(metrics: dict) -> str:
         if m["role"] == "manipulated" and m.get("n_images"):
             lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
                          f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
+            if "image_auc" in m:
+                lines.append(f"{'':>18}  image AUC {m['image_auc']:.3f}  bAcc {m['image_bacc']:.3f} "
+                             f"(threshold {m['image_threshold']:.3f}, {m['image_threshold_from'].split(':')[0]})  "
+                             f"TPR@5%FPR {m['image_tpr_at_5fpr']:.3f}")
         elif m["role"] == "authentic" and m.get("n_authentic"):
             lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
                          f"n={m['n_authentic']}")
