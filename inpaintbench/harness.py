@@ -113,7 +113,8 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
 
     ``image_threshold_from="val"`` also scores the clean ``val/<kind>`` splits of the manipulated kinds
     evaluated and the val authentic split (one more prediction pass over them) to choose the
-    threshold of ``image_bacc``; ``"fixed"`` uses 0.5.
+    threshold of ``image_bacc`` (only when an authentic split is evaluated, without which there is
+    no ``image_bacc``); ``"fixed"`` uses 0.5.
     """
     detector = as_detector(detector)
     if image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
@@ -135,7 +136,7 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
         warn_if_collapsed(metrics, f"{name} on {split}")
         out[split] = metrics
     val_states = None
-    if image_threshold_from == "val":
+    if image_threshold_from == "val" and any(m["role"] == "authentic" for m in out.values()):
         val_states = {split: evaluate_split(detector, dataset, split, **common)[0]
                       for split in threshold_splits(dataset, splits)}
     add_detection_metrics(out, states, detector.image_score_source(), val_states)
