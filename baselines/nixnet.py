@@ -17,8 +17,12 @@ from torch import nn
 
 from inpaintbench.contracts import Card, ModuleDetector
 
+from .aetrace import TRACE_CLIP, AutoencoderTrace
 from .fcn import IMAGENET_MEAN, IMAGENET_STD
 from .srm import NORMS, RESIDUALS, NoiseResidual
+
+#: The noise-stream input that is the autoencoder trace; alone, or after a classical residual and ``+``.
+TRACE = "aerecon"
 
 NORM_LAYERS = ("batch", "group", "instance")
 
@@ -180,24 +184,40 @@ class CrossFusion(nn.Module):
         return out
 
 
+def parse_residual(residual: str) -> tuple[str | None, bool]:
+    """``residual`` as (the classical residual or ``None``, whether the autoencoder trace is used):
+    ``srm``, ``aerecon`` or ``srm+aerecon``."""
+    parts = residual.split("+")
+    classical = [p for p in parts if p != TRACE]
+    if len(classical) > 1 or parts.count(TRACE) > 1 or "" in parts:
+        raise ValueError(f"nixnet: residual {residual!r}: give one of {', '.join(RESIDUALS)}, {TRACE}, "
+                         f"or one of them + {TRACE} (e.g. srm+{TRACE})")
+    return (classical[0] if classical else None), TRACE in parts
+
+
 class NIXNet(nn.Module):
     """Images ``[B, 3, H, W]`` in [0, 1] -> per-pixel inpainting logits ``[B, 1, H, W]``, any H and W."""
 
     def __init__(self, width: int = 16, depth: int = 1, residual: str = "srm", residual_norm: str = "clip",
                  clip: float = 3.0, norm: str = "batch", image_backbone: str = "none",
-                 pretrained: bool = True, backbone_weights: str | None = None) -> None:
+                 pretrained: bool = True, backbone_weights: str | None = None, autoencoder: str = "taef2",
+                 trace_clip: float = TRACE_CLIP) -> None:
         super().__init__()
         if width < 1 or depth < 1:
             raise ValueError(f"nixnet: width and depth must be >= 1, got width={width}, depth={depth}")
         widths = (width, 2 * width, 4 * width)
-        self.residual = NoiseResidual(residual, residual_norm, clip)
+        classical, traced = parse_residual(residual)
+        # the noise stream's input: the classical residual, the autoencoder trace, or both concatenated
+        self.residual = NoiseResidual(classical, residual_norm, clip) if classical else None
+        self.trace = AutoencoderTrace(autoencoder, trace_clip) if traced else None
+        noise_channels = sum(m.out_channels for m in (self.residual, self.trace) if m is not None)
         if image_backbone in ("", "none"):
             self.image_stream: nn.Module = Stream(3, widths, depth, norm)
             self.backbone_source = "none"
         else:
             self.image_stream = TimmStream(image_backbone, widths, norm, pretrained, backbone_weights)
             self.backbone_source = self.image_stream.source
-        self.noise_stream = Stream(self.residual.out_channels, widths, depth, norm)
+        self.noise_stream = Stream(noise_channels, widths, depth, norm)
         self.image_fusion = CrossFusion(widths, norm)
         self.noise_fusion = CrossFusion(widths, norm)
         self.merge = nn.ModuleList(conv_norm(2 * c, c, 3, 1, norm) for c in widths)
@@ -208,11 +228,16 @@ class NIXNet(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         size = images.shape[-2:]
         img = self.image_fusion(self.image_stream(images))
-        noise = self.noise_fusion(self.noise_stream(self.residual(images)))
+        noise = self.noise_fusion(self.noise_stream(self.noise_input(images)))
         joint = self.joint_fusion([m(torch.cat([a, b], 1)) for m, a, b in zip(self.merge, img, noise)])
         half = joint[0].shape[-2:]
         logits = self.head(torch.cat([resize_to(f, half) for f in joint], 1))
         return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
+
+    def noise_input(self, images: torch.Tensor) -> torch.Tensor:
+        """What the noise stream sees: the residual and/or the autoencoder trace, channels concatenated."""
+        parts = [m(images) for m in (self.residual, self.trace) if m is not None]
+        return parts[0] if len(parts) == 1 else torch.cat(parts, 1)
 
 
 class NIXNetDetector(ModuleDetector):
@@ -231,7 +256,11 @@ class NIXNetDetector(ModuleDetector):
                      "128/256/512 is width=128)",
             "depth": "residual blocks per scale in each stream (default 1)",
             "residual": f"noise-stream input: {' | '.join(RESIDUALS)} (default srm: KV, KB, second "
-                        "order per colour channel, 9 channels)",
+                        f"order per colour channel, 9 channels), {TRACE} (the autoencoder trace: image minus "
+                        f"its round trip and that minus the second, 6 channels) or e.g. srm+{TRACE} (both)",
+            "autoencoder": f"with {TRACE}: the frozen autoencoder of the trace (default taef2, packaged; "
+                           "or a TAESD-family / diffusers weights folder)",
+            "trace_clip": f"with {TRACE}: trace truncation in 8-bit grey levels (default {TRACE_CLIP:g})",
             "residual_norm": f"residual scaling: {' | '.join(NORMS)} (default clip: truncate at "
                              "+-clip grey levels, divide by clip)",
             "clip": "truncation threshold in 8-bit grey levels (default 3)",
@@ -246,11 +275,16 @@ class NIXNetDetector(ModuleDetector):
 
     def __init__(self, width: int = 16, depth: int = 1, residual: str = "srm", residual_norm: str = "clip",
                  clip: float = 3.0, norm: str = "batch", image_backbone: str = "none",
-                 pretrained: bool = True, backbone_weights: str | None = None) -> None:
+                 pretrained: bool = True, backbone_weights: str | None = None, autoencoder: str = "taef2",
+                 trace_clip: float = TRACE_CLIP) -> None:
         options = {"width": width, "depth": depth, "residual": residual, "residual_norm": residual_norm,
                    "clip": clip, "norm": norm, "image_backbone": image_backbone}
         if image_backbone not in ("", "none"):
             options.update(pretrained=pretrained, backbone_weights=backbone_weights)
         module = NIXNet(width, depth, residual, residual_norm, clip, norm, image_backbone, pretrained,
-                        backbone_weights)
-        super().__init__(module, options=options, weights=module.backbone_source)
+                        backbone_weights, autoencoder, trace_clip)
+        weights = module.backbone_source
+        if module.trace is not None:
+            options.update(autoencoder=autoencoder, trace_clip=trace_clip)
+            weights = f"{weights}; trace autoencoder {module.trace.source} (frozen)"
+        super().__init__(module, options=options, weights=weights)

@@ -63,6 +63,9 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), any (>0), or 1..255")
     p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
+    p.add_argument("--image-threshold-from", choices=("fixed", "val"), default="fixed",
+                   help="threshold of image_bacc: fixed (0.5, default) or val (the one maximising balanced accuracy "
+                        "on the val split of the same kind; costs one more prediction pass over those val splits)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
@@ -86,6 +89,9 @@ def add_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--crop", type=int, default=None,
                    help="side of the random training crops at the stored scale; smaller images are padded and "
                         "the padding is left out of the loss; 0 trains on whole images (default 256)")
+    p.add_argument("--image-loss-weight", type=float, default=None,
+                   help="weight of the image-level loss (BCE of the top-1%% pooled logit against 'manipulated'), "
+                        "used when authentic images are in training (default 0: off)")
     p.add_argument("--augment", default="", help="comma-separated augmentations: flip (recorded; default none)")
     p.add_argument("--run-dir", help="checkpoint folder (default: runs/<detector>-<dataset>-<config hash>, resumed if present)")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if the run folder has a checkpoint")
@@ -111,7 +117,7 @@ def job_from_args(args: argparse.Namespace):
     return Job(detector=args.detector, dataset=args.dataset, detector_options=registry.parse_key_values(args.opt),
                dataset_options=data_options,
                protocol=TensorProtocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS),
-               threshold=args.threshold,
+               threshold=args.threshold, image_threshold_from=args.image_threshold_from,
                batch_size=args.batch_size, device=resolve_device(args.device), workers=args.workers,
                seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet)
 
@@ -126,7 +132,8 @@ def train_config_from_args(args: argparse.Namespace, job):
                        focal_gamma=args.focal_gamma, crop=args.crop, augment=parse_augment(args.augment),
                        patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
                        max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=job.on_bad,
-                       resume=not args.no_resume, progress=job.progress)
+                       resume=not args.no_resume, progress=job.progress,
+                       **({} if args.image_loss_weight is None else {"image_loss_weight": args.image_loss_weight}))
 
 
 def result_path(args: argparse.Namespace) -> Path:
@@ -154,6 +161,10 @@ def format_metrics(metrics: dict) -> str:
         if m["role"] == "manipulated" and m.get("n_images"):
             lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
                          f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
+            if "image_auc" in m:
+                lines.append(f"{'':>18}  image AUC {m['image_auc']:.3f}  bAcc {m['image_bacc']:.3f} "
+                             f"(threshold {m['image_threshold']:.3f}, {m['image_threshold_from'].split(':')[0]})  "
+                             f"TPR@5%FPR {m['image_tpr_at_5fpr']:.3f}")
         elif m["role"] == "authentic" and m.get("n_authentic"):
             lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
                          f"n={m['n_authentic']}")

@@ -118,14 +118,24 @@ class BaseDetector:
     trainable: ClassVar[bool] = False
     #: Whether it holds weights that a checkpoint can restore.
     loads_weights: ClassVar[bool] = False
+    #: Share of the pixels whose logits the trainer's image-level loss pools (``pooled_logit``);
+    #: ``ModuleDetector``'s image score pools the same share.
+    image_topk: ClassVar[float] = 0.01
     device: torch.device = torch.device("cpu")
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
-        """One real/fake score per image, ``[B]``; by default the heatmap's maximum."""
+        """One real/fake score per image, ``[B]``; by default the heatmap's maximum.
+
+        The harness never passes batch padding: a padded batch comes image by image, cut to size.
+        """
         return heatmap.flatten(1).amax(1)
+
+    def image_score_source(self) -> str:
+        """Where ``image_score`` comes from, as results record it under ``image_score``."""
+        return "detector.image_score" if self.has_image_score else "maximum of the heatmap"
 
     def to(self, device: str | torch.device) -> "BaseDetector":
         """Move to ``device``; inputs are given on ``self.device``."""
@@ -143,14 +153,38 @@ class BaseDetector:
         raise TypeError(f"{type(self).__name__} cannot load a checkpoint: it holds no weights")
 
 
+#: Logits recovered from a heatmap clamp it to [eps, 1 - eps] first: |logit| <= 15.9 in float32.
+HEATMAP_LOGIT_EPS = 1e-7
+
+
+def pooled_logit(logits: torch.Tensor, valid: torch.Tensor | None = None,
+                 fraction: float = BaseDetector.image_topk) -> torch.Tensor:
+    """The image-level logit ``[B]``: the mean of each image's top ``ceil(fraction * n)`` pixel logits,
+    ``n`` its valid pixels (all when ``valid`` is ``None``). Differentiable; a few confident pixels
+    decide it, as a small inpainted region should, while one stray pixel does not."""
+    flat = logits.flatten(1).float()
+    if valid is None:
+        n = torch.full((flat.shape[0],), flat.shape[1], device=flat.device)
+    else:
+        keep = valid.flatten(1).bool()
+        flat, n = flat.masked_fill(~keep, float("-inf")), keep.sum(1)
+    k = torch.ceil(fraction * n.double()).long().clamp(1, flat.shape[1])
+    top = flat.topk(int(k.max()), dim=1).values
+    inside = torch.arange(top.shape[1], device=top.device)[None, :] < k[:, None]
+    return torch.where(inside, top, torch.zeros_like(top)).sum(1) / k
+
+
 class ModuleDetector(BaseDetector):
     """Base for detectors built on one ``nn.Module`` whose forward gives ``[B, 1, H, W]`` logits.
 
-    Subclasses set ``card`` and call ``super().__init__(module, options=..., weights=...)``.
+    Subclasses set ``card`` and call ``super().__init__(module, options=..., weights=...)``. The
+    image score is ``sigmoid(pooled_logit(logits))`` with the top ``image_topk`` share of pixels; the
+    trainer trains that same pooled logit when authentic images are in training.
     """
 
     trainable: ClassVar[bool] = True
     loads_weights: ClassVar[bool] = True
+    has_image_score: ClassVar[bool] = True
 
     def __init__(self, module: nn.Module, *, options: dict[str, Any] | None = None,
                  weights: str = "none") -> None:
@@ -175,6 +209,15 @@ class ModuleDetector(BaseDetector):
             return torch.sigmoid(self.logits(images).float())
         finally:
             self.module.train(was_training)
+
+    def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
+        """``sigmoid`` of the pooled logit, the logits recovered from the heatmap (no second forward pass)."""
+        logits = torch.logit(heatmap.float(), eps=HEATMAP_LOGIT_EPS)
+        return torch.sigmoid(pooled_logit(logits, fraction=self.image_topk))
+
+    def image_score_source(self) -> str:
+        return (f"detector.image_score: sigmoid of the mean of the top {self.image_topk:.0%} pixel logits "
+                f"(recovered from the heatmap clamped to [{HEATMAP_LOGIT_EPS:g}, 1 - {HEATMAP_LOGIT_EPS:g}])")
 
     def info(self) -> dict[str, Any]:
         return {"options": self.options, "weights": self.weights,

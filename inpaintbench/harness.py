@@ -11,7 +11,7 @@ from tqdm.auto import tqdm
 
 from .contracts import Attack, SplitName, BaseDetector, DetectorProtocol, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
-from .metrics import (DEFAULT_THRESHOLD, IMAGE_SCORE_SOURCES, MetricState, add_detection_metrics,
+from .metrics import (DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics,
                       warn_if_collapsed)
 from .tiling import predict_within
 
@@ -74,6 +74,19 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
         yield batch, heat
 
 
+@torch.no_grad()
+def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """``detector.image_score`` of each image, ``[B]``, never seeing batch padding: an unpadded batch in
+    one call, a padded one image by image, each cut to its own (top-left) valid region."""
+    if bool(valid.all()):
+        return detector.image_score(images, heat).flatten()
+    scores = []
+    for i in range(images.shape[0]):
+        h, w = int(valid[i, 0, :, 0].sum()), int(valid[i, 0, 0, :].sum())
+        scores.append(detector.image_score(images[i:i + 1, :, :h, :w], heat[i:i + 1, :, :h, :w]).flatten())
+    return torch.cat(scores)
+
+
 def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: TensorProtocol,
                    batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
                    on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
@@ -86,8 +99,7 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
     for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
                                    desc=split, progress=progress, name=name, bad=bad):
         images, valid = batch["image"].to(heat.device), batch["valid"].to(heat.device)
-        with torch.no_grad():  # the heatmap's padding is zeroed, so that a maximum sees real pixels only
-            scores = detector.image_score(images, heat.masked_fill(~valid, 0.0))
+        scores = image_scores(detector, images, heat, valid)
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
                      valid=valid, image_scores=scores)
     return state, bad
@@ -96,18 +108,26 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
              batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0, on_bad: str = "error",
              attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD, progress: bool = True,
-             name: str = "detector") -> dict[str, dict[str, Any]]:
-    """Metrics for each split (default: every ``test/<kind>`` split of the dataset)."""
+             name: str = "detector", image_threshold_from: str = "fixed") -> dict[str, dict[str, Any]]:
+    """Metrics for each split (default: every ``test/<kind>`` split of the dataset).
+
+    ``image_threshold_from="val"`` also scores the clean ``val/<kind>`` splits of the manipulated kinds
+    evaluated and the val authentic split (one more prediction pass over them) to choose the
+    threshold of ``image_bacc`` (only when an authentic split is evaluated, without which there is
+    no ``image_bacc``); ``"fixed"`` uses 0.5.
+    """
     detector = as_detector(detector)
+    if image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
+        raise ValueError(f"image_threshold_from {image_threshold_from!r}: choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
     splits = list(splits) if splits else [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not splits:
         raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
     out: dict[str, dict[str, Any]] = {}
     states: dict[str, MetricState] = {}
+    common = dict(protocol=protocol, batch_size=batch_size, device=device, workers=workers, seed=seed,
+                  on_bad=on_bad, threshold=threshold, progress=progress, name=name)
     for split in splits:
-        state, bad = evaluate_split(detector, dataset, split, protocol=protocol, batch_size=batch_size,
-                                    device=device, workers=workers, seed=seed, on_bad=on_bad, attack=attack,
-                                    threshold=threshold, progress=progress, name=name)
+        state, bad = evaluate_split(detector, dataset, split, attack=attack, **common)
         states[split] = state
         metrics = {"role": SplitName.parse(split).role, **state.compute()}
         metrics["n_skipped"] = len(bad)
@@ -115,5 +135,19 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
         warn_if_collapsed(metrics, f"{name} on {split}")
         out[split] = metrics
-    add_detection_metrics(out, states, IMAGE_SCORE_SOURCES[detector.has_image_score])
+    val_states = None
+    if image_threshold_from == "val" and any(m["role"] == "authentic" for m in out.values()):
+        val_states = {split: evaluate_split(detector, dataset, split, **common)[0]
+                      for split in threshold_splits(dataset, splits)}
+    add_detection_metrics(out, states, detector.image_score_source(), val_states)
     return out
+
+
+def threshold_splits(dataset, splits: Sequence[str]) -> list[str]:
+    """The val splits that choose the image threshold for ``splits``: ``val/<kind>`` of each manipulated
+    kind among them and the val authentic split(s); none unless both are there."""
+    present = [s for s in dataset.splits() if SplitName.parse(s).part == "val"]
+    kinds = {SplitName.parse(s).kind for s in splits if SplitName.parse(s).role == "manipulated"}
+    manipulated = [s for s in present if SplitName.parse(s).kind in kinds]
+    authentic = [s for s in present if SplitName.parse(s).role == "authentic"]
+    return manipulated + authentic if manipulated and authentic else []

@@ -30,6 +30,8 @@ class Job:
     dataset_options: dict[str, Any] = field(default_factory=dict)
     protocol: TensorProtocol = field(default_factory=TensorProtocol)
     threshold: float = DEFAULT_THRESHOLD
+    #: How ``image_bacc``'s threshold is chosen: ``fixed`` (0.5) or ``val`` (scores the val splits too).
+    image_threshold_from: str = "fixed"
     batch_size: int = 8
     device: str = "cpu"
     workers: int = 0
@@ -120,7 +122,8 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     t_build = time.perf_counter()
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, batch_size=job.batch_size,
                        device=job.device, workers=job.workers, seed=job.seed, on_bad=job.on_bad,
-                       attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector)
+                       attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector,
+                       image_threshold_from=job.image_threshold_from)
     t_eval = time.perf_counter()
     if overlay_path is not None:
         from .overlays import first_manipulated_split, overlay_png

@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterable
 
-from .markdown import ROLE_COLUMNS, markdown_table, protocol_lines
+from .markdown import DETECTION_COLUMNS, ROLE_COLUMNS, markdown_table, protocol_lines
 from .results import Result, base_protocol, protocol_key, read_result
 
 #: How each role's table is ranked: by which metric, and whether lower is better.
@@ -21,9 +21,22 @@ def anchor(detector: str) -> str:
 
 def _table(rows: list[dict], role: str) -> str:
     """The ranked table of one split: best first by the role's metric, missing values last."""
-    present = {k for row in rows for k in row}
-    cols = ["detector"] + [c for c in ROLE_COLUMNS[role] if c in present] + ["checkpoint"]
     sort_by, ascending = ROLE_RANKING[role]
+    return _ranked(rows, ROLE_COLUMNS[role], sort_by, ascending)
+
+
+def _detection_table(rows: list[dict]) -> str | None:
+    """The image-level detection table of a manipulated split, best image AUC first; ``None`` when no
+    result has image-level metrics (no authentic images to measure against)."""
+    if not any("image_auc" in row for row in rows):
+        return None
+    return _ranked(rows, DETECTION_COLUMNS, "image_auc", False)
+
+
+def _ranked(rows: list[dict], columns: tuple[str, ...], sort_by: str, ascending: bool) -> str:
+    """``columns`` (those any row has) between the detector and its checkpoint, rows ranked by ``sort_by``."""
+    present = {k for row in rows for k in row}
+    cols = ["detector"] + [c for c in columns if c in present] + ["checkpoint"]
 
     def rank(row: dict) -> tuple[bool, float]:
         value = row.get(sort_by)
@@ -71,7 +84,13 @@ def render(results: Iterable[Result], title: str = "inpaintbench leaderboard") -
             lines.append(f"*Protocol {siblings.index(key) + 1} of {len(siblings)} for this split: "
                          "not comparable with the other tables of this split.*")
         lines += ["", "Protocol:"] + protocol_lines(protocols[key]) + [""]
-        lines += [_table([_row(r, m) for r, m in entries], _role(dataset, split, entries)), ""]
+        rows, role = [_row(r, m) for r, m in entries], _role(dataset, split, entries)
+        lines += [_table(rows, role), ""]
+        detection = _detection_table(rows) if role == "manipulated" else None
+        if detection is not None:
+            lines += [f"Detection (image level, against the authentic images of `{split.split('/')[0]}`; "
+                      "`image_threshold` is bAcc's threshold, see each result's `image_threshold_from`):", "",
+                      detection, ""]
     lines += detector_cards(results)
     return "\n".join(lines).rstrip() + "\n"
 

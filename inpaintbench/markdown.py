@@ -8,6 +8,8 @@ from typing import Any, Sequence
 #: The metric columns a table shows for a split, by the split's role.
 ROLE_COLUMNS = {"manipulated": ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images"),
                 "authentic": ("fpr", "fpr_pooled", "any_positive_rate", "n_authentic")}
+#: The image-level detection columns a manipulated split shows beside its localization table.
+DETECTION_COLUMNS = ("image_auc", "image_bacc", "image_tpr_at_5fpr", "image_threshold")
 
 
 def _missing(value: Any) -> bool:

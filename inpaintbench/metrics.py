@@ -9,6 +9,7 @@ image level included (``image_auc``, ``add_detection_metrics``).
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -19,6 +20,10 @@ from .contracts import SplitName
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_BINS = 256
+#: The false-positive rate on authentic images at which ``image_tpr_at_5fpr`` reads the TPR.
+IMAGE_FPR_LIMIT = 0.05
+#: How ``image_bacc``'s threshold is chosen: the fixed ``DEFAULT_THRESHOLD``, or on the val split.
+IMAGE_THRESHOLD_CHOICES = ("fixed", "val")
 
 
 def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS) -> dict[str, object]:
@@ -41,6 +46,13 @@ def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS) 
                         "in confusion counts, histograms, AUC and FPR alike",
         "image_auc": "per manipulated split: ROC AUC of image scores against the authentic split(s) of "
                      "the same part (ties count one half)",
+        "image_bacc": "per manipulated split: balanced accuracy (mean of TPR and TNR) of image score >= "
+                      "image_threshold against the authentic split(s) of the same part; image_threshold_from "
+                      "says whether the threshold is the fixed 0.5 or the one maximising balanced accuracy "
+                      "on the val split of the same kind",
+        "image_tpr_at_5fpr": f"per manipulated split: the highest TPR over thresholds t (positive: score >= t, "
+                             f"ties positive, no interpolation) whose FPR on the authentic images is <= "
+                             f"{IMAGE_FPR_LIMIT:g}",
     }
 
 
@@ -219,35 +231,116 @@ def _authentic_summary(counts: torch.Tensor) -> dict[str, float]:
 
 # --- image level ---------------------------------------------------------------------------------
 
-#: Where an image's score comes from, by whether the detector has its own image-level decision.
-IMAGE_SCORE_SOURCES = {True: "detector.image_score", False: "maximum of the heatmap"}
+def _scores(values: Any) -> torch.Tensor:
+    """Image scores as a flat float64 tensor with the NaNs (images without a score) left out."""
+    x = torch.as_tensor(values, dtype=torch.float64).flatten()
+    return x[~torch.isnan(x)]
 
 
-def image_auc(manipulated: torch.Tensor, authentic: torch.Tensor) -> float:
+def _rate_at_or_above(scores: torch.Tensor, thresholds: torch.Tensor) -> torch.Tensor:
+    """For each threshold, the share of ``scores`` that are ``>= threshold`` (vectorised by sorting)."""
+    s = scores.sort().values
+    return (s.numel() - torch.searchsorted(s, thresholds, side="left")).double() / s.numel()
+
+
+def image_auc(manipulated: Any, authentic: Any) -> float:
     """ROC AUC of image scores, manipulated against authentic images (ties count one half)."""
-    m = torch.as_tensor(manipulated, dtype=torch.float64).flatten()
-    a = torch.as_tensor(authentic, dtype=torch.float64).flatten()
-    m, a = m[~torch.isnan(m)], a[~torch.isnan(a)]
+    m, a = _scores(manipulated), _scores(authentic)
     if not m.numel() or not a.numel():
         return float("nan")
     m, a = m[:, None], a[None, :]
     return float(((m > a).double() + 0.5 * (m == a).double()).mean())
 
 
-def add_detection_metrics(metrics: dict[str, dict[str, Any]], states: dict[str, MetricState], source: str) -> None:
-    """Image-level AUC of each manipulated split against the authentic split(s) of the same part.
+def image_bacc(manipulated: Any, authentic: Any, threshold: float = DEFAULT_THRESHOLD) -> float:
+    """Balanced accuracy of ``score >= threshold``: the mean of the TPR on manipulated and the TNR on
+    authentic images (NaN when either set is empty)."""
+    m, a = _scores(manipulated), _scores(authentic)
+    if not m.numel() or not a.numel():
+        return float("nan")
+    return float(((m >= threshold).double().mean() + (a < threshold).double().mean()) / 2)
 
-    ``metrics`` maps split names to their metrics (with ``"role"``); ``states`` their metric states.
+
+def image_tpr_at_fpr(manipulated: Any, authentic: Any, max_fpr: float = IMAGE_FPR_LIMIT) -> float:
+    """The highest TPR over thresholds ``t`` (positive: ``score >= t``) whose FPR on ``authentic`` is at
+    most ``max_fpr``. Candidates are every observed score and +inf; a tied authentic image counts as a
+    false positive (no interpolation), so ties never buy TPR below the FPR limit."""
+    m, a = _scores(manipulated), _scores(authentic)
+    if not m.numel() or not a.numel():
+        return float("nan")
+    t = torch.cat([torch.cat([m, a]).unique(), torch.tensor([float("inf")], dtype=torch.float64)])
+    ok = _rate_at_or_above(a, t) <= max_fpr + 1e-12
+    return float(_rate_at_or_above(m, t)[ok].max())
+
+
+def best_bacc_threshold(manipulated: Any, authentic: Any) -> float:
+    """The threshold that maximises balanced accuracy of ``score >= t`` on these (validation) scores.
+
+    Candidates are the distinct observed scores; among equally good ones the largest wins, and the
+    threshold returned lies halfway between it and the next lower observed score (the classification of
+    these scores is unchanged, a new score in the gap is not decided by chance). NaN when either set is empty.
+    """
+    m, a = _scores(manipulated), _scores(authentic)
+    if not m.numel() or not a.numel():
+        return float("nan")
+    t = torch.cat([m, a]).unique()
+    bacc = (_rate_at_or_above(m, t) + 1 - _rate_at_or_above(a, t)) / 2
+    best = int(torch.nonzero(bacc >= bacc.max() - 1e-12).max())
+    return float(t[best] if best == 0 else (t[best - 1] + t[best]) / 2)
+
+
+@dataclass(frozen=True)
+class ImageThreshold:
+    """The threshold of ``image_bacc`` for one manipulated split and how it was chosen (recorded)."""
+
+    value: float
+    source: str
+
+
+def image_thresholds(splits: Sequence[str], val_states: dict[str, MetricState] | None) -> dict[str, ImageThreshold]:
+    """For each manipulated split, the threshold maximising balanced accuracy on ``val/<same kind>``
+    against the val authentic images when ``val_states`` hold both, else the fixed 0.5 (and, when
+    ``val_states`` were given, why not)."""
+    out: dict[str, ImageThreshold] = {}
+    requested, val_states = val_states is not None, val_states or {}
+    val_authentic = [s.image_scores() for name, s in val_states.items() if SplitName.parse(name).role == "authentic"]
+    for split in splits:
+        name = SplitName.parse(split)
+        if name.role != "manipulated":
+            continue
+        val = val_states.get(f"val/{name.kind}")
+        value = (best_bacc_threshold(val.image_scores(), torch.cat(val_authentic))
+                 if val is not None and val_authentic else float("nan"))
+        if math.isnan(value):
+            why = f" (no val/{name.kind} with val authentic images to choose on)" if requested else ""
+            out[split] = ImageThreshold(DEFAULT_THRESHOLD, f"fixed{why}")
+        else:
+            out[split] = ImageThreshold(value, f"val: maximum balanced accuracy on val/{name.kind} against "
+                                               "the val authentic images")
+    return out
+
+
+def add_detection_metrics(metrics: dict[str, dict[str, Any]], states: dict[str, MetricState], source: str,
+                          val_states: dict[str, MetricState] | None = None) -> None:
+    """Image-level AUC, balanced accuracy and TPR at 5 % FPR of each manipulated split against the
+    authentic split(s) of the same part, with where the scores come from and the bAcc threshold.
+
+    ``metrics`` maps split names to their metrics (with ``"role"``); ``states`` their metric states;
+    ``val_states``, when given, the val splits' states that choose the bAcc threshold (else 0.5).
     """
     names = {split: SplitName.parse(split) for split in states}
+    thresholds = image_thresholds(list(states), val_states)
     for split, state in states.items():
         if metrics[split]["role"] != "manipulated":
             continue
         authentic = [states[s].image_scores() for s, n in names.items()
                      if n.part == names[split].part and metrics[s]["role"] == "authentic"]
         if authentic:
-            metrics[split]["image_auc"] = image_auc(state.image_scores(), torch.cat(authentic))
-            metrics[split]["image_score"] = source
+            m, a = state.image_scores(), torch.cat(authentic)
+            chosen = thresholds.get(split, ImageThreshold(DEFAULT_THRESHOLD, "fixed"))
+            metrics[split].update({"image_auc": image_auc(m, a), "image_bacc": image_bacc(m, a, chosen.value),
+                                   "image_tpr_at_5fpr": image_tpr_at_fpr(m, a), "image_score": source,
+                                   "image_threshold": chosen.value, "image_threshold_from": chosen.source})
 
 
 def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:

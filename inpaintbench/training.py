@@ -13,10 +13,11 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role
+from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role, pooled_logit
 from .crops import CropTensors, describe_crops
 from .data.imageio import atomic_write_bytes
 from .data.tensors import SampleTensors, TensorProtocol
@@ -30,6 +31,9 @@ CHECKPOINT_FORMAT = "inpaintbench-checkpoint-1"
 #: rare positives and collapsed to all-empty predictions on small masks; 0.75 favours them.
 DEFAULT_FOCAL_ALPHA = 0.75
 DEFAULT_FOCAL_GAMMA = 2.0
+#: The image-level loss is off by default: on a tiny synthetic task (README, Training) weight 0.1
+#: lowered IoU while the pooled score already separated the images perfectly without it.
+DEFAULT_IMAGE_LOSS_WEIGHT = 0.0
 
 
 #: Settings a detector's card may recommend, with the value used when neither the caller nor the card
@@ -66,6 +70,9 @@ class TrainConfig:
     resume: bool = True
     progress: bool = True
     transform: Callable[[Sample, np.random.Generator], Sample] | None = None
+    #: Weight of the image-level loss (BCE of the pooled logit against "image is manipulated"), applied
+    #: only when authentic images are in training; 0 turns it off.
+    image_loss_weight: float = DEFAULT_IMAGE_LOSS_WEIGHT
     #: The settings that came from the detector card (filled by ``resolve``).
     from_card: tuple[str, ...] = ()
 
@@ -173,6 +180,13 @@ def focal_loss(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, 
     return (loss * valid).sum() / valid.sum().clamp_min(1)
 
 
+def image_loss(logits: torch.Tensor, valid: torch.Tensor, manipulated: torch.Tensor, fraction: float) -> torch.Tensor:
+    """BCE of each image's pooled logit (``contracts.pooled_logit`` over its valid pixels) against
+    whether the image is manipulated, averaged over the batch."""
+    pooled = pooled_logit(logits, valid, fraction)
+    return F.binary_cross_entropy_with_logits(pooled, manipulated.to(pooled.dtype))
+
+
 def _val_score(metrics: dict[str, float]) -> tuple[float, float]:
     """Early-stopping key: validation IoU, ties broken by pixel AUC (visible progress before IoU moves)."""
     iou, auc = metrics.get("iou", 0.0), metrics.get("auc", 0.0)
@@ -216,8 +230,14 @@ class Trainer:
         samples = SampleTensors(dataset, records, protocol, seed=self.config.seed, on_bad=self.config.on_bad,
                                 transform=self.config.transform)
         self.data = CropTensors(samples, self.config.crop or None, self.config.augment, self.config.seed)
+        authentic = any(kind_role(k) == "authentic" for k in self.kinds)
+        self.image_loss_weight = self.config.image_loss_weight if authentic else 0.0
+        self.image_topk = float(self.detector.image_topk)
         self.used = {"kinds": {k: len(dataset.records(f"train/{k}")) for k in self.kinds},
-                     **describe_crops(self.data.size, self.data.augment)}
+                     **describe_crops(self.data.size, self.data.augment),
+                     "image_loss": (f"BCE of the mean of the top {self.image_topk:.0%} logits against manipulated, "
+                                    f"weight {self.image_loss_weight:g}" if self.image_loss_weight else
+                                    "off: " + ("weight 0" if authentic else "no authentic images in training"))}
         self.identity = {"detector": name, "options": dict(self.detector.info().get("options", {}))}
         self.bad_files = 0
 
@@ -253,7 +273,8 @@ class Trainer:
             images = batch["image"].to(device, non_blocking=True)
             target = batch["target"].to(device, non_blocking=True)
             valid = batch["valid"].to(device, non_blocking=True)
-            logits, loss = self.step(images, target, valid)
+            manipulated = torch.as_tensor(batch["manipulated"], dtype=torch.bool, device=device)
+            logits, loss = self.step(images, target, valid, manipulated)
             progress.steps += 1
             n_batches += 1
             loss_sum += float(loss.detach())
@@ -265,12 +286,15 @@ class Trainer:
         return {"epoch": epoch, "steps": progress.steps, "train_loss": loss_sum / max(1, n_batches),
                 "train_iou_pooled": float(counts_iou(counts)[0])}
 
-    def step(self, images: torch.Tensor, target: torch.Tensor,
-             valid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One optimizer step on a batch; returns its logits and the focal loss over valid pixels."""
+    def step(self, images: torch.Tensor, target: torch.Tensor, valid: torch.Tensor,
+             manipulated: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a batch; returns its logits and the loss: the focal loss over valid
+        pixels plus, when authentic images are in training, the weighted image-level loss."""
         with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
             logits = self.detector.logits(images)
         loss = focal_loss(logits.float(), target, valid, self.config.focal_alpha, self.config.focal_gamma)
+        if self.image_loss_weight:
+            loss = loss + self.image_loss_weight * image_loss(logits.float(), valid, manipulated, self.image_topk)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)

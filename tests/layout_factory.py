@@ -42,3 +42,24 @@ def make_layout(root: Path, n_per_split: dict[str, int] | None = None, size: int
             for kind in kinds:
                 write_webp(folder / f"{sid}.{kind}.webp", image if kind == "original" else fake)
     return root
+
+
+class InMemoryDataset:
+    """A dataset held in memory: ``self.samples`` maps ``<part>/<kind>`` to its ``Sample``s."""
+
+    name = "in-memory"
+
+    def __init__(self) -> None:
+        self.samples: dict = {}
+
+    def splits(self) -> list[str]:
+        return list(self.samples)
+
+    def records(self, split: str) -> list:
+        return self.samples[split]
+
+    def load(self, record):
+        return record
+
+    def info(self) -> dict:
+        return {"name": self.name}

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from inpaintbench.contracts import (BaseDetector, ModuleDetector, PlainDetector, SplitName, as_detector,
-                                    kind_role)
+                                    kind_role, pooled_logit)
 
 ROOT = Path(__file__).resolve().parents[1]
 SDK = {"inpaintbench.contracts", "inpaintbench.plugins"}
@@ -91,3 +91,28 @@ def test_split_names_and_roles():
     assert SplitName.parse("val").kind == "" and str(SplitName.parse("val")) == "val"
     assert kind_role("realfake") == "manipulated" and kind_role("original") == "authentic"
     assert str(name.with_kind("realfake")) == "test/realfake"
+
+
+def test_pooled_logit_is_the_mean_of_the_top_share_of_valid_pixels():
+    logits = torch.arange(200, dtype=torch.float32).reshape(2, 1, 10, 10)
+    # 1 % of 100 pixels is one pixel; 5 % is five; the top five of 0..99 average 97
+    assert pooled_logit(logits).tolist() == [99.0, 199.0]
+    assert pooled_logit(logits, fraction=0.05).tolist() == [97.0, 197.0]
+    valid = torch.zeros(2, 1, 10, 10, dtype=torch.bool)
+    valid[0, 0, :5, :4] = True   # 20 pixels: values 0..3, 10..13, ..., 40..43; top ceil(0.05*20)=1 is 43
+    valid[1] = True
+    assert pooled_logit(logits, valid, fraction=0.05).tolist() == [43.0, 197.0]
+    assert pooled_logit(logits, valid, fraction=0.1).tolist() == [42.5, 194.5]  # two pixels: 43 and 42
+    logits.requires_grad_(True)
+    pooled_logit(logits, valid, fraction=0.1).sum().backward()
+    assert int((logits.grad != 0).sum()) == 2 + 10  # only the pooled pixels get gradient
+
+
+def test_module_detector_image_score_pools_the_logits_of_its_heatmap():
+    module = nn.Conv2d(3, 1, 1)
+    det = ModuleDetector(module)
+    images = torch.rand(3, 3, 20, 20)
+    with torch.no_grad():
+        expected = torch.sigmoid(pooled_logit(module(images)))
+    assert det.has_image_score and "top 1% pixel logits" in det.image_score_source()
+    torch.testing.assert_close(det.image_score(images, det.predict(images)), expected, rtol=1e-4, atol=1e-5)

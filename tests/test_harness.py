@@ -9,11 +9,12 @@ import torch
 from inpaintbench.contracts import Sample
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.harness import evaluate, evaluate_split
+from layout_factory import InMemoryDataset
 
 SIZES = [(21, 30), (40, 17), (33, 33), (12, 45)]
 
 
-class MixedSizes:
+class MixedSizes(InMemoryDataset):
     """An in-memory dataset: one manipulated and one authentic image per size, sizes all different."""
 
     name = "mixed"
@@ -27,18 +28,6 @@ class MixedSizes:
             for split, m in (("test/fakefake", mask), ("test/original", np.zeros_like(mask))):
                 image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
                 self.samples[split].append(Sample(f"{i}", "test", split.split("/")[1], image, m))
-
-    def splits(self) -> list[str]:
-        return list(self.samples)
-
-    def records(self, split: str) -> list[Sample]:
-        return self.samples[split]
-
-    def load(self, record: Sample) -> Sample:
-        return record
-
-    def info(self) -> dict:
-        return {"name": self.name}
 
 
 class PerPixel:
@@ -122,3 +111,17 @@ def test_the_heatmap_maximum_image_score_ignores_the_padding():
     width = max(w for _, w in SIZES)
     expected = torch.tensor([(w - 1) / (width - 1) for _, w in SIZES], dtype=torch.float64)
     torch.testing.assert_close(state.image_scores(), expected)
+
+
+def test_a_detectors_own_image_score_never_sees_the_padding():
+    from torch import nn
+
+    from inpaintbench.contracts import ModuleDetector
+
+    torch.manual_seed(0)
+    det = ModuleDetector(nn.Conv2d(3, 1, 1))  # pointwise: the heatmap of a real pixel ignores the padding
+    batched, _ = evaluate_split(det, MixedSizes(), "test/fakefake", protocol=TensorProtocol(), batch_size=4,
+                                progress=False)
+    single, _ = evaluate_split(det, MixedSizes(), "test/fakefake", protocol=TensorProtocol(), batch_size=1,
+                               progress=False)
+    torch.testing.assert_close(batched.image_scores(), single.image_scores())

@@ -45,3 +45,22 @@ def test_table_follows_the_recorded_role_and_puts_missing_values_last(tmp_path):
     assert cells[0] == ["detector", "fpr", "fpr_pooled", "any_positive_rate", "n_authentic", "checkpoint"]
     assert [row[0] for row in cells[2:]] == ["[b](#detector-b)", "[a](#detector-a)", "[c](#detector-c)"]
     assert cells[4][1] == "–"
+
+
+def test_a_detection_table_ranks_image_level_metrics_beside_the_localization_table(tmp_path):
+    results = [_result("a", 0.4), _result("b", 0.7), _result("c", 0.2)]
+    for res, auc in zip(results[:2], (0.9, 0.6)):
+        res.metrics["test/fakefake"].update({"image_auc": auc, "image_bacc": auc - 0.1, "image_tpr_at_5fpr": auc / 2,
+                                             "image_threshold": 0.5, "image_threshold_from": "fixed"})
+    paths = [write_result(res, tmp_path / f"{res.detector}.json") for res in results]
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    fake = out.read_text().split("## provided · test/fakefake")[1].split("## ")[0]
+    localization, detection = fake.split("Detection (image level")
+    assert "image_auc" not in localization and localization.index("[b]") < localization.index("[a]")
+    table = [[c.strip() for c in line.split("|")[1:-1]] for line in detection.splitlines() if line.startswith("|")]
+    assert table[0] == ["detector", "image_auc", "image_bacc", "image_tpr_at_5fpr", "image_threshold", "checkpoint"]
+    assert [row[0] for row in table[2:]] == ["[a](#detector-a)", "[b](#detector-b)", "[c](#detector-c)"]
+    assert table[2][1:4] == ["0.900", "0.800", "0.450"] and table[4][1] == "–"
+    original = out.read_text().split("## provided · test/original")[1].split("## ")[0]
+    assert "Detection" not in original

@@ -5,9 +5,10 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 
-from inpaintbench.metrics import MetricState, add_detection_metrics, confusion_counts, counts_iou, image_auc
+from inpaintbench.metrics import (MetricState, add_detection_metrics, best_bacc_threshold, confusion_counts,
+                                  counts_iou, image_auc, image_bacc, image_tpr_at_fpr)
 
 BINS = 256
 
@@ -174,3 +175,68 @@ def test_image_auc_pairs_each_manipulated_split_with_the_authentic_split_of_its_
     assert "image_auc" not in metrics["test/original"]
     assert image_auc(torch.tensor([0.9, float("nan")]), torch.tensor([0.1])) == 1.0
     assert counts_iou(torch.tensor([[2, 1, 1, 5], [0, 0, 0, 9]])).tolist() == [0.5, 1.0]
+
+
+def _labels(m, a):
+    return np.r_[np.ones(len(m)), np.zeros(len(a))], np.r_[m, a]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_image_detection_metrics_match_scikit_learn_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    levels = 5 if seed % 2 else 1000  # few levels: many ties across and within the classes
+    m = rng.integers(0, levels, rng.integers(1, 40)) / levels + 0.2
+    a = rng.integers(0, levels, rng.integers(1, 40)) / levels
+    y, s = _labels(m, a)
+    assert image_auc(m, a) == pytest.approx(roc_auc_score(y, s))
+    for thr in (0.5, float(np.median(s)), float(s.min()), float(s.max()) + 1):
+        assert image_bacc(m, a, thr) == pytest.approx(balanced_accuracy_score(y, s >= thr))
+    fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)  # one point per distinct score, ">=" thresholds
+    assert image_tpr_at_fpr(m, a) == pytest.approx(tpr[fpr <= 0.05].max())
+    best = max(balanced_accuracy_score(y, s >= t) for t in np.unique(s))
+    chosen = best_bacc_threshold(m, a)
+    assert balanced_accuracy_score(y, s >= chosen) == pytest.approx(best)
+
+
+def test_image_tpr_at_5fpr_counts_a_tied_authentic_image_as_a_false_positive():
+    authentic = np.r_[np.zeros(18), 0.5, 0.9]  # 20 authentic: FPR 0.05 at t = 0.9 (the tie counts), 0.1 at 0.5
+    assert image_tpr_at_fpr([0.9, 0.95, 0.5], authentic) == pytest.approx(2 / 3)
+    assert image_tpr_at_fpr([0.9, 0.95, 0.5], np.r_[np.zeros(9), 0.9]) == pytest.approx(1 / 3)  # FPR 0.1 at 0.9
+    assert image_tpr_at_fpr([0.3], [0.3]) == 0.0  # only +inf keeps the FPR at 0
+    assert image_tpr_at_fpr([0.4], [0.3]) == 1.0
+    assert np.isnan(image_tpr_at_fpr([], [0.3])) and np.isnan(image_bacc([0.1], [float("nan")]))
+
+
+def test_best_bacc_threshold_takes_the_largest_of_equal_thresholds_halfway_to_the_next_score():
+    assert best_bacc_threshold([0.8, 0.9], [0.1, 0.2]) == pytest.approx(0.5)   # between 0.2 and 0.8
+    assert best_bacc_threshold([0.3], [0.3]) == pytest.approx(0.3)             # one score: itself
+    # 0.4 and 0.6 both give bAcc 0.75 on these scores: the larger wins, halfway down to 0.4
+    assert best_bacc_threshold([0.6, 0.2], [0.4, 0.1]) == pytest.approx(0.5)
+    assert np.isnan(best_bacc_threshold([0.2], []))
+
+
+def test_the_bacc_threshold_comes_from_the_val_split_of_the_same_kind_when_given():
+    def state(scores, manipulated):
+        s = MetricState()
+        s.update(torch.zeros(len(scores), 1, 2, 2), torch.zeros(len(scores), 1, 2, 2), manipulated=manipulated,
+                 image_scores=torch.tensor(scores))
+        return s
+
+    states = {"test/fakefake": state([0.3, 0.25], True), "test/realfake": state([0.7], True),
+              "test/original": state([0.1, 0.2], False)}
+
+    def metrics():
+        return {k: {"role": "authentic" if k.endswith("original") else "manipulated"} for k in states}
+
+    fixed = metrics()
+    add_detection_metrics(fixed, states, "maximum of the heatmap")
+    assert fixed["test/fakefake"]["image_threshold"] == 0.5 and fixed["test/fakefake"]["image_threshold_from"] == "fixed"
+    assert fixed["test/fakefake"]["image_bacc"] == 0.5 and fixed["test/realfake"]["image_bacc"] == 1.0
+    assert fixed["test/fakefake"]["image_tpr_at_5fpr"] == 1.0
+    val = {"val/fakefake": state([0.3, 0.24], True), "val/original": state([0.1, 0.2], False)}
+    chosen = metrics()
+    add_detection_metrics(chosen, states, "maximum of the heatmap", val)
+    assert chosen["test/fakefake"]["image_threshold"] == pytest.approx(0.22)  # halfway between 0.2 and 0.24
+    assert chosen["test/fakefake"]["image_threshold_from"].startswith("val: ") and chosen["test/fakefake"]["image_bacc"] == 1.0
+    assert chosen["test/realfake"]["image_threshold"] == 0.5  # no val/realfake: fixed, and why
+    assert "no val/realfake" in chosen["test/realfake"]["image_threshold_from"]

@@ -81,6 +81,18 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
     assert fake["image_score"] == "detector.image_score" and 0 <= fake["image_auc"] <= 1
     assert "image_auc" not in out["test/original"]
     assert image_auc([0.9, 0.8], [0.1, 0.8]) == pytest.approx((1 + 1 + 1 + 0.5) / 4)
+    assert fake["image_threshold_from"] == "fixed" and 0 <= fake["image_bacc"] <= 1
+    scored: list[str] = []
+
+    class Counting(Brightness):
+        def predict(self, images):
+            scored.append(len(images))
+            return super().predict(images)
+
+    chosen = evaluate(Counting(), ds, ["test/fakefake", "test/original"], protocol=TensorProtocol(32), progress=False,
+                      image_threshold_from="val", batch_size=1)["test/fakefake"]
+    assert len(scored) == 3 + 3 + 2 + 2  # the test splits, then val/fakefake and val/original
+    assert chosen["image_threshold_from"].startswith("val: ") and chosen["image_threshold"] != 0.5
 
 
 def test_card_recommendations_are_resolved_in_the_config():
