@@ -61,7 +61,8 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
                    help="most pixels one detector call sees (default 2048x2048): larger batches run in chunks, "
                         "larger images on overlapping full-resolution tiles")
     p.add_argument("--mask-binarization", type=_binarization, default="full",
-                   help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), any (>0), or 1..255")
+                   help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), "
+                        "any (>0), or 1..255")
     p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
     p.add_argument("--image-threshold-from", choices=("fixed", "val"), default="fixed",
                    help="threshold of image_bacc: fixed (0.5, default) or val (the one maximising balanced accuracy "
@@ -73,7 +74,8 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--skip-bad", action="store_true", help="skip bad files (reported with a count) instead of stopping")
     p.add_argument("--output", help="result JSON path (default: results/<detector>-<dataset>-<time>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--no-overlays", action="store_true", help="do not draw the prediction-overlay PNG beside the result")
+    p.add_argument("--no-overlays", action="store_true",
+                   help="do not draw the prediction-overlay PNG beside the result")
 
 
 def add_training(p: argparse.ArgumentParser) -> None:
@@ -93,7 +95,8 @@ def add_training(p: argparse.ArgumentParser) -> None:
                    help="weight of the image-level loss (BCE of the top-1%% pooled logit against 'manipulated'), "
                         "used when authentic images are in training (default 0: off)")
     p.add_argument("--augment", default="", help="comma-separated augmentations: flip (recorded; default none)")
-    p.add_argument("--run-dir", help="checkpoint folder (default: runs/<detector>-<dataset>-<config hash>, resumed if present)")
+    p.add_argument("--run-dir", help="checkpoint folder (default: runs/<detector>-<dataset>-<config hash>, "
+                                     "resumed if present)")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if the run folder has a checkpoint")
     p.add_argument("--no-amp", action="store_true", help="disable mixed precision on CUDA")
 
@@ -151,7 +154,8 @@ def write_and_report(result, path: Path) -> Path:
 
     write_result(result, path)
     print(format_metrics(result.metrics))
-    print(f"result written to {path}" + (f" (overlays: {path.with_suffix('.png')})" if path.with_suffix(".png").exists() else ""))
+    overlay = path.with_suffix(".png")
+    print(f"result written to {path}" + (f" (overlays: {overlay})" if overlay.exists() else ""))
     return path
 
 
@@ -196,9 +200,11 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(f"  {name:<18} {registry.describe(obj)}  [{entry.distribution}]")
             card = getattr(obj, "card", None)
             if args.verbose and card is not None:
-                print(f"  {'':<18} reference: {card.reference or '-'}; trainable: {card.trainable}; input: {card.input_range}")
+                print(f"  {'':<18} reference: {card.reference or '-'}; trainable: {card.trainable}; "
+                      f"input: {card.input_range}")
                 if card.training:
-                    print(f"  {'':<18} recommended training: " + ", ".join(f"--{k} {v}" for k, v in card.training.items()))
+                    recommended = ", ".join(f"--{k} {v}" for k, v in card.training.items())
+                    print(f"  {'':<18} recommended training: " + recommended)
                 for key, text in card.params.items():
                     print(f"  {'':<18}   --opt {key}=...  {text}")
             if args.verbose and kind == "detectors":
@@ -307,7 +313,8 @@ def add_stress(sub) -> None:
                                          "(default: $INPAINTBENCH_AUTOENCODER)")
     p.add_argument("--split", action="append", help="split to evaluate (default: every test split)")
     p.add_argument("--cache-dir", help=CACHE_DIR_HELP)
-    p.add_argument("--fresh", action="store_true", help="recompute everything: ignore the clean cache and earlier results")
+    p.add_argument("--fresh", action="store_true",
+                   help="recompute everything: ignore the clean cache and earlier results")
     p.add_argument("--compare", action="append", default=[], metavar="DIR",
                    help="another stress output folder whose results join the curves (repeatable)")
     p.add_argument("--metric", default="iou", help="metric of the robustness curves (default iou)")
@@ -379,7 +386,8 @@ def add_generate(sub) -> None:
     p.add_argument("--generator", help="one or more of sd, vae, latent-fill, classical, comma-separated (default: "
                                        "sd,vae if an inpainting model is configured, else latent-fill,vae)")
     p.add_argument("--model", help="sd: diffusers inpainting model folder or hub id (default $INPAINTBENCH_SD_MODEL)")
-    p.add_argument("--vae", help="vae, latent-fill: diffusers AutoencoderKL folder or hub id (default $INPAINTBENCH_VAE)")
+    p.add_argument("--vae", help="vae, latent-fill: diffusers AutoencoderKL folder or hub id "
+                                 "(default $INPAINTBENCH_VAE)")
     p.add_argument("--vae-weights", help="vae, latent-fill: folder of TAESD-family *_encoder.pth/*_decoder.pth "
                                          "(default $INPAINTBENCH_VAE_WEIGHTS, else the packaged taef2)")
     p.add_argument("--limit", type=int, help="generate only the first N ids")
@@ -388,12 +396,14 @@ def add_generate(sub) -> None:
     p.add_argument("--shard", default="0/1", help="i/n: this process generates ids i, i+n, i+2n, ... (default 0/1)")
     p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
     p.add_argument("--crops-per-image", type=int,
-                   help="crops (ids) per source photo (default 1 per photo of --source; the embedded default's own counts)")
+                   help="crops (ids) per source photo (default 1 per photo of --source; "
+                        "the embedded default's own counts)")
     p.add_argument("--mask-opt", action="append", metavar="KEY=VALUE",
                    help="mask generator option, e.g. min_coverage=0.05, segmenter=maskrcnn (repeatable)")
     p.add_argument("--gen-opt", action="append", metavar="KEY=VALUE",
                    help="generator option, e.g. steps=20, method=ns, batch_size=4 (repeatable)")
-    p.add_argument("--captions", help="sd: captions file (JSON {name: caption}, or name<TAB>caption lines; .csv: name,caption)")
+    p.add_argument("--captions", help="sd: captions file (JSON {name: caption}, or name<TAB>caption lines; "
+                                      ".csv: name,caption)")
     p.add_argument("--prompt", help="sd: prompt for photos without a caption (default: a generic one)")
     p.add_argument("--coco", help="object: COCO annotation JSON for the source photos")
     p.add_argument("--device", default="auto", help="cpu, cuda, ... (default: cuda when available)")

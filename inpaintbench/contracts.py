@@ -59,7 +59,7 @@ class SplitName:
     kind: str = ""
 
     @classmethod
-    def parse(cls, name: str) -> "SplitName":
+    def parse(cls, name: str) -> SplitName:
         part, _, kind = name.partition("/")
         return cls(part, kind)
 
@@ -67,7 +67,7 @@ class SplitName:
     def role(self) -> str:
         return kind_role(self.kind)
 
-    def with_kind(self, kind: str) -> "SplitName":
+    def with_kind(self, kind: str) -> SplitName:
         return SplitName(self.part, kind)
 
     def __str__(self) -> str:
@@ -137,7 +137,7 @@ class BaseDetector:
         """Where ``image_score`` comes from, as results record it under ``image_score``."""
         return "detector.image_score" if self.has_image_score else "maximum of the heatmap"
 
-    def to(self, device: str | torch.device) -> "BaseDetector":
+    def to(self, device: str | torch.device) -> BaseDetector:
         """Move to ``device``; inputs are given on ``self.device``."""
         self.device = torch.device(device)
         return self
@@ -193,7 +193,7 @@ class ModuleDetector(BaseDetector):
         self.weights = weights
         self.device = torch.device("cpu")
 
-    def to(self, device: str | torch.device) -> "ModuleDetector":
+    def to(self, device: str | torch.device) -> ModuleDetector:
         self.device = torch.device(device)
         self.module.to(self.device)
         return self
@@ -258,7 +258,7 @@ class PlainDetector(BaseDetector):
             return super().image_score(images, heatmap)
         return self._image_score(images)
 
-    def to(self, device: str | torch.device) -> "PlainDetector":
+    def to(self, device: str | torch.device) -> PlainDetector:
         if callable(self._to):
             self._to(device)
             self.device = torch.device(device)

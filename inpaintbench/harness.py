@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from .contracts import Attack, SplitName, BaseDetector, DetectorProtocol, as_detector
+from .contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
-from .metrics import (DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics,
-                      warn_if_collapsed)
+from .metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics, warn_if_collapsed
 from .tiling import predict_within
 
 
@@ -118,7 +118,8 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
     """
     detector = as_detector(detector)
     if image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
-        raise ValueError(f"image_threshold_from {image_threshold_from!r}: choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
+        raise ValueError(f"image_threshold_from {image_threshold_from!r}: "
+                         f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
     splits = list(splits) if splits else [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not splits:
         raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")

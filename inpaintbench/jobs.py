@@ -12,8 +12,8 @@ from typing import Any
 from . import registry
 from .attack_spec import Chain
 from .contracts import Attack, as_detector
-from .errors import CheckpointError, NotTrainable
 from .data.tensors import TensorProtocol
+from .errors import CheckpointError, NotTrainable
 from .harness import evaluate
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256

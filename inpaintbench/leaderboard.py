@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .markdown import DETECTION_COLUMNS, ROLE_COLUMNS, markdown_table, protocol_lines
 from .results import Result, base_protocol, protocol_key, read_result
@@ -159,14 +159,16 @@ def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[s
     groups = group_results(results)
     if not groups:
         return []
-    lines = [f"## Robustness ({metric})", "", f"{metric} of each model under each attack setting (applied to the stored "
+    lines = [f"## Robustness ({metric})", "",
+             f"{metric} of each model under each attack setting (applied to the stored "
              "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]
     by_protocol: dict[tuple[str, str], list] = defaultdict(list)
     for group in groups:
         by_protocol[(group.any.dataset, protocol_key(base_protocol(group.any.protocol)))].append(group)
     for (dataset, _), members in sorted(by_protocol.items()):
         protocol = base_protocol(members[0].any.protocol)
-        splits = list(dict.fromkeys(s for g in members for r in g.attacked for s, m in r.metrics.items() if metric in m))
+        splits = list(dict.fromkeys(s for g in members for r in g.attacked
+                                    for s, m in r.metrics.items() if metric in m))
         specs = order_settings(r for g in members for r in g.attacked)
         for split in splits:
             lines += [f"### {dataset} · {split} · {metric} under attack", "", "Protocol:"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 #: The metric columns a table shows for a split, by the split's role.
 ROLE_COLUMNS = {"manipulated": ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 
@@ -133,7 +134,7 @@ class MetricState:
                            else image_scores.detach().double().flatten().cpu())
         self.ids.extend(ids if ids is not None else [str(len(self.ids) + i) for i in range(b)])
 
-    def merge(self, other: "MetricState") -> "MetricState":
+    def merge(self, other: MetricState) -> MetricState:
         """The state of both sets of images (e.g. from two processes or shards)."""
         if (self.threshold, self.bins) != (other.threshold, other.bins):
             raise ValueError("cannot merge metric states with different threshold or bins")

@@ -7,9 +7,10 @@ import math
 import random
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -76,7 +77,7 @@ class TrainConfig:
     #: The settings that came from the detector card (filled by ``resolve``).
     from_card: tuple[str, ...] = ()
 
-    def resolve(self, card: Card | None) -> "TrainConfig":
+    def resolve(self, card: Card | None) -> TrainConfig:
         """This config with every unset recommendable setting taken from ``card.training``, else the fallback."""
         recommended = dict(card.training) if card is not None else {}
         unknown = sorted(set(recommended) - set(FALLBACKS))
@@ -248,7 +249,8 @@ class Trainer:
         ckpt = load_checkpoint(self.last_path, map_location=self.device)
         if ckpt.get("detector") != self.name or ckpt.get("options") != self.identity["options"]:
             raise CheckpointError(f"{self.last_path}: was written for {ckpt.get('detector')} {ckpt.get('options')}, "
-                                  f"not {self.name} {self.identity['options']}; use another output folder or --no-resume")
+                                  f"not {self.name} {self.identity['options']}; "
+                                  "use another output folder or --no-resume")
         self.detector.load_state_dict(ckpt["state_dict"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
         torch.set_rng_state(ckpt["rng"])

@@ -8,8 +8,15 @@ import pytest
 import torch
 from torch import nn
 
-from inpaintbench.contracts import (BaseDetector, ModuleDetector, PlainDetector, SplitName, as_detector,
-                                    kind_role, pooled_logit)
+from inpaintbench.contracts import (
+    BaseDetector,
+    ModuleDetector,
+    PlainDetector,
+    SplitName,
+    as_detector,
+    kind_role,
+    pooled_logit,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SDK = {"inpaintbench.contracts", "inpaintbench.plugins"}

@@ -9,6 +9,7 @@ import torch
 from inpaintbench.contracts import Sample
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.harness import evaluate, evaluate_split
+
 from layout_factory import InMemoryDataset
 
 SIZES = [(21, 30), (40, 17), (33, 33), (12, 45)]

@@ -4,7 +4,6 @@ trainer applies and records it only when authentic images are in training."""
 import tempfile
 
 import numpy as np
-import pytest
 import torch
 from torch import nn
 
@@ -12,6 +11,7 @@ from inpaintbench.contracts import ModuleDetector, Sample, pooled_logit
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.metrics import image_auc
 from inpaintbench.training import TrainConfig, Trainer, image_loss
+
 from layout_factory import InMemoryDataset
 
 

@@ -7,8 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 
-from inpaintbench.metrics import (MetricState, add_detection_metrics, best_bacc_threshold, confusion_counts,
-                                  counts_iou, image_auc, image_bacc, image_tpr_at_fpr)
+from inpaintbench.metrics import (
+    MetricState,
+    add_detection_metrics,
+    best_bacc_threshold,
+    confusion_counts,
+    counts_iou,
+    image_auc,
+    image_bacc,
+    image_tpr_at_fpr,
+)
 
 BINS = 256
 
@@ -23,13 +31,18 @@ def reference_image(pred: np.ndarray, gt: np.ndarray, thr: float = 0.5) -> dict:
     """Per-pixel loops in plain Python/NumPy, written independently of metrics.py."""
     p, g = pred.ravel(), gt.ravel().astype(bool)
     pos = p >= thr
-    tp = int(np.sum(pos & g)); fp = int(np.sum(pos & ~g)); fn = int(np.sum(~pos & g)); tn = int(np.sum(~pos & ~g))
+    tp = int(np.sum(pos & g))
+    fp = int(np.sum(pos & ~g))
+    fn = int(np.sum(~pos & g))
+    tn = int(np.sum(~pos & ~g))
     vac = tp + fp + fn == 0
     q = np.clip(np.floor(p * BINS), 0, BINS - 1)
     best = 0.0
     for k in range(BINS + 1):
         pk = q >= k
-        t2 = np.sum(pk & g); f2 = np.sum(pk & ~g); n2 = np.sum(~pk & g)
+        t2 = np.sum(pk & g)
+        f2 = np.sum(pk & ~g)
+        n2 = np.sum(~pk & g)
         best = max(best, ref_ratio(2 * t2, 2 * t2 + f2 + n2, t2 + f2 + n2 == 0))
     auc = roc_auc_score(g, q) if 0 < g.sum() < g.size else float("nan")
     return {"iou": ref_ratio(tp, tp + fp + fn, vac), "f1": ref_ratio(2 * tp, 2 * tp + fp + fn, vac),
@@ -69,7 +82,8 @@ def test_random_batches_match_reference():
 
 def test_edge_cases_empty_prediction_empty_mask_full_mask():
     h = w = 8
-    gt_some = np.zeros((1, 1, h, w), np.float32); gt_some[..., 2:5, 2:5] = 1
+    gt_some = np.zeros((1, 1, h, w), np.float32)
+    gt_some[..., 2:5, 2:5] = 1
     cases = [
         (np.zeros((1, 1, h, w), np.float32), gt_some),                 # empty prediction
         (np.full((1, 1, h, w), 0.9, np.float32), np.zeros((1, 1, h, w), np.float32)),  # empty mask
@@ -118,7 +132,8 @@ def test_aggregation_mean_pooled_and_authentic_fpr():
     assert out["fpr"] == pytest.approx(np.mean(fprs))
     assert out["fpr_pooled"] == pytest.approx((auth_pred >= 0.5).mean())
     # authentic images never enter F1/IoU: the manipulated figures are unchanged without them
-    only = MetricState(); only.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    only = MetricState()
+    only.update(torch.from_numpy(pred), torch.from_numpy(gt))
     assert only.compute()["f1"] == out["f1"]
 
 
@@ -126,7 +141,8 @@ def test_merge_equals_single_state_and_empty_masks_are_counted_apart():
     rng = np.random.default_rng(4)
     pred, gt = batch(rng, b=6)
     gt[5] = 0
-    whole = MetricState(); whole.update(torch.from_numpy(pred), torch.from_numpy(gt))
+    whole = MetricState()
+    whole.update(torch.from_numpy(pred), torch.from_numpy(gt))
     a, b = MetricState(), MetricState()
     a.update(torch.from_numpy(pred[:2]), torch.from_numpy(gt[:2]))
     b.update(torch.from_numpy(pred[2:]), torch.from_numpy(gt[2:]))
@@ -230,13 +246,15 @@ def test_the_bacc_threshold_comes_from_the_val_split_of_the_same_kind_when_given
 
     fixed = metrics()
     add_detection_metrics(fixed, states, "maximum of the heatmap")
-    assert fixed["test/fakefake"]["image_threshold"] == 0.5 and fixed["test/fakefake"]["image_threshold_from"] == "fixed"
+    assert fixed["test/fakefake"]["image_threshold"] == 0.5
+    assert fixed["test/fakefake"]["image_threshold_from"] == "fixed"
     assert fixed["test/fakefake"]["image_bacc"] == 0.5 and fixed["test/realfake"]["image_bacc"] == 1.0
     assert fixed["test/fakefake"]["image_tpr_at_5fpr"] == 1.0
     val = {"val/fakefake": state([0.3, 0.24], True), "val/original": state([0.1, 0.2], False)}
     chosen = metrics()
     add_detection_metrics(chosen, states, "maximum of the heatmap", val)
     assert chosen["test/fakefake"]["image_threshold"] == pytest.approx(0.22)  # halfway between 0.2 and 0.24
-    assert chosen["test/fakefake"]["image_threshold_from"].startswith("val: ") and chosen["test/fakefake"]["image_bacc"] == 1.0
+    assert chosen["test/fakefake"]["image_threshold_from"].startswith("val: ")
+    assert chosen["test/fakefake"]["image_bacc"] == 1.0
     assert chosen["test/realfake"]["image_threshold"] == 0.5  # no val/realfake: fixed, and why
     assert "no val/realfake" in chosen["test/realfake"]["image_threshold_from"]
