@@ -201,7 +201,7 @@ def fingerprint(config: GenerateConfig, choice: GeneratorChoice) -> dict[str, An
             "generator_options": {name: {k: v for k, v in opts.items() if k not in ("device", "batch_size")}
                                   for name, opts in choice.options.items()},
             "source": str(Path(config.source).resolve()) if config.source else
-            "embedded:" + ",".join(p.source for p in embedded_photos(config.image_size)),
+            "embedded:" + ",".join(f"{p.source}x{p.crops}" for p in embedded_photos(config.image_size)),
             "image_size": config.image_size, "seed": config.seed, "crop": config.crop,
             "crops_per_image": config.crops_per_image or (1 if config.source else None), "captions": config.captions,
             "coco": config.coco}
