@@ -36,6 +36,7 @@ def kodak_crops(names, size):
     return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div(255)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not KODAK.is_dir(), reason=f"Kodak photos not found at {KODAK}")
 def test_taef2_reconstructs_kodak_crops(taef2):
     x = kodak_crops(["kodim03.png", "kodim08.png", "kodim15.png", "kodim21.png"], 192)

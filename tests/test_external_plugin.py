@@ -37,6 +37,7 @@ def reference(image: np.ndarray, window=7, scale=4.0) -> np.ndarray:
     return scale / (scale + energy)
 
 
+@pytest.mark.slow
 def test_plugin_is_listed_and_evaluated_without_training(plugin_site, tiny_layout, tmp_path):
     listed = _run(["list", "--detectors"], plugin_site, tmp_path)
     assert listed.returncode == 0, listed.stderr

@@ -107,6 +107,7 @@ def _noise_pairs(n: int, size: int, seed: int) -> tuple[torch.Tensor, torch.Tens
 
 
 @pytest.mark.slow
+@pytest.mark.slow
 def test_overfits_eight_tiny_images():
     torch.manual_seed(0)
     x, y = _noise_pairs(8, 32, seed=1)

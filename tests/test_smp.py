@@ -57,6 +57,7 @@ def test_padding_crops_back_to_the_original_pixels():
     assert torch.equal(out, x[:, :1] * 2)
 
 
+@pytest.mark.slow
 def test_trainable_by_the_common_trainer(tiny_layout, tmp_path, hf_cache):
     det = create("detectors", "unet-r18")
     before = {k: v.clone() for k, v in det.state_dict().items()}
