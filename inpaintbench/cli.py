@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 from . import registry
+from .errors import ConfigError
 
 KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
 
@@ -327,7 +328,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     from .stress import run_stress
 
     if args.output:
-        raise ValueError("stress writes one JSON per setting into --output-dir; --output is not used")
+        raise ConfigError("stress writes one JSON per setting into --output-dir; --output is not used")
     chains = parse_attacks(args.attacks, args.autoencoder)
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
@@ -362,7 +363,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     from .reports import write_matrix_report
 
     if args.output:
-        raise ValueError("matrix writes its results into --output-dir; --output is not used")
+        raise ConfigError("matrix writes its results into --output-dir; --output is not used")
     train_sets, test_sets = parse_sets(args.train, args.dataset), parse_sets(args.test, args.dataset)
     job = job_from_args(args)
     given = {parse_sets(k, args.dataset)[0].label: v for k, v in registry.parse_key_values(args.checkpoint).items()}

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 
 from .contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
+from .errors import ConfigError
 from .metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics, warn_if_collapsed
 from .tiling import predict_within
 
@@ -118,11 +119,11 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
     """
     detector = as_detector(detector)
     if image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
-        raise ValueError(f"image_threshold_from {image_threshold_from!r}: "
+        raise ConfigError(f"image_threshold_from {image_threshold_from!r}: "
                          f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
     splits = list(splits) if splits else [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not splits:
-        raise ValueError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
+        raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
     out: dict[str, dict[str, Any]] = {}
     states: dict[str, MetricState] = {}
     common = dict(protocol=protocol, batch_size=batch_size, device=device, workers=workers, seed=seed,

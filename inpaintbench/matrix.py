@@ -19,6 +19,7 @@ from typing import Any
 
 from .clean_cache import CleanCache, clean_key
 from .contracts import KINDS, SplitName
+from .errors import ConfigError
 from .jobs import Job, evaluate_job, make_dataset, make_detector, train_job
 from .registry import unknown_name_error
 from .results import Result, slug, write_result
@@ -57,10 +58,10 @@ def parse_sets(text: str, default_dataset: str = "provided") -> list[DataSet]:
         if kind and kind not in KINDS:
             raise unknown_name_error("kinds", kind, list(KINDS))
         if not name:
-            raise ValueError(f"set {item!r}: no dataset name (use DATASET[:KIND][@ROOT])")
+            raise ConfigError(f"set {item!r}: no dataset name (use DATASET[:KIND][@ROOT])")
         sets.append(DataSet(name, kind or None, root or None))
     if not sets:
-        raise ValueError(f"no sets in {text!r}; use e.g. provided:realfake,provided:fakefake")
+        raise ConfigError(f"no sets in {text!r}; use e.g. provided:realfake,provided:fakefake")
     return sets
 
 

@@ -62,6 +62,16 @@ def test_cli_user_errors_exit_2(tiny_layout, tmp_path, capsys):
     assert "not a readable weights-only checkpoint" in capsys.readouterr().err
     assert main(["evaluate", "--detector", "nixnet", "--opt", "norm=nosuch", *base]) == 2  # option value
     assert "detector 'nixnet'" in capsys.readouterr().err
+    # settings that do not fit: one line each, no traceback
+    for argv, text in (
+        (["stress", "--detector", "noise-residual", *base, "--output", "x.json", "--output-dir", str(tmp_path)],
+         "--output is not used"),
+        (["generate", "freeform", "--out", str(tmp_path / "g"), "--shard", "3/2"], "need 0 <= i < n"),
+        (["evaluate", "--detector", "noise-residual", *base, "--split", "val/nosuch"], "val/nosuch"),
+    ):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert text in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_cli_shows_the_traceback_of_a_bug(tiny_layout, monkeypatch):

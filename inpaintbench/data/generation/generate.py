@@ -26,6 +26,7 @@ import numpy as np
 
 from ... import registry
 from ...contracts import SPLITS
+from ...errors import ConfigError
 from ..imageio import DataError, atomic_write_bytes, write_webp
 from ..tensors import sample_seed
 from .catalog import generated_dataset
@@ -139,13 +140,13 @@ def _options(names: tuple[str, ...], offered: dict[str, Any], given: dict[str, A
     import inspect
 
     if not names:
-        raise ValueError("--generator: no generator named")
+        raise ConfigError("--generator: no generator named")
     classes = {name: registry.load("generators", name) for name in names}
     written: dict[str, str] = {}
     for name, cls in classes.items():
         for kind in cls.kinds:
             if kind != "original" and kind in written:
-                raise ValueError(f"generators {written[kind]!r} and {name!r} both write {kind!r}; choose one")
+                raise ConfigError(f"generators {written[kind]!r} and {name!r} both write {kind!r}; choose one")
             written[kind] = name
     takes = {name: set(inspect.signature(cls).parameters) for name, cls in classes.items()}
     options = {name: {k: v for k, v in offered.items() if k in takes[name]} for name in names}
@@ -169,9 +170,9 @@ def parse_shard(text: str) -> tuple[int, int]:
     try:
         i, n = (int(v) for v in text.split("/"))
     except ValueError:
-        raise ValueError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
+        raise ConfigError(f"--shard {text!r}: expected i/n, e.g. 0/4") from None
     if not 0 <= i < n:
-        raise ValueError(f"--shard {text!r}: need 0 <= i < n")
+        raise ConfigError(f"--shard {text!r}: need 0 <= i < n")
     return i, n
 
 
@@ -351,7 +352,7 @@ def generate(config: GenerateConfig) -> GenerateReport:
     start = time.perf_counter()
     out = Path(config.out)
     if config.image_size < 16:
-        raise ValueError(f"--image-size {config.image_size}: must be at least 16")
+        raise ConfigError(f"--image-size {config.image_size}: must be at least 16")
     choice = choose_generators(config)
     mask_name, mask_options = mask_choice(config)
     plan = make_plan(config)
