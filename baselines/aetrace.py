@@ -32,19 +32,15 @@ class AutoencoderTrace(nn.Module):
         if not clip > 0:
             raise ValueError(f"autoencoder trace clip must be > 0 grey levels, not {clip}")
         self.autoencoder_name, self.clip = autoencoder, float(clip)
-        self._loaded: dict[str, Any] = {}  # device -> autoencoder; a plain dict, so not a submodule
         self.autoencoder(torch.device("cpu"))  # fail early, at construction, on bad weights
 
     def autoencoder(self, device: torch.device) -> Any:
-        """The frozen autoencoder on ``device`` (loaded on first use there)."""
-        key = str(device)
-        if key not in self._loaded:
-            self._loaded[key] = load_autoencoder(self.autoencoder_name, key)
-        return self._loaded[key]
+        """The frozen autoencoder on ``device``: ``load_autoencoder`` caches it, and it is no submodule."""
+        return load_autoencoder(self.autoencoder_name, str(device))
 
     @property
     def source(self) -> str:
-        return next(iter(self._loaded.values())).source
+        return self.autoencoder(torch.device("cpu")).source
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         ae = self.autoencoder(images.device)
