@@ -20,9 +20,10 @@ def default_cache_dir() -> Path:
 
 
 def clean_key(job: Job, checkpoint: str | Path | None, dataset_info: dict[str, Any],
-              splits: Sequence[str] | None = None) -> str:
-    """The key of a clean result: detector, options, checkpoint hash, dataset, splits, protocol and seed."""
-    record = {"detector": job.detector, "options": job.detector_options,
+              splits: Sequence[str] | None, fingerprint: str) -> str:
+    """The key of a clean result: detector, options, checkpoint hash, dataset and its data fingerprint
+    (``fingerprint.data_fingerprint``), splits, protocol and seed."""
+    record = {"data_fingerprint": fingerprint, "detector": job.detector, "options": job.detector_options,
               "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None,
               "dataset": job.dataset, "dataset_options": job.dataset_options,
               "dataset_root": dataset_info.get("root"), "dataset_splits": dataset_info.get("splits"),

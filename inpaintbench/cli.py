@@ -141,22 +141,26 @@ def train_config_from_args(args: argparse.Namespace, job):
 
 
 def result_path(args: argparse.Namespace) -> Path:
+    """The result file (``--output``, else a new default name), checked writable before any work."""
+    from .outputs import check_output_file
     from .results import default_result_path
 
-    return Path(args.output) if args.output else default_result_path(args.detector, args.dataset)
+    return check_output_file(Path(args.output) if args.output else default_result_path(args.detector, args.dataset))
 
 
-def overlay_path(args: argparse.Namespace) -> Path | None:
-    return None if args.no_overlays else result_path(args).with_suffix(".png")
+def overlay_path(args: argparse.Namespace, path: Path) -> Path | None:
+    return None if args.no_overlays else path.with_suffix(".png")
 
 
 def write_and_report(result, path: Path) -> Path:
+    from .outputs import replaced_note
     from .results import write_result
 
+    note = replaced_note(path)
     write_result(result, path)
     print(format_metrics(result.metrics))
     overlay = path.with_suffix(".png")
-    print(f"result written to {path}" + (f" (overlays: {overlay})" if overlay.exists() else ""))
+    print(f"result written to {path}{note}" + (f" (overlays: {overlay})" if overlay.exists() else ""))
     return path
 
 
@@ -238,7 +242,10 @@ def add_train(sub) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .jobs import train_job
+    from .outputs import check_output_dir
 
+    if args.run_dir:
+        check_output_dir(args.run_dir, "--run-dir")
     job = job_from_args(args)
     report, folder = train_job(job, train_config_from_args(args, job), args.run_dir)
     print(f"trained {report.epochs_run} epoch(s), {report.steps} steps; best epoch {report.best_epoch + 1}: "
@@ -259,7 +266,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     job = job_from_args(args)
     path = result_path(args)
-    write_and_report(evaluate_job(job, args.checkpoint, args.split, overlay_path=overlay_path(args)), path)
+    write_and_report(evaluate_job(job, args.checkpoint, args.split, overlay_path=overlay_path(args, path)), path)
     return 0
 
 
@@ -272,10 +279,14 @@ def add_run(sub) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from .jobs import run_job
+    from .outputs import check_output_dir
 
+    if args.run_dir:
+        check_output_dir(args.run_dir, "--run-dir")
     job = job_from_args(args)
     path = result_path(args)
-    result = run_job(job, train_config_from_args(args, job), args.checkpoint, args.run_dir, overlay_path(args))
+    result = run_job(job, train_config_from_args(args, job), args.checkpoint, args.run_dir,
+                     overlay_path(args, path))
     write_and_report(result, path)
     return 0
 
@@ -288,9 +299,13 @@ def add_leaderboard(sub) -> None:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import build
+    from .outputs import check_not_an_input, check_output_file
     from .results import result_files
 
     paths = result_files(args.results)
+    if args.output:
+        check_output_file(args.output, "-o")
+        check_not_an_input(args.output, paths, "-o")
     text = build(paths, args.output)
     if args.output:
         print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
@@ -323,12 +338,14 @@ def add_stress(sub) -> None:
 
 def cmd_stress(args: argparse.Namespace) -> int:
     from .attack_spec import parse_attacks
+    from .outputs import check_output_dir
     from .reports import write_stress_report
     from .results import read_result, result_files
     from .stress import run_stress
 
     if args.output:
         raise ConfigError("stress writes one JSON per setting into --output-dir; --output is not used")
+    check_output_dir(args.output_dir, "--output-dir")
     chains = parse_attacks(args.attacks, args.autoencoder)
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
@@ -337,6 +354,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
     report = write_stress_report(done.results, args.output_dir, args.metric, others)
     print(f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
           f"{len(done.attacked)} attack setting(s), {len(done.kept)} kept from an earlier run")
+    for setting, why in done.redone.items():
+        print(f"redone {setting}: its earlier result no longer fits: {why}")
     print(f"results: {len(done.result_paths)} JSON file(s) in {args.output_dir}")
     print(f"table: {report.table}")
     for fig in report.figures:
@@ -360,10 +379,12 @@ def add_matrix(sub) -> None:
 
 def cmd_matrix(args: argparse.Namespace) -> int:
     from .matrix import parse_sets, run_matrix
+    from .outputs import check_output_dir
     from .reports import write_matrix_report
 
     if args.output:
         raise ConfigError("matrix writes its results into --output-dir; --output is not used")
+    check_output_dir(args.output_dir, "--output-dir")
     train_sets, test_sets = parse_sets(args.train, args.dataset), parse_sets(args.test, args.dataset)
     job = job_from_args(args)
     given = {parse_sets(k, args.dataset)[0].label: v for k, v in registry.parse_key_values(args.checkpoint).items()}

@@ -14,10 +14,11 @@ from .attack_spec import Chain
 from .contracts import Attack, as_detector
 from .data.tensors import TensorProtocol
 from .errors import CheckpointError, NotTrainable
+from .fingerprint import data_fingerprint
 from .harness import evaluate
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256
-from .training import TrainConfig, TrainReport, load_checkpoint, train
+from .training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
 
 @dataclass
@@ -100,6 +101,7 @@ def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None, 
     returns the report and the folder holding best.pt / last.pt."""
     dataset = dataset if dataset is not None else make_dataset(job)
     if detector is None:
+        seed_everything(config.seed)  # the initial weights are part of what the seed reproduces
         detector, _ = make_detector(job)
     folder = Path(out_dir) if out_dir else run_dir(job, config)
     report = train(detector, dataset, config, job.protocol, folder, name=job.detector)
@@ -117,6 +119,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     """
     t0 = time.perf_counter()
     dataset = dataset if dataset is not None else make_dataset(job)
+    fingerprint = data_fingerprint(dataset)
     if detector is None:
         detector, info = make_detector(job, checkpoint)
     t_build = time.perf_counter()
@@ -135,7 +138,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
-    dataset_info = dict(dataset.info())
+    dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
     protocol = protocol_record(job.protocol, job.threshold, attack)
     return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,

@@ -20,6 +20,7 @@ from typing import Any
 from .clean_cache import CleanCache, clean_key
 from .contracts import KINDS, SplitName
 from .errors import ConfigError
+from .fingerprint import data_fingerprint
 from .jobs import Job, evaluate_job, make_dataset, make_detector, train_job
 from .registry import unknown_name_error
 from .results import Result, slug, write_result
@@ -105,7 +106,7 @@ def run_matrix(job: Job, train_sets: Sequence[DataSet], test_sets: Sequence[Data
             tjob = test.job(job)
             dataset = make_dataset(tjob)
             splits = [str(SplitName("test", test.kind))] if test.kind else None
-            key = clean_key(tjob, ckpt, dataset.info(), splits)
+            key = clean_key(tjob, ckpt, dataset.info(), splits, data_fingerprint(dataset))
             clean = cache.get(key)
             if clean is None:
                 clean = evaluate_job(tjob, ckpt, splits, detector=detector, info=info, dataset=dataset)

@@ -7,6 +7,7 @@ import json
 import math
 import platform
 import re
+import secrets
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -145,6 +146,10 @@ def slug(text: str) -> str:
 
 
 def default_result_path(detector: str, dataset: str) -> Path:
-    """``results/<detector>-<dataset>-<UTC time>.json``."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-    return Path("results") / f"{slug(detector)}-{slug(dataset)}-{stamp}.json"
+    """``results/<detector>-<dataset>-<UTC time to the microsecond>-<random>.json``, a name no file has:
+    two evaluations started at once never share it."""
+    while True:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        path = Path("results") / f"{slug(detector)}-{slug(dataset)}-{stamp}-{secrets.token_hex(3)}.json"
+        if not path.exists():
+            return path

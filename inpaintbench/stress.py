@@ -3,8 +3,8 @@
 Writes into an output folder one result JSON per setting (``clean.json`` has ``attack: null``) and
 returns them; the report (``stress.md``, robustness curves) is ``reports.write_stress_report``'s work.
 The clean result comes from the clean-result cache when it holds one, and attacked results already
-in the output folder for the same model and protocol are kept, so a repeated or interrupted run only
-does what is missing.
+in the output folder for the same model, protocol and data fingerprint are kept, so a repeated or
+interrupted run only does what is missing; one whose data changed since is redone, and says so.
 """
 
 from __future__ import annotations
@@ -18,20 +18,26 @@ from tqdm.auto import tqdm
 
 from .attack_spec import Chain
 from .clean_cache import CleanCache, clean_key
+from .fingerprint import data_change, data_fingerprint
 from .jobs import Job, evaluate_job, make_dataset, make_detector
 from .results import Result, read_result, slug, write_result
 from .robustness import model_key
 
 
-def reusable(path: Path, reference: Result, attack: str) -> Result | None:
-    """The result at ``path`` if it measured the same model, data and protocol as ``reference`` under ``attack``."""
+def reusable(path: Path, reference: Result, attack: str, fingerprint: str) -> tuple[Result | None, str | None]:
+    """The result at ``path`` if it measured the same model, data and protocol as ``reference`` under
+    ``attack`` on data that still has ``fingerprint``; else ``None`` and, for a result that no longer
+    fits the data, why."""
     if not path.exists():
-        return None
+        return None, None
     try:
         old = read_result(path)
     except ValueError:
-        return None
-    return old if old.attack == attack and model_key(old) == model_key(reference) else None
+        return None, None
+    if old.attack != attack or model_key(old) != model_key(reference):
+        return None, None
+    changed = data_change((old.dataset_info or {}).get("fingerprint"), fingerprint)
+    return (None, changed) if changed else (old, None)
 
 
 @dataclass
@@ -43,6 +49,7 @@ class StressRun:
     result_paths: list[Path]
     clean_from_cache: bool
     kept: list[str] = field(default_factory=list)  # settings whose earlier result was kept
+    redone: dict[str, str] = field(default_factory=dict)  # setting -> why its earlier result was not kept
 
     @property
     def results(self) -> list[Result]:
@@ -63,23 +70,31 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     chosen = list(splits) if splits else None
 
     cache = CleanCache(cache_dir)
-    key = clean_key(job, checkpoint, dataset.info(), splits)
+    fingerprint = data_fingerprint(dataset)
+    key = clean_key(job, checkpoint, dataset.info(), splits, fingerprint)
     clean = None if fresh else cache.get(key)
     from_cache = clean is not None
+    redone: dict[str, str] = {}
     if clean is None:
         clean = evaluate_job(job, checkpoint, chosen, overlay_path=out / "clean.png" if overlays else None, **common)
         cache.put(key, clean)
+        if not fresh:
+            _, why = reusable(out / "clean.json", clean, None, fingerprint)
+            if why:
+                redone["clean"] = why
     paths = [write_result(clean, out / "clean.json")]
 
     attacked, kept = [], []
     for chain in tqdm(chains, desc="attacks", disable=not job.progress, unit="setting"):
         path = out / f"{slug(chain.spec)}.json"
-        result = None if fresh else reusable(path, clean, chain.spec)
+        result, why = (None, None) if fresh else reusable(path, clean, chain.spec, fingerprint)
         if result is not None:
             kept.append(chain.spec)
         else:
+            if why:
+                redone[chain.spec] = why
             result = evaluate_job(job, checkpoint, chosen, attack=chain, **common)
             write_result(result, path)
         attacked.append(result)
         paths.append(path)
-    return StressRun(clean, attacked, paths, from_cache, kept)
+    return StressRun(clean, attacked, paths, from_cache, kept, redone)

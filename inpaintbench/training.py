@@ -20,11 +20,13 @@ from tqdm.auto import tqdm
 
 from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role, pooled_logit
 from .crops import CropTensors, describe_crops
-from .data.imageio import atomic_write_bytes
+from .data.imageio import atomic_write_bytes, remove_stale_temps
 from .data.tensors import SampleTensors, TensorProtocol
 from .errors import CheckpointError, ConfigError, NotTrainable
+from .fingerprint import data_change, data_fingerprint
 from .harness import evaluate_split, loader
 from .metrics import confusion_counts, counts_iou, warn_if_collapsed
+from .runlock import RunLock
 
 CHECKPOINT_FORMAT = "inpaintbench-checkpoint-1"
 
@@ -239,7 +241,8 @@ class Trainer:
                      "image_loss": (f"BCE of the mean of the top {self.image_topk:.0%} logits against manipulated, "
                                     f"weight {self.image_loss_weight:g}" if self.image_loss_weight else
                                     "off: " + ("weight 0" if authentic else "no authentic images in training"))}
-        self.identity = {"detector": name, "options": dict(self.detector.info().get("options", {}))}
+        self.identity = {"detector": name, "options": dict(self.detector.info().get("options", {})),
+                         "data_fingerprint": data_fingerprint(dataset)}
         self.bad_files = 0
 
     def resume(self) -> Progress:
@@ -250,6 +253,10 @@ class Trainer:
         if ckpt.get("detector") != self.name or ckpt.get("options") != self.identity["options"]:
             raise CheckpointError(f"{self.last_path}: was written for {ckpt.get('detector')} {ckpt.get('options')}, "
                                   f"not {self.name} {self.identity['options']}; "
+                                  "use another output folder or --no-resume")
+        changed = data_change(ckpt.get("data_fingerprint"), self.identity["data_fingerprint"])
+        if changed:
+            raise CheckpointError(f"{self.last_path}: cannot resume on this data: {changed}; "
                                   "use another output folder or --no-resume")
         self.detector.load_state_dict(ckpt["state_dict"])
         self.optimizer.load_state_dict(ckpt["optimizer"])
@@ -348,7 +355,13 @@ class Trainer:
         save_checkpoint(self.last_path, payload)
 
     def run(self) -> TrainReport:
-        """Resume, train epoch by epoch until the epochs, the step budget or the patience run out."""
+        """Under the run folder's lock: clear temporary files a killed run left, resume, and train epoch
+        by epoch until the epochs, the step budget or the patience run out."""
+        with RunLock(self.out_dir, f"a training run of {self.name}"):
+            remove_stale_temps(self.out_dir)
+            return self._run()
+
+    def _run(self) -> TrainReport:
         progress = self.resume()
         t0 = time.perf_counter()
         stopped_early = False

@@ -12,6 +12,8 @@ from inpaintbench.jobs import Job
 from inpaintbench.results import Result
 
 INFO = {"root": "/data/a", "splits": {"test/realfake": 3}}
+FP = "fedcba9876543210"
+SPLITS = ["test/realfake"]
 
 
 @pytest.fixture
@@ -23,22 +25,23 @@ def checkpoint(tmp_path):
 
 def test_key_changes_with_everything_that_decides_the_result(tmp_path, checkpoint):
     job = Job("tiny", "provided", protocol=TensorProtocol(32))
-    key = clean_key(job, checkpoint, INFO, ["test/realfake"])
-    assert key.startswith("tiny-") and key == clean_key(job, checkpoint, dict(INFO), ["test/realfake"])
+    key = clean_key(job, checkpoint, INFO, SPLITS, FP)
+    assert key.startswith("tiny-") and key == clean_key(job, checkpoint, dict(INFO), SPLITS, FP)
     other = tmp_path / "other.pt"
     other.write_bytes(b"weights two")
-    changed = [clean_key(job, other, INFO, ["test/realfake"]),  # checkpoint content, not its name
-               clean_key(job, None, INFO, ["test/realfake"]),
-               clean_key(job, checkpoint, {**INFO, "root": "/data/b"}, ["test/realfake"]),
-               clean_key(job, checkpoint, INFO, None),
-               clean_key(dataclasses.replace(job, protocol=TensorProtocol(64)), checkpoint, INFO, ["test/realfake"]),
-               clean_key(dataclasses.replace(job, threshold=0.3), checkpoint, INFO, ["test/realfake"]),
-               clean_key(dataclasses.replace(job, detector_options={"width": 4}), checkpoint, INFO, ["test/realfake"]),
-               clean_key(dataclasses.replace(job, seed=1), checkpoint, INFO, ["test/realfake"])]
+    changed = [clean_key(job, other, INFO, SPLITS, FP),  # checkpoint content, not its name
+               clean_key(job, None, INFO, SPLITS, FP),
+               clean_key(job, checkpoint, {**INFO, "root": "/data/b"}, SPLITS, FP),
+               clean_key(job, checkpoint, INFO, None, FP),
+               clean_key(dataclasses.replace(job, protocol=TensorProtocol(64)), checkpoint, INFO, SPLITS, FP),
+               clean_key(dataclasses.replace(job, threshold=0.3), checkpoint, INFO, SPLITS, FP),
+               clean_key(dataclasses.replace(job, detector_options={"width": 4}), checkpoint, INFO, SPLITS, FP),
+               clean_key(dataclasses.replace(job, seed=1), checkpoint, INFO, SPLITS, FP),
+               clean_key(job, checkpoint, INFO, SPLITS, "0123456789abcdef")]  # the data changed
     assert len({key, *changed}) == len(changed) + 1
     # what does not decide the result leaves the key alone
     assert clean_key(dataclasses.replace(job, batch_size=1, progress=False), checkpoint, INFO,
-                     ["test/realfake"]) == key
+                     SPLITS, FP) == key
 
 
 def test_get_put_round_trip(tmp_path):

@@ -27,7 +27,7 @@ import numpy as np
 from ... import registry
 from ...contracts import SPLITS
 from ...errors import ConfigError
-from ..imageio import DataError, atomic_write_bytes, write_webp
+from ..imageio import DataError, atomic_write_bytes, remove_stale_temps, write_webp
 from ..tensors import sample_seed
 from .catalog import generated_dataset
 from .generators import SD_MODEL_ENV, GeneratorSet, Item
@@ -212,7 +212,8 @@ def config_hash(settings: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
-def _check_settings(out: Path, settings: dict[str, Any]) -> None:
+def _check_settings(out: Path, settings: dict[str, Any], write: bool = True) -> None:
+    """Refuse a folder generated with other settings; with ``write``, record them when it has none."""
     path = out / "generation.json"
     settings = json.loads(json.dumps(settings, default=str))
     if path.is_file():
@@ -222,7 +223,8 @@ def _check_settings(out: Path, settings: dict[str, Any]) -> None:
             raise DataError(out, f"was generated with other settings ({', '.join(differ)} differ: "
                                  f"{ {k: old.get(k) for k in differ} }); use a new --out folder")
         return
-    atomic_write_bytes(path, json.dumps(settings, indent=2, sort_keys=True, default=str).encode())
+    if write:
+        atomic_write_bytes(path, json.dumps(settings, indent=2, sort_keys=True, default=str).encode())
 
 
 # --- records and manifest --------------------------------------------------------------------
@@ -358,31 +360,39 @@ def generate(config: GenerateConfig) -> GenerateReport:
     plan = make_plan(config)
     index, count = config.shard
     mine = plan[index::count]
-    out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, fingerprint(config, choice))
+    settings = fingerprint(config, choice)
+    _check_settings(out, settings, write=False)
+    for folder in (out, out / "manifest.d", *(out / split for split in SPLITS)):
+        remove_stale_temps(folder)  # left by a run killed mid-write
     pending = [e for e in mine if not _is_done(out, e)]
     skipped: list[str] = []
     if pending:
-        print(f"generate {config.dataset}: generator {choice.label!r} ({choice.reason}); masks {mask_name!r}; "
-              f"{len(pending)} of {len(mine)} id(s) to do", flush=True)
+        # build (and so validate) everything before the first file: a typo must not claim the folder
         parts = [registry.create("generators", name, **choice.options[name]) for name in choice.names]
         generator = parts[0] if len(parts) == 1 else GeneratorSet(parts)
         sd = next((g for g in parts if g.name == "sd"), None)
         recipe = " | ".join(f"{kind}: {text}" for kind, text in generator.recipes().items())
         mask_gen = registry.create("masks", mask_name, **mask_options)
         prepare = Preparer(config, mask_gen, mask_name)
+        print(f"generate {config.dataset}: generator {choice.label!r} ({choice.reason}); masks {mask_name!r}; "
+              f"{len(pending)} of {len(mine)} id(s) to do", flush=True)
+        out.mkdir(parents=True, exist_ok=True)
+        claimed = False
         bar = tqdm(total=len(pending), desc=f"generate {config.dataset} [{index}/{count}]", unit="img",
                    disable=not config.progress)
         for batch in _batches(pending, generator.batch_size):
             prepared = [(entry, prepare(entry)) for entry in batch]
             ready = [(entry, p) for entry, p in prepared if p is not None]
+            outputs = generator.run([p[0] for _, p in ready]) if ready else []
+            if not claimed:  # the settings file is written with the first id, and checked again for a shard
+                _check_settings(out, settings)
+                claimed = True
             for entry, p in prepared:
                 if p is None:
                     skipped.append(entry.id)
                     _write_record(out, {"id": entry.id, "split": entry.split, "status": "skipped",
                                         "reason": f"no {mask_name} mask within the coverage bounds in "
                                                   f"{CROP_ATTEMPTS} crops", "source": entry.photo.source})
-            outputs = generator.run([p[0] for _, p in ready]) if ready else []
             for (entry, (item, fields)), images in zip(ready, outputs):
                 folder = out / entry.split
                 write_webp(folder / f"{entry.id}.mask.webp", item.mask)
