@@ -28,7 +28,8 @@ def clean_key(job: Job, checkpoint: str | Path | None, dataset_info: dict[str, A
               "dataset": job.dataset, "dataset_options": job.dataset_options,
               "dataset_root": dataset_info.get("root"), "dataset_splits": dataset_info.get("splits"),
               "splits": list(splits) if splits else "every test split",
-              "protocol": protocol_record(job.protocol, job.threshold), "seed": job.seed}
+              "protocol": protocol_record(job.protocol, job.threshold, convention=job.metrics_convention),
+              "seed": job.seed}
     digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:20]
     return f"{slug(job.detector)}-{digest}"
 

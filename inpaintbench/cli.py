@@ -68,6 +68,9 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--image-threshold-from", choices=("fixed", "val"), default="fixed",
                    help="threshold of image_bacc: fixed (0.5, default) or val (the one maximising balanced accuracy "
                         "on the val split of the same kind; costs one more prediction pass over those val splits)")
+    p.add_argument("--metrics-convention", metavar="NAME",
+                   help="whose pixel-metric convention to report, recorded in the protocol: inpaintbench (ours, "
+                        "default), imdlbenco, trufor, tgif, photoholmes, opensdi (see the README's table)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
     p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
@@ -112,16 +115,21 @@ def resolve_device(name: str) -> str:
 
 def job_from_args(args: argparse.Namespace):
     from .data.tensors import TensorProtocol
+    from .harness import check_convention
     from .jobs import Job
+    from .metric_presets import DEFAULT_CONVENTION
     from .tiling import DEFAULT_MAX_PIXELS
 
     data_options = registry.parse_key_values(args.data_opt)
     if args.data_root:
         data_options["data_root"] = args.data_root
+    convention = args.metrics_convention or DEFAULT_CONVENTION
+    check_convention(convention, args.threshold)
     return Job(detector=args.detector, dataset=args.dataset, detector_options=registry.parse_key_values(args.opt),
                dataset_options=data_options,
                protocol=TensorProtocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS),
                threshold=args.threshold, image_threshold_from=args.image_threshold_from,
+               metrics_convention=convention,
                batch_size=args.batch_size, device=resolve_device(args.device), workers=args.workers,
                seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet)
 
@@ -167,7 +175,10 @@ def write_and_report(result, path: Path) -> Path:
 def format_metrics(metrics: dict) -> str:
     lines = []
     for split, m in metrics.items():
-        if m["role"] == "manipulated" and m.get("n_images"):
+        if not {"iou_pooled", "fpr"} & set(m):  # a preset's metrics (``--metrics-convention``)
+            lines.append(f"{split:>18}: " + "  ".join(f"{k} {v:.3f}" for k, v in m.items() if isinstance(v, float))
+                         + f"  n={m.get('n_images', 0)}")
+        elif m["role"] == "manipulated" and m.get("n_images"):
             lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
                          f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
             if "image_auc" in m:

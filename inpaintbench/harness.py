@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 from .contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
 from .errors import ConfigError
+from .metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
 from .metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics, warn_if_collapsed
 from .tiling import predict_within
 
@@ -109,18 +110,21 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
              batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0, on_bad: str = "error",
              attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD, progress: bool = True,
-             name: str = "detector", image_threshold_from: str = "fixed") -> dict[str, dict[str, Any]]:
+             name: str = "detector", image_threshold_from: str = "fixed",
+             convention: str = DEFAULT_CONVENTION) -> dict[str, dict[str, Any]]:
     """Metrics for each split (default: every ``test/<kind>`` split of the dataset).
 
     ``image_threshold_from="val"`` also scores the clean ``val/<kind>`` splits of the manipulated kinds
     evaluated and the val authentic split (one more prediction pass over them) to choose the
     threshold of ``image_bacc`` (only when an authentic split is evaluated, without which there is
-    no ``image_bacc``); ``"fixed"`` uses 0.5.
+    no ``image_bacc``); ``"fixed"`` uses 0.5. ``convention`` names whose pixel metrics each split gets
+    (ours, or a preset of ``metric_presets``, which binarizes at 0.5).
     """
     detector = as_detector(detector)
     if image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
         raise ConfigError(f"image_threshold_from {image_threshold_from!r}: "
                          f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
+    check_convention(convention, threshold)
     splits = list(splits) if splits else [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not splits:
         raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
@@ -131,7 +135,7 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
     for split in splits:
         state, bad = evaluate_split(detector, dataset, split, attack=attack, **common)
         states[split] = state
-        metrics = {"role": SplitName.parse(split).role, **state.compute()}
+        metrics = {"role": SplitName.parse(split).role, **state.compute(convention)}
         metrics["n_skipped"] = len(bad)
         if bad:
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
@@ -143,6 +147,15 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
                       for split in threshold_splits(dataset, splits)}
     add_detection_metrics(out, states, detector.image_score_source(), val_states)
     return out
+
+
+def check_convention(convention: str, threshold: float) -> None:
+    """A ConfigError unless ``convention`` is known and, for a preset, ``threshold`` is its 0.5."""
+    if convention not in CONVENTIONS:
+        raise ConfigError(f"metrics convention {convention!r}: choose one of {', '.join(CONVENTIONS)}")
+    if convention != DEFAULT_CONVENTION and threshold != PRESET_THRESHOLD:
+        raise ConfigError(f"metrics convention {convention!r} binarizes at {PRESET_THRESHOLD} as its code does; "
+                          f"--threshold {threshold} applies to the inpaintbench convention only")
 
 
 def threshold_splits(dataset, splits: Sequence[str]) -> list[str]:

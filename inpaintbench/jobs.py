@@ -16,6 +16,7 @@ from .data.tensors import TensorProtocol
 from .errors import CheckpointError, NotTrainable
 from .fingerprint import data_fingerprint
 from .harness import evaluate
+from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256
 from .training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
@@ -33,6 +34,8 @@ class Job:
     threshold: float = DEFAULT_THRESHOLD
     #: How ``image_bacc``'s threshold is chosen: ``fixed`` (0.5) or ``val`` (scores the val splits too).
     image_threshold_from: str = "fixed"
+    #: Whose pixel-metric convention ``compute`` follows: ours, or a preset of ``metric_presets``.
+    metrics_convention: str = DEFAULT_CONVENTION
     batch_size: int = 8
     device: str = "cpu"
     workers: int = 0
@@ -41,10 +44,13 @@ class Job:
     progress: bool = True
 
 
-def protocol_record(job_protocol: TensorProtocol, threshold: float, attack: Attack | None = None) -> dict[str, Any]:
-    """The whole protocol a result is measured under: metric conventions, resize, binarization and the
-    attack (``None`` when clean; else its spec, its description and its robustness-curve coordinates)."""
-    record: dict[str, Any] = {**conventions(threshold), **job_protocol.describe(), "attack": None}
+def protocol_record(job_protocol: TensorProtocol, threshold: float, attack: Attack | None = None,
+                    convention: str = DEFAULT_CONVENTION) -> dict[str, Any]:
+    """The whole protocol a result is measured under: metric conventions (named by ``convention``), resize,
+    binarization and the attack (``None`` when clean; else its spec, its description and its
+    robustness-curve coordinates)."""
+    record: dict[str, Any] = {**conventions(threshold, convention=convention), **job_protocol.describe(),
+                              "attack": None}
     if attack is not None:
         chain = attack if isinstance(attack, Chain) else Chain((attack,))
         record["attack"] = chain.spec
@@ -126,7 +132,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, batch_size=job.batch_size,
                        device=job.device, workers=job.workers, seed=job.seed, on_bad=job.on_bad,
                        attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector,
-                       image_threshold_from=job.image_threshold_from)
+                       image_threshold_from=job.image_threshold_from, convention=job.metrics_convention)
     t_eval = time.perf_counter()
     if overlay_path is not None:
         from .overlays import first_manipulated_split, overlay_png
@@ -140,7 +146,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
-    protocol = protocol_record(job.protocol, job.threshold, attack)
+    protocol = protocol_record(job.protocol, job.threshold, attack, job.metrics_convention)
     return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,
                   metrics=metrics, checkpoint=str(checkpoint) if checkpoint else None,
                   detector_info={**(info or {}), "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None},

@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from .contracts import SplitName
+from .metric_presets import DEFAULT_CONVENTION, PRESET_THRESHOLD, ImageCounts, band_counts, pixel_auc, preset
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_BINS = 256
@@ -27,8 +28,19 @@ IMAGE_FPR_LIMIT = 0.05
 IMAGE_THRESHOLD_CHOICES = ("fixed", "val")
 
 
-def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS) -> dict[str, object]:
-    """The metric conventions, as recorded in every result's protocol."""
+def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS,
+                convention: str = DEFAULT_CONVENTION) -> dict[str, object]:
+    """The metric conventions, as recorded in every result's protocol: ours, or a preset's pixel metrics
+    (``inpaintbench.metric_presets``) beside our image-level ones."""
+    image_level = {k: v for k, v in _our_conventions(threshold, bins).items() if k.startswith("image_")}
+    if convention == DEFAULT_CONVENTION:
+        return {"metrics_convention": convention, **_our_conventions(threshold, bins)}
+    return {"metrics_convention": convention, "threshold": threshold, "positive": f"score > {threshold}",
+            **preset(convention).record(), "valid_pixels": "only pixels inside each image's validity mask count",
+            **image_level}
+
+
+def _our_conventions(threshold: float, bins: int) -> dict[str, object]:
     return {
         "threshold": threshold,
         "positive": f"score >= {threshold}",
@@ -110,6 +122,14 @@ class MetricState:
     manipulated: list[torch.Tensor] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     scores: list[torch.Tensor] = field(default_factory=list)
+    #: For the presets (``metric_presets``): per image, the valid pixels scoring exactly ``threshold``
+    #: ``[B, 2]`` and the sum of scores ``[B, 2]`` (float64), each by truth (negative, positive), the
+    #: counts ``[B, 4]`` at ``score > threshold`` off TruFor's boundary band (``band_counts``) and the
+    #: pixel AUC of the unquantized scores ``[B]`` (``pixel_auc``).
+    ties: list[torch.Tensor] = field(default_factory=list)
+    score_sums: list[torch.Tensor] = field(default_factory=list)
+    band: list[torch.Tensor] = field(default_factory=list)
+    exact_auc: list[torch.Tensor] = field(default_factory=list)
 
     @torch.no_grad()
     def update(self, pred: torch.Tensor, target: torch.Tensor, ids: Sequence[str] | None = None,
@@ -128,6 +148,12 @@ class MetricState:
         dump = b * 2 * self.bins  # invalid pixels land in one extra bin, dropped below
         flat = torch.where(v, row * self.bins + bin_idx, torch.full_like(bin_idx, dump)).flatten()
         self.hists.append(torch.bincount(flat, minlength=dump + 1)[:dump].view(b, 2, self.bins))
+        tied = (p == self.threshold) & v
+        self.ties.append(torch.stack([(tied & ~t).sum(1), (tied & t).sum(1)], 1))
+        scores = torch.where(v, p.double(), torch.zeros_like(p, dtype=torch.float64))
+        self.score_sums.append(torch.stack([(scores * ~t).sum(1), (scores * t).sum(1)], 1))
+        self.band.append(band_counts(pred, target, self.threshold, valid))
+        self.exact_auc.append(pixel_auc(p.cpu(), t.cpu(), v.cpu()))
         flags = [manipulated] * b if isinstance(manipulated, bool) else list(manipulated)
         self.manipulated.append(torch.tensor(flags, dtype=torch.bool))
         self.scores.append(torch.full((b,), float("nan"), dtype=torch.float64) if image_scores is None
@@ -140,7 +166,9 @@ class MetricState:
             raise ValueError("cannot merge metric states with different threshold or bins")
         return MetricState(self.threshold, self.bins, self.counts + other.counts,
                            self.hists + other.hists, self.manipulated + other.manipulated,
-                           self.ids + other.ids, self.scores + other.scores)
+                           self.ids + other.ids, self.scores + other.scores, ties=self.ties + other.ties,
+                           score_sums=self.score_sums + other.score_sums, band=self.band + other.band,
+                           exact_auc=self.exact_auc + other.exact_auc)
 
     def image_scores(self) -> torch.Tensor:
         """The image-level scores ``[N]`` (float64; NaN where none was given)."""
@@ -162,8 +190,11 @@ class MetricState:
         counts, hists, _ = self.tensors()
         return per_image_metrics(counts, hists)
 
-    def compute(self) -> dict[str, float]:
-        """Aggregate metrics of manipulated images and, separately, false positives on authentic ones."""
+    def compute(self, convention: str = DEFAULT_CONVENTION) -> dict[str, float]:
+        """Aggregate metrics of manipulated images and, separately, false positives on authentic ones;
+        or, with another ``convention``, the numbers of that preset (``metric_presets.PRESETS``)."""
+        if convention != DEFAULT_CONVENTION:
+            return self._compute_preset(convention)
         counts, hists, manip = self.tensors()
         out: dict[str, float] = {}
         gt_pos = counts[:, 0] + counts[:, 2]
@@ -174,6 +205,23 @@ class MetricState:
         if (~manip).any():
             out.update(_authentic_summary(counts[~manip]))
         return out
+
+    def _compute_preset(self, convention: str) -> dict[str, float]:
+        """A preset's metrics from the per-image state, with the count of authentic images."""
+        chosen = preset(convention)
+        if self.threshold != PRESET_THRESHOLD:
+            raise ValueError(f"metrics convention {convention!r} binarizes at {PRESET_THRESHOLD}, "
+                             f"not at this state's threshold {self.threshold}")
+        counts, _, manip = self.tensors()
+
+        def rows(parts: list[torch.Tensor], width: int) -> torch.Tensor:
+            return torch.cat([x.cpu() for x in parts]).double() if parts else torch.zeros(0, width, dtype=torch.float64)
+
+        inputs = ImageCounts(ge=counts.double(), ties=rows(self.ties, 2), sums=rows(self.score_sums, 2),
+                             band=rows(self.band, 4),
+                             auc=torch.cat(self.exact_auc) if self.exact_auc else torch.zeros(0, dtype=torch.float64),
+                             manipulated=manip)
+        return {**chosen.compute(inputs), "n_authentic": int((~manip).sum())}
 
 
 def per_image_metrics(counts: torch.Tensor, hists: torch.Tensor) -> dict[str, torch.Tensor]:

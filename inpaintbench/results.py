@@ -18,6 +18,7 @@ from typing import Any
 from .contracts import SplitName
 from .data.imageio import atomic_write_bytes
 from .errors import UserError
+from .metric_presets import DEFAULT_CONVENTION
 
 SCHEMA = "inpaintbench-result-1"
 REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
@@ -101,7 +102,8 @@ def read_result(path: str | Path) -> Result:
     """Load and check a result JSON; a missing key or schema names the file.
 
     Upgrade of older files: results written before splits recorded their role get it here, once,
-    from the split name's kind (``SplitName.parse(name).role``).
+    from the split name's kind (``SplitName.parse(name).role``); results written before the metrics
+    convention was named were measured under ours, and their protocol says so here.
     """
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -116,6 +118,7 @@ def read_result(path: str | Path) -> Result:
         raise ResultFileError(f"{path}: missing keys {missing}")
     raw["metrics"] = {split: m if "role" in m else {"role": SplitName.parse(split).role, **m}
                       for split, m in raw["metrics"].items()}
+    raw["protocol"] = {"metrics_convention": DEFAULT_CONVENTION, **raw["protocol"]}
     known = set(Result.__dataclass_fields__)
     return Result(**{k: v for k, v in raw.items() if k in known})
 
