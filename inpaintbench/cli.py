@@ -306,6 +306,8 @@ def add_leaderboard(sub) -> None:
     p = sub.add_parser("leaderboard", help="markdown leaderboard from result JSON files")
     p.add_argument("results", nargs="+", help="result JSON files or folders of them")
     p.add_argument("-o", "--output", help="markdown file to write (default: print)")
+    p.add_argument("--conventions", metavar="DETECTOR",
+                   help="also show this detector under every metrics convention it was evaluated with, side by side")
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
@@ -317,7 +319,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if args.output:
         check_output_file(args.output, "-o")
         check_not_an_input(args.output, paths, "-o")
-    text = build(paths, args.output)
+    text = build(paths, args.output, args.conventions)
     if args.output:
         print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
     else:

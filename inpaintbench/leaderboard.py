@@ -128,9 +128,47 @@ def detector_cards(results: Iterable[Result]) -> list[str]:
     return lines
 
 
-def build(paths: Iterable[str | Path], output: str | Path | None = None) -> str:
-    """Read result files and render them; write the markdown atomically when ``output`` is given."""
-    text = render_all([read_result(p) for p in paths])
+#: The columns of the side-by-side view, in order; each convention fills those it defines.
+CONVENTION_COLUMNS = ("f1", "iou", "f1_double", "iou_double", "f1_pooled", "iou_pooled", "f1_weighted",
+                      "iou_weighted", "mcc_weighted", "f1_weighted_pooled", "auc", "n_images")
+
+
+def conventions_section(results: Iterable[Result], detector: str) -> list[str]:
+    """One detector under every metrics convention it was evaluated with, side by side: per dataset, split
+    and protocol (its convention entries aside), one row per convention, so that the effect of the
+    convention alone shows. Attacked results are left out."""
+    from .metric_presets import CONVENTIONS
+    from .metrics import conventions
+
+    own = {key for name in CONVENTIONS for key in conventions(convention=name)}
+    groups: dict[tuple[str, str, str], list[tuple[Result, dict]]] = defaultdict(list)
+    for res in results:
+        if res.detector != detector or res.attack:
+            continue
+        rest = protocol_key({k: v for k, v in res.protocol.items() if k not in own})
+        for split, metrics in res.metrics.items():
+            groups[(res.dataset, split, rest)].append((res, metrics))
+    lines = [f"## {detector} under each metrics convention", "",
+             "The same detector and protocol; only the convention differs between rows (see the README's table "
+             "of conventions). Each convention fills the columns it defines.", ""] if groups else []
+    order = {name: i for i, name in enumerate(CONVENTIONS)}
+    for key in sorted(groups):
+        dataset, split, _ = key
+        entries = sorted(groups[key], key=lambda e: order.get(e[0].protocol["metrics_convention"], len(order)))
+        cols = [c for c in CONVENTION_COLUMNS if any(c in m for _, m in entries)]
+        rows = [[r.protocol["metrics_convention"]] + [m.get(c) for c in cols]
+                + [Path(r.checkpoint).name if r.checkpoint else "none"] for r, m in entries]
+        lines += [f"### {dataset} · {split}", "", markdown_table(["convention"] + cols + ["checkpoint"], rows), ""]
+    return lines
+
+
+def build(paths: Iterable[str | Path], output: str | Path | None = None, conventions_of: str | None = None) -> str:
+    """Read result files and render them; write the markdown atomically when ``output`` is given.
+    ``conventions_of`` (a detector) adds its side-by-side view under every metrics convention."""
+    results = [read_result(p) for p in paths]
+    text = render_all(results)
+    if conventions_of is not None:
+        text += "\n" + "\n".join(conventions_section(results, conventions_of)).rstrip() + "\n"
     if output is not None:
         from .data.imageio import atomic_write_bytes
 

@@ -308,3 +308,32 @@ def test_old_results_read_as_measured_under_ours(tmp_path):
     path = tmp_path / "old.json"
     path.write_text(json.dumps(raw))
     assert read_result(path).protocol["metrics_convention"] == "inpaintbench"
+
+
+def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_side(tmp_path, capsys):
+    from inpaintbench.jobs import protocol_record
+    from inpaintbench.results import Result, write_result
+
+    state = MetricState()
+    gt = torch.zeros(2, 1, 64, 64)
+    gt[..., 10:40, 16:50] = 1
+    state.update(torch.rand(2, 1, 64, 64) * 0.6 + gt * 0.4, gt)
+    paths = []
+    for name in ("trufor", "inpaintbench", "imdlbenco"):
+        metrics = {"test/fakefake": {"role": "manipulated", **state.compute(name)}}
+        result = Result("det", "set", protocol_record(TensorProtocol(), 0.5, convention=name), metrics)
+        paths.append(write_result(result, tmp_path / f"{name}.json"))
+    other = Result("other", "set", protocol_record(TensorProtocol(), 0.5, convention="trufor"),
+                   {"test/fakefake": {"role": "manipulated", "f1": 0.1}})
+    paths.append(write_result(other, tmp_path / "other.json"))
+    assert main(["leaderboard", *map(str, paths), "--conventions", "det"]) == 0
+    text = capsys.readouterr().out
+    tables = [s for s in text.split("\n## ") if s.startswith("set · test/fakefake")]
+    assert len(tables) == 3 and sum("[other]" in t for t in tables) == 1  # one table per convention
+    side = text.split("## det under each metrics convention")[1]
+    rows = [line for line in side.splitlines() if line.startswith("| ")][1:]
+    assert [r.split("|")[1].strip() for r in rows] == ["inpaintbench", "imdlbenco", "trufor"]
+    f1 = {name: state.compute(name)["f1"] for name in ("inpaintbench", "imdlbenco", "trufor")}
+    for row, name in zip(rows, f1):
+        assert f"{f1[name]:.3f}" in row.split("|")[2]
+    assert "other" not in side
