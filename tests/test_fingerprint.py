@@ -31,8 +31,7 @@ def test_stress_redoes_kept_results_after_the_data_is_regenerated(tiny_detector,
             "native", "--attacks", "jpeg:quality=90", "--output-dir", str(tmp_path / "out"), "--cache-dir",
             str(tmp_path / "cache"), "--no-overlays", "--quiet"]
     assert cli.main(args) == 0
-    assert cli.main(args) == 0
-    assert "clean pass: from cache; 1 attack setting(s), 1 kept" in capsys.readouterr().out
+    capsys.readouterr()
     make_layout(data, {"train": 2, "test": 3}, size=32, seed=1)  # the folder regenerated in place
     assert cli.main(args) == 0
     out = capsys.readouterr().out
