@@ -175,7 +175,7 @@ def write_and_report(result, path: Path) -> Path:
 def format_metrics(metrics: dict) -> str:
     lines = []
     for split, m in metrics.items():
-        if not {"iou_pooled", "fpr"} & set(m):  # a preset's metrics (``--metrics-convention``)
+        if not {"f1_best", "fpr"} & set(m):  # a preset's metrics (``--metrics-convention``)
             lines.append(f"{split:>18}: " + "  ".join(f"{k} {v:.3f}" for k, v in m.items() if isinstance(v, float))
                          + f"  n={m.get('n_images', 0)}")
         elif m["role"] == "manipulated" and m.get("n_images"):

@@ -337,3 +337,13 @@ def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_
     for row, name in zip(rows, f1):
         assert f"{f1[name]:.3f}" in row.split("|")[2]
     assert "other" not in side
+
+
+def test_the_cli_summary_prints_every_convention():
+    from inpaintbench.cli import format_metrics
+
+    state = MetricState()
+    state.update(torch.rand(1, 1, H, W), torch.ones(1, 1, H, W))
+    for name in CONVENTIONS:
+        text = format_metrics({"test/fakefake": {"role": "manipulated", **state.compute(name)}})
+        assert "test/fakefake" in text and "f1" in text.lower(), name
