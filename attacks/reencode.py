@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inpaintbench.plugins import AttackOptionError, ImageAttack, check_choice, load_autoencoder
+from inpaintbench.plugins import AttackOptionError, ImageAttack, check_autoencoder, check_choice, load_autoencoder
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class Reencode(ImageAttack):
             raise AttackOptionError("reencode: option weights=DIR is required (a folder of autoencoder "
                                     "weights, or reencode:weights=taef2 for the packaged TAEF2)")
         check_choice(self.name, "device", self.device.split(":")[0], ("cpu", "cuda", "mps"))
+        try:
+            check_autoencoder(self.weights)
+        except FileNotFoundError as exc:
+            raise AttackOptionError(f"reencode: weights={self.weights}: {exc}") from None
         super().__post_init__()
 
     def apply(self, image, mask, rng):

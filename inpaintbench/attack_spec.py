@@ -158,11 +158,12 @@ def grid(name: str, autoencoder: str | None = None) -> list[str]:
 
 def parse_attacks(text: str, autoencoder: str | None = None) -> list[Chain]:
     """A list of settings from grid names and chains; duplicates (by canonical spec) are dropped."""
-    if not text or not text.strip():
-        raise AttackSpecError(f"no attacks given; use a grid ({', '.join(GRIDS)}) or specs like "
+    items = split_list(text or "")
+    if not items:
+        raise AttackSpecError(f"no attacks given in {text!r}; use a grid ({', '.join(GRIDS)}) or specs like "
                               "jpeg:quality=90,resize:scale=0.5")
     chains: list[Chain] = []
-    for item in split_list(text):
+    for item in items:
         specs = grid(item, autoencoder) if item in GRIDS else [item]
         chains.extend(parse_chain(spec) for spec in specs)
     unique: dict[str, Chain] = {}

@@ -20,11 +20,36 @@ KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
 # --- shared options ------------------------------------------------------------------------------
 
 def _size(text: str) -> int | None:
-    if text.lower() in ("native", "0", "none"):
+    """``--image-size``: ``native`` (or ``none``) keeps the stored size; else a side of at least 8."""
+    if text.lower() in ("native", "none"):
         return None
-    value = int(text)
-    if value < 8:
-        raise argparse.ArgumentTypeError("image size must be at least 8, or 'native'")
+    return _integer(text, 8, "image size", ", or 'native' for the stored size")
+
+
+def _integer(text: str, low: int, what: str = "value", hint: str = "") -> int:
+    """A whole number of at least ``low``, else an argparse error naming it."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"{what} {value} must be at least {low}{hint}")
+    return value
+
+
+def _positive(text: str) -> int:
+    """A count that must be at least 1 (``generate --limit``, ``--crops-per-image``)."""
+    return _integer(text, 1, "count")
+
+
+def _threshold(text: str) -> float:
+    """``--threshold``: a score strictly between 0 and 1 (NaN and the ends classify nothing or everything)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < 1:  # also false for NaN
+        raise argparse.ArgumentTypeError(f"threshold {text} must be strictly between 0 and 1")
     return value
 
 
@@ -64,7 +89,7 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), "
                         "any (>0), or 1..255")
-    p.add_argument("--threshold", type=float, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
+    p.add_argument("--threshold", type=_threshold, default=0.5, help="score threshold for IoU/F1 (default 0.5)")
     p.add_argument("--image-threshold-from", choices=("fixed", "val"), default="fixed",
                    help="threshold of image_bacc: fixed (0.5, default) or val (the one maximising balanced accuracy "
                         "on the val split of the same kind; costs one more prediction pass over those val splits)")
@@ -425,12 +450,12 @@ def add_generate(sub) -> None:
                                  "(default $INPAINTBENCH_VAE)")
     p.add_argument("--vae-weights", help="vae, latent-fill: folder of TAESD-family *_encoder.pth/*_decoder.pth "
                                          "(default $INPAINTBENCH_VAE_WEIGHTS, else the packaged taef2)")
-    p.add_argument("--limit", type=int, help="generate only the first N ids")
+    p.add_argument("--limit", type=_positive, help="generate only the first N ids")
     p.add_argument("--image-size", type=int, default=256, help="square crop size N (default 256)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--shard", default="0/1", help="i/n: this process generates ids i, i+n, i+2n, ... (default 0/1)")
     p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
-    p.add_argument("--crops-per-image", type=int,
+    p.add_argument("--crops-per-image", type=_positive,
                    help="crops (ids) per source photo (default 1 per photo of --source; "
                         "the embedded default's own counts)")
     p.add_argument("--mask-opt", action="append", metavar="KEY=VALUE",

@@ -125,9 +125,7 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
         raise ConfigError(f"image_threshold_from {image_threshold_from!r}: "
                          f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
     check_convention(convention, threshold)
-    splits = list(splits) if splits else [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
-    if not splits:
-        raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
+    splits = list(splits) if splits else test_splits(dataset)
     out: dict[str, dict[str, Any]] = {}
     states: dict[str, MetricState] = {}
     common = dict(protocol=protocol, batch_size=batch_size, device=device, workers=workers, seed=seed,
@@ -156,6 +154,14 @@ def check_convention(convention: str, threshold: float) -> None:
     if convention != DEFAULT_CONVENTION and threshold != PRESET_THRESHOLD:
         raise ConfigError(f"metrics convention {convention!r} binarizes at {PRESET_THRESHOLD} as its code does; "
                           f"--threshold {threshold} applies to the inpaintbench convention only")
+
+
+def test_splits(dataset) -> list[str]:
+    """The dataset's ``test/<kind>`` splits; a ``ConfigError`` when it has none (checked before training too)."""
+    found = [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
+    if not found:
+        raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
+    return found
 
 
 def threshold_splits(dataset, splits: Sequence[str]) -> list[str]:

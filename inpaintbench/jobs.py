@@ -15,7 +15,7 @@ from .contracts import Attack, as_detector
 from .data.tensors import TensorProtocol
 from .errors import CheckpointError, NotTrainable
 from .fingerprint import data_fingerprint
-from .harness import evaluate
+from .harness import evaluate, test_splits
 from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256
@@ -158,9 +158,11 @@ def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
             out_dir: str | Path | None = None, overlay_path: str | Path | None = None) -> Result:
     """Train on the train split (or load ``checkpoint``), then evaluate on every test split."""
     training = None
+    dataset = make_dataset(job)
+    test_splits(dataset)  # no test split: say so before training, not after
     if checkpoint is None:
         t0 = time.perf_counter()
-        report, folder = train_job(job, config, out_dir)
+        report, folder = train_job(job, config, out_dir, dataset=dataset)
         checkpoint = report.best_checkpoint
         training = {**report.record(), "run_dir": str(folder), "seconds": time.perf_counter() - t0}
-    return evaluate_job(job, checkpoint, training=training, overlay_path=overlay_path)
+    return evaluate_job(job, checkpoint, training=training, dataset=dataset, overlay_path=overlay_path)

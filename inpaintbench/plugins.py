@@ -28,7 +28,7 @@ from .errors import UserError
 from .registry import RegistryError, unknown_name_error
 
 __all__ = ["UserError", "WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "RegistryError",
-           "unknown_name_error", "load_autoencoder", "AttackOptionError", "Range", "ImageAttack",
+           "unknown_name_error", "load_autoencoder", "check_autoencoder", "AttackOptionError", "Range", "ImageAttack",
            "check_range", "check_choice", "format_value", "pil_roundtrip", "to_uint8", "MASK_MAPPING"]
 
 
@@ -72,6 +72,14 @@ def load_autoencoder(weights: str = "taef2", device: str = "cpu"):
     from .data.generation.autoencoders import load_autoencoder as load
 
     return load(weights, device)
+
+
+def check_autoencoder(weights: str) -> None:
+    """Refuse (``FileNotFoundError``) autoencoder weights that name no packaged autoencoder, weights
+    folder or hub id, without loading anything: options are checked before any evaluation runs."""
+    from .data.generation.autoencoders import locate_autoencoder
+
+    locate_autoencoder(weights)
 
 
 # --- attacks --------------------------------------------------------------------------------------

@@ -236,17 +236,26 @@ def load_autoencoder(weights: str | None = None, device: str | torch.device = "c
     """A folder of TAESD-family ``*_encoder.pth``/``*_decoder.pth`` files, a diffusers VAE folder,
     a hub id, or the name of a packaged autoencoder (``taef2``, also the default when ``weights``
     is empty); errors say which it was taken for and why it failed."""
+    kind, where = locate_autoencoder(weights)
+    if kind == "tiny":
+        return TinyAutoencoder(where, device)
+    return DiffusersAutoencoder(where, device)
+
+
+def locate_autoencoder(weights: str | None = None) -> tuple[str, str]:
+    """``("tiny", folder)`` or ``("diffusers", folder or hub id)`` for ``weights``, loading nothing, so
+    that a wrong location is refused before any work; ``FileNotFoundError`` says what was looked for."""
     weights = weights or DEFAULT_AUTOENCODER
     path = Path(weights)
     if weights in PACKAGED_AUTOENCODERS and not path.exists():
         path = packaged_autoencoder(weights)
     if is_tiny_folder(path):
-        return TinyAutoencoder(path, device)
+        return "tiny", str(path)
     if path.is_dir():
         if not ((path / "config.json").is_file() or (path / "vae" / "config.json").is_file()):
             raise FileNotFoundError(f"{path}: neither TAESD-family weights (<name>_encoder.pth and "
                                     "<name>_decoder.pth) nor a diffusers autoencoder (config.json or vae/config.json)")
-        return DiffusersAutoencoder(str(path), device)
+        return "diffusers", str(path)
     if path.exists() or weights.count("/") != 1 or weights.startswith((".", "/")):
         raise FileNotFoundError(f"{weights}: not an autoencoder folder and not a hub id of the form org/name")
-    return DiffusersAutoencoder(weights, device)
+    return "diffusers", weights
