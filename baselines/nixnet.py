@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inpaintbench.contracts import Card, ModuleDetector
+from inpaintbench.plugins import read_weights
 
 from .aetrace import TRACE_CLIP, AutoencoderTrace
 from .fcn import IMAGENET_MEAN, IMAGENET_STD
@@ -129,12 +130,7 @@ def load_backbone_weights(body: nn.Module, weights_file: str) -> str:
     path = Path(weights_file)
     if not path.is_file():
         raise FileNotFoundError(f"nixnet backbone_weights: {path}: file not found")
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        state = load_file(str(path))
-    else:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+    state = read_weights(path, "nixnet backbone_weights")
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     missing, _ = body.load_state_dict(state, strict=False)
     if missing:

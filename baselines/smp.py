@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import WeightsUnavailable, unknown_name_error
+from inpaintbench.plugins import WeightsUnavailable, read_weights, unknown_name_error
 
 from .fcn import Normalized
 
@@ -110,11 +110,7 @@ def resolve_weights(encoder: str, encoder_weights: str) -> tuple[str, Path | Non
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    if path.suffix == ".safetensors":
-        from safetensors.torch import load_file
-
-        return load_file(str(path), device="cpu")
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = read_weights(path, "smp encoder_weights")
     return state.get("state_dict", state) if isinstance(state, dict) else state
 
 

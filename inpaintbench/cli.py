@@ -192,6 +192,10 @@ def write_and_report(result, path: Path) -> Path:
     note = replaced_note(path)
     write_result(result, path)
     print(format_metrics(result.metrics))
+    skipped = result.dataset_info.get("n_skipped", 0)
+    if skipped:
+        print(f"skipped {skipped} bad file(s): {result.dataset_info['n_skipped_at_scan']} when scanning the "
+              f"dataset, {skipped - result.dataset_info['n_skipped_at_scan']} when reading (--skip-bad)")
     overlay = path.with_suffix(".png")
     print(f"result written to {path}{note}" + (f" (overlays: {overlay})" if overlay.exists() else ""))
     return path

@@ -23,5 +23,10 @@ class NotTrainable(UserError, TypeError):
     """A detector asked to train (or to load weights) that has no weights to train or load."""
 
 
+class PluginFailure(UserError, RuntimeError):
+    """A plugin raised while being built or predicting: the message names the plugin and what it was
+    working on (its option, the file); ``--debug`` shows the plugin's own traceback."""
+
+
 #: What the CLI reports in one line: user errors, and a file the user named that does not exist.
 USER_ERRORS: tuple[type[BaseException], ...] = (UserError, FileNotFoundError)

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 
 from .contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
-from .errors import ConfigError
+from .errors import USER_ERRORS, ConfigError, PluginFailure
 from .metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
 from .metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics, warn_if_collapsed
 from .tiling import predict_within
@@ -71,9 +71,22 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
         if "image" not in batch:
             continue
         images = batch["image"].to(dev)
-        with torch.no_grad():
-            heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
+        try:
+            with torch.no_grad():
+                heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
+        except (*USER_ERRORS, DetectorOutputError):
+            raise
+        except Exception as exc:  # the detector's own failure: name it and the files, traceback under --debug
+            raise PluginFailure(f"detector {name!r} failed on {batch_files(batch)}: "
+                                f"{type(exc).__name__}: {exc}") from exc
         yield batch, heat
+
+
+def batch_files(batch: dict, shown: int = 2) -> str:
+    """The files of a batch for a message: ``a.webp, b.webp and 6 more``."""
+    files = batch.get("path") or batch.get("id") or []
+    more = f" and {len(files) - shown} more" if len(files) > shown else ""
+    return ", ".join(str(f) for f in files[:shown]) + more
 
 
 @torch.no_grad()

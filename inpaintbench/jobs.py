@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from .harness import evaluate, test_splits
 from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256
+from .state_dicts import load_weights
 from .training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
 
@@ -85,10 +87,20 @@ def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[st
     if ckpt is not None:
         if not detector.loads_weights:
             raise NotTrainable(f"detector {job.detector!r} cannot load a checkpoint: it holds no weights")
-        detector.load_state_dict(ckpt["state_dict"])
+        load_weights(detector, ckpt["state_dict"], str(checkpoint))
         info["weights_at_build"] = info.get("weights")
         info["weights"] = f"checkpoint {Path(checkpoint).name}"
     return detector, info
+
+
+def skipped_at_scan(dataset) -> list[str]:
+    """The files a dataset dropped while scanning (bad files under ``--skip-bad``), warned about: they
+    count with the files skipped when read, so no skipped file goes unreported."""
+    problems = [str(p) for p in getattr(dataset, "problems", [])]
+    if problems:
+        warnings.warn(f"skipped {len(problems)} bad file(s) when scanning the dataset, first: {problems[0]}",
+                      stacklevel=1)  # one place: warned once when a run both trains and evaluates
+    return problems
 
 
 def run_dir(job: Job, config: TrainConfig, root: str | Path = "runs") -> Path:
@@ -110,6 +122,7 @@ def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None, 
         seed_everything(config.seed)  # the initial weights are part of what the seed reproduces
         detector, _ = make_detector(job)
     folder = Path(out_dir) if out_dir else run_dir(job, config)
+    skipped_at_scan(dataset)
     report = train(detector, dataset, config, job.protocol, folder, name=job.detector)
     return report, folder
 
@@ -145,6 +158,9 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
+    at_scan = len(skipped_at_scan(dataset))
+    dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())
+    dataset_info["n_skipped_at_scan"] = at_scan
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
     protocol = protocol_record(job.protocol, job.threshold, attack, job.metrics_convention)
     return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import io
 import os
+import pickle
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,9 +28,10 @@ from .contracts import Sample
 from .errors import UserError
 from .registry import RegistryError, unknown_name_error
 
-__all__ = ["UserError", "WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "RegistryError",
-           "unknown_name_error", "load_autoencoder", "check_autoencoder", "AttackOptionError", "Range", "ImageAttack",
-           "check_range", "check_choice", "format_value", "pil_roundtrip", "to_uint8", "MASK_MAPPING"]
+__all__ = ["UserError", "WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "read_weights",
+           "RegistryError", "unknown_name_error", "load_autoencoder", "check_autoencoder", "AttackOptionError",
+           "Range", "ImageAttack", "check_range", "check_choice", "format_value", "pil_roundtrip", "to_uint8",
+           "MASK_MAPPING"]
 
 
 # --- offline-safe pretrained weights --------------------------------------------------------------
@@ -60,7 +62,33 @@ def load_url_state_dict(url: str, *, download: bool = True) -> dict[str, torch.T
             raise WeightsUnavailable(
                 f"could not download pretrained weights {url} ({type(exc).__name__}: {exc}). "
                 f"This machine may be offline: place the file at {path}, or choose weights=none") from exc
-    return torch.load(path, map_location="cpu", weights_only=True)
+    return read_weights(path, "pretrained weights")
+
+
+def read_weights(path: str | os.PathLike, what: str, map_location: str | torch.device = "cpu") -> Any:
+    """A weights file (``.safetensors``, or a torch file read with ``weights_only``), refused in one line
+    naming ``what`` and the file when it is missing, broken, or a pickle that holds more than tensors
+    (whose code never runs)."""
+    from .errors import CheckpointError
+
+    path = Path(path)
+    try:
+        if path.suffix == ".safetensors":
+            from safetensors.torch import load_file
+
+            return load_file(str(path), device=str(map_location))
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: {what} not found") from None
+    except Exception as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        if isinstance(exc, pickle.UnpicklingError) and any("Unsupported global" in line for line in lines):
+            raise CheckpointError(f"{path}: {what} refused: it holds Python objects other than tensors (a "
+                                  "pickle that could run code); only weights-only files are read") from exc
+        # torch's weights-only message is a page long: keep the line that says what was wrong
+        detail = next((line for line in lines if line.startswith("Unsupported")), lines[0] if lines else "")
+        raise CheckpointError(f"{path}: not a readable weights-only {what} "
+                              f"({type(exc).__name__}: {detail[:200]})") from exc
 
 
 # --- latent autoencoders --------------------------------------------------------------------------

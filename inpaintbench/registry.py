@@ -9,13 +9,16 @@ from __future__ import annotations
 import difflib
 import inspect
 import typing
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from .errors import UserError
+from .errors import USER_ERRORS, PluginFailure, UserError
 
+#: The distribution of the package itself: its plugins win a clash of names unless another is selected.
+OWN_DISTRIBUTION = "inpaintbench"
 GROUPS = {
     "detectors": "inpaintbench.detectors",
     "datasets": "inpaintbench.datasets",
@@ -56,13 +59,27 @@ def _kind(kind: str) -> str:
     return GROUPS[kind]
 
 
-def entries(kind: str) -> dict[str, Entry]:
-    """Every registered plugin of one kind, by name (the first distribution wins on a clash)."""
+def offers(kind: str) -> dict[str, dict[str, Entry]]:
+    """Every registered plugin of one kind: by name, then by the distribution that registers it."""
     group = _kind(kind)
-    found: dict[str, Entry] = {}
+    found: dict[str, dict[str, Entry]] = {}
     for ep in sorted(metadata.entry_points(group=group), key=lambda e: e.name):
         dist = ep.dist.name if ep.dist is not None else "?"
-        found.setdefault(ep.name, Entry(kind, ep.name, ep.value, dist, ep))
+        found.setdefault(ep.name, {}).setdefault(dist, Entry(kind, ep.name, ep.value, dist, ep))
+    return found
+
+
+def entries(kind: str) -> dict[str, Entry]:
+    """One plugin per name: where distributions clash on a name, this package's own (else the first
+    distribution's), with a warning naming them all; ``get("DIST:name")`` selects another."""
+    found: dict[str, Entry] = {}
+    for name, by_dist in offers(kind).items():
+        found[name] = by_dist.get(OWN_DISTRIBUTION) or next(iter(by_dist.values()))
+        if len(by_dist) > 1:
+            others = [d for d in by_dist if d != found[name].distribution]
+            warnings.warn(f"{kind[:-1]} {name!r} is registered by distributions "
+                          f"{', '.join(repr(d) for d in by_dist)}; using {found[name].distribution!r}'s "
+                          f"(select another as {others[0]}:{name})", stacklevel=2)
     return found
 
 
@@ -81,6 +98,14 @@ def unknown_name_error(kind: str, name: str, choices: list[str]) -> RegistryErro
 
 
 def get(kind: str, name: str) -> Entry:
+    """The plugin ``name`` of ``kind``; ``"DIST:name"`` picks the one that distribution ``DIST`` registers."""
+    dist, sep, plain = name.rpartition(":")
+    if sep:
+        by_dist = offers(kind).get(plain, {})
+        if dist not in by_dist:
+            raise RegistryError(f"distribution {dist!r} registers no {kind[:-1]} {plain!r}; "
+                                f"{plain!r} comes from: {', '.join(by_dist) or 'no distribution'}")
+        return by_dist[dist]
     found = entries(kind)
     if name not in found:
         raise unknown_name_error(kind, name, sorted(found))
@@ -101,10 +126,12 @@ def instantiate(factory: Callable[..., Any], options: dict[str, Any], what: str)
     coerced = coerce_options(factory, options, what)
     try:
         return factory(**coerced)
-    except UserError:
+    except USER_ERRORS:
         raise
     except ValueError as exc:
         raise OptionValueError(str(exc) if what in str(exc) else f"{what}: {exc}") from exc
+    except Exception as exc:  # a plugin's own failure: one line naming it, its traceback under --debug
+        raise PluginFailure(f"{what} failed to build: {type(exc).__name__}: {exc}") from exc
 
 
 def describe(obj: Any) -> str:

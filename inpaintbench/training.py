@@ -26,7 +26,9 @@ from .errors import CheckpointError, ConfigError, NotTrainable
 from .fingerprint import data_change, data_fingerprint
 from .harness import evaluate_split, loader
 from .metrics import confusion_counts, counts_iou, warn_if_collapsed
+from .plugins import read_weights
 from .runlock import RunLock
+from .state_dicts import load_weights
 
 CHECKPOINT_FORMAT = "inpaintbench-checkpoint-1"
 
@@ -146,12 +148,7 @@ def save_checkpoint(path: str | Path, payload: dict[str, Any]) -> None:
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Read a checkpoint safely (``weights_only=True``); a bare state dict is wrapped as one."""
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: checkpoint not found") from None
-    except Exception as exc:
-        raise CheckpointError(f"{path}: not a readable weights-only checkpoint ({type(exc).__name__}: {exc})") from exc
+    payload = read_weights(path, "checkpoint", map_location)
     if isinstance(payload, dict) and payload.get("format") == CHECKPOINT_FORMAT:
         return payload
     if isinstance(payload, dict) and all(isinstance(v, torch.Tensor) for v in payload.values()):
@@ -258,7 +255,7 @@ class Trainer:
         if changed:
             raise CheckpointError(f"{self.last_path}: cannot resume on this data: {changed}; "
                                   "use another output folder or --no-resume")
-        self.detector.load_state_dict(ckpt["state_dict"])
+        load_weights(self.detector, ckpt["state_dict"], str(self.last_path))
         self.optimizer.load_state_dict(ckpt["optimizer"])
         torch.set_rng_state(ckpt["rng"])
         return Progress(ckpt["epoch"] + 1, ckpt["steps"], list(ckpt["history"]), tuple(ckpt["best_key"]),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,18 +99,36 @@ def sample_of(record: Record, image: np.ndarray, mask: np.ndarray | None) -> Sam
     return Sample(record.id, record.split, record.kind, image, mask, str(record.image))
 
 
-def foreign_files_hint(root: Path) -> str:
-    """What a folder holds instead of the layout, and how to read it: ``; found 12 .png files ...``."""
-    from collections import Counter
-
+def image_files(root: Path) -> list[Path]:
+    """Every image file under ``root`` (any case of suffix), sorted."""
     from .conventions import IMAGE_SUFFIXES
 
-    found = Counter(p.suffix.lower() for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def by_suffix(paths: list[Path]) -> str:
+    """``"12 .png files, 1 .jpg file"``: how many of each suffix, most first."""
+    from collections import Counter
+
+    found = Counter(p.suffix.lower() for p in paths)
+    return ", ".join(f"{n} {ext} file{'s' if n > 1 else ''}" for ext, n in found.most_common())
+
+
+def foreign_files_hint(root: Path) -> str:
+    """What a folder holds instead of the layout, and how to read it: ``; found 12 .png files ...``."""
+    found = image_files(root)
     if not found:
         return ""
-    listing = ", ".join(f"{n} {ext} files" for ext, n in found.most_common())
-    return (f"; found {listing} in other names: for image and mask files of your own (a manifest, or "
+    return (f"; found {by_suffix(found)} in other names: for image and mask files of your own (a manifest, or "
             f"images/ beside masks/) use --dataset pairs --data-root {root}")
+
+
+def ignored_files_warning(root: Path, ignored: list[Path]) -> str:
+    """The warning for image files under a layout folder that are not part of it (misnamed, in other
+    folders): they are not read, and saying so is better than leaving them out in silence."""
+    return (f"{root}: {by_suffix(ignored)} ignored (e.g. {ignored[0].relative_to(root)}): not named "
+            f"<id>.<kind>.<ext> with kind one of {', '.join(KINDS)} or mask, in the folder or its "
+            f"{'/ '.join(SPLITS)}/ subfolders; for image and mask files of your own use --dataset pairs")
 
 
 class LayoutDataset(RecordIndex):
@@ -132,6 +151,10 @@ class LayoutDataset(RecordIndex):
         if not self._records:
             raise DataError(self.root, "no images in the provided layout (<id>.<kind>.webp with "
                                        f"<id>.mask.webp) were found here{foreign_files_hint(self.root)}")
+        scanned = {folder for folder, _ in self._folders()}
+        self.ignored = [p for p in image_files(self.root) if p.parent not in scanned or parse_name(p.name) is None]
+        if self.ignored:
+            warnings.warn(ignored_files_warning(self.root, self.ignored), stacklevel=2)
 
     # -- scanning -------------------------------------------------------------------------------
     def _folders(self) -> list[tuple[Path, str | None]]:
@@ -196,4 +219,5 @@ class LayoutDataset(RecordIndex):
     def info(self) -> dict:
         return {"name": self.name, "root": str(self.root), "n_records": len(self._records),
                 "splits": {s: len(self.records(s)) for s in self.splits()},
-                "skipped_at_scan": [str(p) for p in self.problems]}
+                "skipped_at_scan": [str(p) for p in self.problems],
+                "ignored_files": by_suffix(self.ignored)}

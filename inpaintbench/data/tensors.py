@@ -88,6 +88,17 @@ class TensorProtocol:
         return image, target
 
 
+def check_mask_scale(sample: Sample, mask_file: object, binarization: str | int) -> None:
+    """Refuse a manipulated image whose mask is stored as 0/1 (maximum 1) when the binarization needs
+    more: every pixel would count as authentic, and IoU would be empty, in silence."""
+    threshold = mask_threshold(binarization)
+    if threshold > 1 and sample.manipulated and sample.mask.size and int(sample.mask.max()) == 1:
+        raise DataError(mask_file or sample.path or sample.id,
+                        f"mask values are 0 and 1 (maximum 1), not 0..255: under mask binarization "
+                        f"{binarization} (>= {threshold}) no pixel is inpainted; pass --mask-binarization 1 "
+                        "to read 1 as inpainted, or store the masks as 0/255")
+
+
 class SampleTensors(Dataset):
     """A torch dataset over layout records: load, optionally attack, resize, binarize.
 
@@ -113,6 +124,7 @@ class SampleTensors(Dataset):
         record = self.records[index]
         try:
             sample = self.source.load(record)
+            check_mask_scale(sample, getattr(record, "mask", None), self.protocol.binarization)
         except DataError as err:
             if self.on_bad == "skip":
                 return {"bad": str(err)}
@@ -124,7 +136,7 @@ class SampleTensors(Dataset):
             sample = self.attack(sample, np.random.default_rng(sample_seed(self.seed, sample.id, sample.kind)))
         image, target = self.protocol.to_tensors(sample)
         return {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
-                "manipulated": sample.manipulated, "index": index}
+                "manipulated": sample.manipulated, "index": index, "path": sample.path or sample.id}
 
 
 def pad_to(tensor: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
@@ -152,4 +164,5 @@ def collate(items: list[dict]) -> dict:
         batch["size"] = [tuple(it["image"].shape[1:]) for it in good]
         for key in ("id", "kind", "manipulated", "index"):
             batch[key] = [it[key] for it in good]
+        batch["path"] = [it.get("path", it["id"]) for it in good]
     return batch

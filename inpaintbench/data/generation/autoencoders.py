@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ...plugins import read_weights
+
 DOWNSAMPLING = 8
 #: Autoencoders shipped as package data, by name (weights folder inside ``inpaintbench/data/weights``).
 PACKAGED_AUTOENCODERS = ("taef2",)
@@ -164,8 +166,8 @@ class TinyAutoencoder(Autoencoder):
         device = torch.device(device)
         super().__init__(str(folder), device, torch.float16 if device.type == "cuda" else torch.float32)
         self.name = prefix
-        enc_state = torch.load(encoders[0], map_location="cpu", weights_only=True)
-        dec_state = torch.load(decoder_path, map_location="cpu", weights_only=True)
+        enc_state = read_weights(encoders[0], "autoencoder encoder weights")
+        dec_state = read_weights(decoder_path, "autoencoder decoder weights")
         self.latent_channels = int(dec_state["1.weight"].shape[1])
         self.encoder = tiny_encoder(self.latent_channels, _pooled_blocks(enc_state))
         self.decoder = tiny_decoder(self.latent_channels, _pooled_blocks(dec_state))

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ...contracts import SPLITS
+from ..conventions import read_any_rgb
 from ..imageio import DataError, header
 from ..layout import hash_split
 from .masks.labels import CocoLabels, read_bsds_segmentations
@@ -78,7 +79,7 @@ class Photo:
 
     def load(self) -> np.ndarray:
         """The photo as uint8 RGB (grey is repeated to three channels, alpha is dropped)."""
-        image = np.asarray(self.loader()) if self.loader is not None else read_photo(self.source)
+        image = np.asarray(self.loader()) if self.loader is not None else read_any_rgb(self.source)
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, axis=2)
         return np.ascontiguousarray(image[..., :3].astype(np.uint8))
@@ -94,19 +95,6 @@ class Photo:
         if self.coco is not None and Path(self.source).name in self.coco:
             return [self.coco.label_map(Path(self.source).name)]
         return None
-
-
-def read_photo(path: str | os.PathLike) -> np.ndarray:
-    """A photo file as uint8 RGB: grey and alpha are converted (photos are sources, not layout files)."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as im:
-            return np.asarray(im.convert("RGB"), dtype=np.uint8)
-    except FileNotFoundError as exc:
-        raise DataError(path, "file not found") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"not a readable photo ({exc})") from exc
 
 
 def _key(relative: Path) -> str:
@@ -169,7 +157,7 @@ def _skimage(name: str) -> np.ndarray:
 def _matplotlib(name: str) -> np.ndarray:
     from matplotlib import cbook
 
-    return read_photo(cbook.get_sample_data(name, asfileobj=False))
+    return read_any_rgb(cbook.get_sample_data(name, asfileobj=False))
 
 
 def _sklearn(name: str) -> np.ndarray:

@@ -138,10 +138,12 @@ def load_maskrcnn(weights: str | None = None):
     import torch
     from torchvision.models.detection import MaskRCNN_ResNet50_FPN_V2_Weights, maskrcnn_resnet50_fpn_v2
 
+    from ....plugins import read_weights
+
     if weights:
         if not Path(weights).is_file():
             raise FileNotFoundError(f"Mask R-CNN weights {weights!r}: file not found")
-        state = torch.load(weights, map_location="cpu", weights_only=True)
+        state = read_weights(weights, "Mask R-CNN segmenter_weights")
     else:
         url = MaskRCNN_ResNet50_FPN_V2_Weights.DEFAULT.url
         try:
