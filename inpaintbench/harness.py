@@ -138,7 +138,7 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
         raise ConfigError(f"image_threshold_from {image_threshold_from!r}: "
                          f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
     check_convention(convention, threshold)
-    splits = list(splits) if splits else test_splits(dataset)
+    splits = list(splits) if splits else required_test_splits(dataset)
     out: dict[str, dict[str, Any]] = {}
     states: dict[str, MetricState] = {}
     common = dict(protocol=protocol, batch_size=batch_size, device=device, workers=workers, seed=seed,
@@ -169,7 +169,7 @@ def check_convention(convention: str, threshold: float) -> None:
                           f"--threshold {threshold} applies to the inpaintbench convention only")
 
 
-def test_splits(dataset) -> list[str]:
+def required_test_splits(dataset) -> list[str]:
     """The dataset's ``test/<kind>`` splits; a ``ConfigError`` when it has none (checked before training too)."""
     found = [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not found:

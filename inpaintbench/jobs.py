@@ -16,7 +16,7 @@ from .contracts import Attack, as_detector
 from .data.tensors import TensorProtocol
 from .errors import CheckpointError, NotTrainable
 from .fingerprint import data_fingerprint
-from .harness import evaluate, test_splits
+from .harness import evaluate, required_test_splits
 from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .results import Result, environment, file_sha256
@@ -175,7 +175,7 @@ def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
     """Train on the train split (or load ``checkpoint``), then evaluate on every test split."""
     training = None
     dataset = make_dataset(job)
-    test_splits(dataset)  # no test split: say so before training, not after
+    required_test_splits(dataset)  # no test split: say so before training, not after
     if checkpoint is None:
         t0 = time.perf_counter()
         report, folder = train_job(job, config, out_dir, dataset=dataset)
