@@ -150,9 +150,9 @@ class BuildFails:
 
 @pytest.fixture
 def broken_detectors(fake_distribution):
-    fake_distribution("brokenplug", {"inpaintbench.detectors": {"predict-fails": "brokenplug:PredictFails",
-                                                                "build-fails": "brokenplug:BuildFails"}},
-                      {"brokenplug.py": BROKEN})
+    fake_distribution("hostileplug", {"inpaintbench.detectors": {"predict-fails": "hostileplug:PredictFails",
+                                                                "build-fails": "hostileplug:BuildFails"}},
+                      {"hostileplug.py": BROKEN})
 
 
 def test_a_detector_that_raises_is_named_with_the_file_in_one_line(broken_detectors, tiny_layout, tmp_path, capsys):
