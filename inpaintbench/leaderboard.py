@@ -130,7 +130,7 @@ def detector_cards(results: Iterable[Result]) -> list[str]:
 
 #: The columns of the side-by-side view, in order; each convention fills those it defines.
 CONVENTION_COLUMNS = ("f1", "iou", "f1_double", "iou_double", "f1_pooled", "iou_pooled", "f1_weighted",
-                      "iou_weighted", "mcc_weighted", "f1_weighted_pooled", "auc", "n_images")
+                      "iou_weighted", "mcc_weighted", "f1_weighted_pooled", "auc", "fpr", "n_images")
 
 
 def conventions_section(results: Iterable[Result], detector: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -262,8 +263,12 @@ def preset(name: str) -> Preset:
 
 @torch.no_grad()
 def pixel_auc(scores: torch.Tensor, truth: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """Per-image ROC AUC ``[B]`` (float64) of flattened ``scores [B, P]`` against bool ``truth`` over the
-    ``valid`` pixels, from average ranks (Mann-Whitney: ties count one half); NaN with one class only."""
+    """Per-image ROC AUC ``[B]`` (float64, on the CPU) of flattened ``scores [B, P]`` against bool ``truth``
+    over the ``valid`` pixels, from average ranks (Mann-Whitney: ties count one half); NaN with one class.
+
+    The rank sum of the positives comes from where each positive score falls among all sorted scores;
+    sorting runs where the scores are (NumPy's sort on the CPU, several times torch's there).
+    """
     out = torch.full((scores.shape[0],), float("nan"), dtype=torch.float64)
     for i in range(scores.shape[0]):
         s, y = scores[i][valid[i]], truth[i][valid[i]]
@@ -271,13 +276,19 @@ def pixel_auc(scores: torch.Tensor, truth: torch.Tensor, valid: torch.Tensor) ->
         n_neg = y.numel() - n_pos
         if not n_pos or not n_neg:
             continue
-        ordered, order = s.sort()
-        _, group, size = torch.unique_consecutive(ordered, return_inverse=True, return_counts=True)
-        end = size.cumsum(0).double()
-        rank = ((end - size + 1 + end) / 2)[group]  # the average 1-based rank of each tie group
-        out[i] = (float(rank[y[order]].sum()) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+        if s.device.type == "cpu":
+            ordered, pos = np.sort(s.numpy()), s[y].numpy()
+            below, upto = np.searchsorted(ordered, pos, "left"), np.searchsorted(ordered, pos, "right")
+            rank_sum = float(np.sum(below + upto + 1, dtype=np.float64)) / 2
+        else:
+            ordered, pos = s.sort().values, s[y]
+            below = torch.searchsorted(ordered, pos, side="left").double()
+            rank_sum = float((below + torch.searchsorted(ordered, pos, side="right").double() + 1).sum()) / 2
+        out[i] = (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
     return out
 
+
+# --- the boundary band ----------------------------------------------------------------------------
 
 def _window_max(x: torch.Tensor, size: int) -> torch.Tensor:
     """The maximum over a centred size x size square, clipped to the image (separable max pooling)."""

@@ -153,7 +153,7 @@ class MetricState:
         scores = torch.where(v, p.double(), torch.zeros_like(p, dtype=torch.float64))
         self.score_sums.append(torch.stack([(scores * ~t).sum(1), (scores * t).sum(1)], 1))
         self.band.append(band_counts(pred, target, self.threshold, valid))
-        self.exact_auc.append(pixel_auc(p.cpu(), t.cpu(), v.cpu()))
+        self.exact_auc.append(pixel_auc(p, t, v))
         flags = [manipulated] * b if isinstance(manipulated, bool) else list(manipulated)
         self.manipulated.append(torch.tensor(flags, dtype=torch.bool))
         self.scores.append(torch.full((b,), float("nan"), dtype=torch.float64) if image_scores is None
