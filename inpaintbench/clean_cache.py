@@ -22,14 +22,15 @@ def default_cache_dir() -> Path:
 def clean_key(job: Job, checkpoint: str | Path | None, dataset_info: dict[str, Any],
               splits: Sequence[str] | None, fingerprint: str) -> str:
     """The key of a clean result: detector, options, checkpoint hash, dataset and its data fingerprint
-    (``fingerprint.data_fingerprint``), splits, protocol and seed."""
+    (``fingerprint.data_fingerprint``), splits, protocol, seed and the slice columns (when any)."""
     record = {"data_fingerprint": fingerprint, "detector": job.detector, "options": job.detector_options,
               "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None,
               "dataset": job.dataset, "dataset_options": job.dataset_options,
               "dataset_root": dataset_info.get("root"), "dataset_splits": dataset_info.get("splits"),
               "splits": list(splits) if splits else "every test split",
               "protocol": protocol_record(job.protocol, job.threshold, convention=job.metrics_convention),
-              "seed": job.seed}
+              "seed": job.seed,
+              **({"slice_by": list(job.slice_by)} if job.slice_by else {})}
     digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:20]
     return f"{slug(job.detector)}-{digest}"
 

@@ -104,7 +104,14 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--output", help="result JSON path (default: results/<detector>-<dataset>-<time>.json)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--no-overlays", action="store_true",
-                   help="do not draw the prediction-overlay PNG beside the result")
+                   help="do not draw the gallery PNG (worst and best images) beside the result")
+    p.add_argument("--gallery-k", type=int, default=4, help="the gallery's number of worst and of best images "
+                                                            "(default 4 each)")
+    p.add_argument("--gallery-metric", choices=("iou", "f1_best"), default="iou",
+                   help="per-image metric that ranks the gallery's images (default iou)")
+    p.add_argument("--slice-by", metavar="COLUMN[,COLUMN]",
+                   help="also give each split's metrics per value of these columns: the dataset's own (e.g. "
+                        "generator, mask_type) or derived (mask_size, image_size buckets); see the README")
 
 
 def add_training(p: argparse.ArgumentParser) -> None:
@@ -143,6 +150,7 @@ def job_from_args(args: argparse.Namespace):
     from .harness import check_convention
     from .jobs import Job
     from .metric_presets import DEFAULT_CONVENTION
+    from .slices import parse_columns
     from .tiling import DEFAULT_MAX_PIXELS
 
     data_options = registry.parse_key_values(args.data_opt)
@@ -156,7 +164,8 @@ def job_from_args(args: argparse.Namespace):
                threshold=args.threshold, image_threshold_from=args.image_threshold_from,
                metrics_convention=convention,
                batch_size=args.batch_size, device=resolve_device(args.device), workers=args.workers,
-               seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet)
+               seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet,
+               slice_by=parse_columns(args.slice_by), gallery_k=args.gallery_k, gallery_metric=args.gallery_metric)
 
 
 def train_config_from_args(args: argparse.Namespace, job):
@@ -196,9 +205,22 @@ def write_and_report(result, path: Path) -> Path:
     if skipped:
         print(f"skipped {skipped} bad file(s): {result.dataset_info['n_skipped_at_scan']} when scanning the "
               f"dataset, {skipped - result.dataset_info['n_skipped_at_scan']} when reading (--skip-bad)")
+    for split, columns in result.slices.items():
+        print(format_slices(split, columns))
     overlay = path.with_suffix(".png")
-    print(f"result written to {path}{note}" + (f" (overlays: {overlay})" if overlay.exists() else ""))
+    print(f"result written to {path}{note}; per-image records: {path.parent / result.records}"
+          + (f"; gallery: {overlay}" if overlay.exists() else ""))
     return path
+
+
+def format_slices(split: str, columns: dict) -> str:
+    """One line per slice value of a split: its n and main metric."""
+    lines = []
+    for column, values in columns.items():
+        for value, m in values.items():
+            shown = "  ".join(f"{k} {m[k]:.3f}" for k in ("iou", "f1", "f1_best", "fpr") if isinstance(m.get(k), float))
+            lines.append(f"{split:>18} · {column}={value} (n={m['n']}): {shown}")
+    return "\n".join(lines)
 
 
 def format_metrics(metrics: dict) -> str:
@@ -337,18 +359,21 @@ def add_leaderboard(sub) -> None:
     p.add_argument("-o", "--output", help="markdown file to write (default: print)")
     p.add_argument("--conventions", metavar="DETECTOR",
                    help="also show this detector under every metrics convention it was evaluated with, side by side")
+    p.add_argument("--slice-by", metavar="COLUMN[,COLUMN]",
+                   help="add a table per column the results were sliced by: detectors as rows, values as columns")
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from .leaderboard import build
     from .outputs import check_not_an_input, check_output_file
     from .results import result_files
+    from .slices import parse_columns
 
     paths = result_files(args.results)
     if args.output:
         check_output_file(args.output, "-o")
         check_not_an_input(args.output, paths, "-o")
-    text = build(paths, args.output, args.conventions)
+    text = build(paths, args.output, args.conventions, parse_columns(args.slice_by))
     if args.output:
         print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
     else:

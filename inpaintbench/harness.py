@@ -15,6 +15,7 @@ from .data.tensors import SampleTensors, TensorProtocol, collate
 from .errors import USER_ERRORS, ConfigError, PluginFailure
 from .metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
 from .metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics, warn_if_collapsed
+from .slices import ImageInfo, SplitImages
 from .tiling import predict_within
 
 
@@ -105,8 +106,10 @@ def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tenso
 def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: TensorProtocol,
                    batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
                    on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
-                   progress: bool = True, name: str = "detector") -> tuple[MetricState, list[str]]:
-    """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad files."""
+                   progress: bool = True, name: str = "detector",
+                   infos: list[ImageInfo] | None = None) -> tuple[MetricState, list[str]]:
+    """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad files;
+    ``infos``, when given, receives each measured image's ``ImageInfo`` in the state's order."""
     detector = as_detector(detector)
     data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
     state = MetricState(threshold=threshold)
@@ -117,6 +120,9 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
         scores = image_scores(detector, images, heat, valid)
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
                      valid=valid, image_scores=scores)
+        if infos is not None:
+            infos.extend(ImageInfo(sid, split, kind, index, h, w, columns) for sid, kind, index, (h, w), columns
+                          in zip(batch["id"], batch["kind"], batch["index"], batch["size"], batch["columns"]))
     return state, bad
 
 
@@ -124,8 +130,10 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
              batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0, on_bad: str = "error",
              attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD, progress: bool = True,
              name: str = "detector", image_threshold_from: str = "fixed",
-             convention: str = DEFAULT_CONVENTION) -> dict[str, dict[str, Any]]:
-    """Metrics for each split (default: every ``test/<kind>`` split of the dataset).
+             convention: str = DEFAULT_CONVENTION,
+             per_image: dict[str, SplitImages] | None = None) -> dict[str, dict[str, Any]]:
+    """Metrics for each split (default: every ``test/<kind>`` split of the dataset); ``per_image``, when
+    given, receives each split's metric state and image infos (for records, slices and galleries).
 
     ``image_threshold_from="val"`` also scores the clean ``val/<kind>`` splits of the manipulated kinds
     evaluated and the val authentic split (one more prediction pass over them) to choose the
@@ -144,8 +152,11 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
     common = dict(protocol=protocol, batch_size=batch_size, device=device, workers=workers, seed=seed,
                   on_bad=on_bad, threshold=threshold, progress=progress, name=name)
     for split in splits:
-        state, bad = evaluate_split(detector, dataset, split, attack=attack, **common)
+        infos: list[ImageInfo] = []
+        state, bad = evaluate_split(detector, dataset, split, attack=attack, infos=infos, **common)
         states[split] = state
+        if per_image is not None:
+            per_image[split] = SplitImages(state, infos)
         metrics = {"role": SplitName.parse(split).role, **state.compute(convention)}
         metrics["n_skipped"] = len(bad)
         if bad:

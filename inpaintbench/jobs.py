@@ -17,9 +17,12 @@ from .data.tensors import TensorProtocol
 from .errors import CheckpointError, NotTrainable
 from .fingerprint import data_fingerprint
 from .harness import evaluate, required_test_splits
+from .image_records import ImageRecords, split_rows
 from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
+from .overlays import GALLERY_METRICS, choose, gallery_png
 from .results import Result, environment, file_sha256
+from .slices import SplitImages, check_columns, dataset_columns, parse_columns, slice_split, slicing_record
 from .state_dicts import load_weights
 from .training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
@@ -44,6 +47,16 @@ class Job:
     seed: int = 0
     on_bad: str = "error"
     progress: bool = True
+    #: Columns whose values each split's metrics are also given for (``slices``), e.g. generator, mask_size.
+    slice_by: tuple[str, ...] = ()
+    #: The gallery beside a result: how many worst and best images, ranked by which per-image metric.
+    gallery_k: int = 4
+    gallery_metric: str = "iou"
+
+    def __post_init__(self) -> None:
+        self.slice_by = tuple(parse_columns(self.slice_by))
+        if self.gallery_metric not in GALLERY_METRICS:
+            raise registry.unknown_name_error("gallery metrics", self.gallery_metric, list(GALLERY_METRICS))
 
 
 def protocol_record(job_protocol: TensorProtocol, threshold: float, attack: Attack | None = None,
@@ -131,29 +144,34 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                  attack: Attack | None = None,
                  training: dict[str, Any] | None = None, detector=None, info: dict | None = None,
                  dataset=None, overlay_path: str | Path | None = None) -> Result:
-    """Evaluate on the given (default: every test) split and return a self-describing result.
+    """Evaluate on the given (default: every test) split and return a self-describing result, with its
+    per-image records (written beside the JSON by ``write_result``) and the slices of ``job.slice_by``.
 
     Under ``attack`` (applied to the stored images), the result's ``attack`` is its spec.
-    With ``overlay_path``, also draw prediction overlays of the first manipulated split there.
+    With ``overlay_path``, also draw the gallery of the worst and best images there.
     """
     t0 = time.perf_counter()
     dataset = dataset if dataset is not None else make_dataset(job)
     fingerprint = data_fingerprint(dataset)
+    if job.slice_by:
+        check_columns(job.slice_by, dataset_columns(dataset, (splits or dataset.splits())[0]))
     if detector is None:
         detector, info = make_detector(job, checkpoint)
     t_build = time.perf_counter()
+    per_image: dict[str, SplitImages] = {}
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, batch_size=job.batch_size,
                        device=job.device, workers=job.workers, seed=job.seed, on_bad=job.on_bad,
                        attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector,
-                       image_threshold_from=job.image_threshold_from, convention=job.metrics_convention)
+                       image_threshold_from=job.image_threshold_from, convention=job.metrics_convention,
+                       per_image=per_image)
     t_eval = time.perf_counter()
     if overlay_path is not None:
-        from .overlays import first_manipulated_split, overlay_png
-
-        split = first_manipulated_split(metrics)
-        if split is not None:
-            overlay_png(detector, dataset, split, job.protocol, overlay_path, device=job.device,
-                        threshold=job.threshold, title=f"{job.detector} on {job.dataset} {split}")
+        chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
+        if chosen:
+            gallery_png(detector, dataset, chosen, job.protocol, overlay_path, metric=job.gallery_metric,
+                        device=job.device, threshold=job.threshold, attack=attack, seed=job.seed,
+                        title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}: "
+                              f"{job.gallery_k} worst and best by {job.gallery_metric}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
               "images_per_second": n_images / max(1e-9, t_eval - t_build)}
@@ -163,11 +181,16 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     dataset_info["n_skipped_at_scan"] = at_scan
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
     protocol = protocol_record(job.protocol, job.threshold, attack, job.metrics_convention)
+    rows = [row for images in per_image.values() for row in split_rows(images, protocol["attack"])]
     return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,
                   metrics=metrics, checkpoint=str(checkpoint) if checkpoint else None,
                   detector_info={**(info or {}), "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None},
                   dataset_info=dataset_info, environment=environment(job.device), timing=timing,
-                  training=training, attack=protocol["attack"])
+                  training=training, attack=protocol["attack"],
+                  slices={split: slice_split(images, job.slice_by, job.metrics_convention)
+                          for split, images in per_image.items()}
+                  if job.slice_by else {},
+                  slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .markdown import DETECTION_COLUMNS, ROLE_COLUMNS, markdown_table, protocol_lines
@@ -162,11 +162,13 @@ def conventions_section(results: Iterable[Result], detector: str) -> list[str]:
     return lines
 
 
-def build(paths: Iterable[str | Path], output: str | Path | None = None, conventions_of: str | None = None) -> str:
-    """Read result files and render them; write the markdown atomically when ``output`` is given.
-    ``conventions_of`` (a detector) adds its side-by-side view under every metrics convention."""
+def build(paths: Iterable[str | Path], output: str | Path | None = None, conventions_of: str | None = None,
+          slice_by: Sequence[str] = ()) -> str:
+    """Read result files and render them (with slice tables of ``slice_by``); write the markdown atomically
+    when ``output`` is given. ``conventions_of`` (a detector) adds its side-by-side view under every
+    metrics convention."""
     results = [read_result(p) for p in paths]
-    text = render_all(results)
+    text = render_all(results, slice_by=slice_by)
     if conventions_of is not None:
         text += "\n" + "\n".join(conventions_section(results, conventions_of)).rstrip() + "\n"
     if output is not None:
@@ -178,15 +180,58 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
 
 # --- robustness and generalization sections --------------------------------------------------------
 
-def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard") -> str:
+def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard", slice_by: Sequence[str] = ()) -> str:
     """The clean tables of ``render`` (generalization-matrix results left to their own section), then
-    the robustness and generalization-matrix sections."""
+    the slice tables of ``slice_by``, the robustness and generalization-matrix sections."""
     from .generalization import is_matrix_result
 
     results = list(results)
     text = render([r for r in results if not is_matrix_result(r)], title)
-    extra = robustness_section(results) + matrix_section([r for r in results if is_matrix_result(r)])
+    clean = [r for r in results if not r.attack and not is_matrix_result(r)]
+    extra = (slice_section(clean, slice_by) + robustness_section(results)
+             + matrix_section([r for r in results if is_matrix_result(r)]))
     return text + ("\n" + "\n".join(extra).rstrip() + "\n" if extra else "")
+
+
+def slice_section(results: Sequence[Result], columns: Sequence[str]) -> list[str]:
+    """Per dataset, split, protocol and column: detectors as rows, the column's values as columns
+    (n in the header), the role's ranking metric in the cells (IoU; FPR on authentic splits)."""
+    if not columns:
+        return []
+    present = sorted({c for r in results for split in r.slices.values() for c in split})
+    for column in columns:
+        if column not in present:
+            from .registry import unknown_name_error
+
+            raise unknown_name_error("slice columns", column, present)
+    groups: dict[tuple[str, str, str, str], list[Result]] = defaultdict(list)
+    for res in results:
+        for split, sliced in res.slices.items():
+            for column in columns:
+                if column in sliced:
+                    groups[(res.dataset, split, column, protocol_key(res.protocol))].append(res)
+    lines = ["## Slices", "", "Each split's metrics per value of a column (see each result's `slicing` for the "
+             "definitions); a slice's n counts its images. Results under different protocols get separate tables.", ""]
+    for (dataset, split, column, _), members in sorted(groups.items()):
+        lines += [f"### {dataset} · {split} · by {column}", "", slice_table(members, split, column), ""]
+    return lines
+
+
+def slice_table(results: Sequence[Result], split: str, column: str) -> str:
+    """One split's slice table: a row per result, a column per value headed by its n (a range when
+    results differ), cells the role's ranking metric."""
+    metric = ROLE_RANKING[results[0].metrics[split]["role"]][0]
+    values = list(dict.fromkeys(v for r in results for v in r.slices[split][column]))
+    header = ["detector"]
+    for value in values:
+        ns = sorted({r.slices[split][column][value]["n"] for r in results if value in r.slices[split][column]})
+        header.append(f"{value} (n={ns[0]})" if len(ns) == 1 else f"{value} (n={ns[0]}-{ns[-1]})")
+    rows = []
+    for res in results:
+        base = _row(res, {})
+        cells = [res.slices[split][column].get(value, {}).get(metric) for value in values]
+        rows.append([base["detector"], *cells, base["checkpoint"]])
+    return f"{metric}:\n\n" + markdown_table(header + ["checkpoint"], rows)
 
 
 def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[str]:

@@ -170,6 +170,20 @@ class MetricState:
                            score_sums=self.score_sums + other.score_sums, band=self.band + other.band,
                            exact_auc=self.exact_auc + other.exact_auc)
 
+    def select(self, indices: Sequence[int] | torch.Tensor) -> MetricState:
+        """The state of the images at ``indices`` (positions in update order): a slice of a split is
+        measured from its images' stored counts and histograms, with no second pass over the images."""
+        index = torch.as_tensor(indices, dtype=torch.long).flatten()
+        counts, hists, manip = self.tensors()
+
+        def pick(parts: list[torch.Tensor]) -> list[torch.Tensor]:
+            return [torch.cat([x.cpu() for x in parts])[index]] if parts else []
+
+        return MetricState(self.threshold, self.bins, [counts[index]], [hists[index]], [manip[index]],
+                           [self.ids[i] for i in index.tolist()], [self.image_scores()[index]],
+                           ties=pick(self.ties), score_sums=pick(self.score_sums), band=pick(self.band),
+                           exact_auc=pick(self.exact_auc))
+
     def image_scores(self) -> torch.Tensor:
         """The image-level scores ``[N]`` (float64; NaN where none was given)."""
         return torch.cat(self.scores) if self.scores else torch.zeros(0, dtype=torch.float64)

@@ -18,6 +18,7 @@ from typing import Any
 from .contracts import SplitName
 from .data.imageio import atomic_write_bytes
 from .errors import UserError
+from .image_records import ImageRecords
 from .metric_presets import DEFAULT_CONVENTION
 
 SCHEMA = "inpaintbench-result-1"
@@ -41,11 +42,20 @@ class Result:
     timing: dict[str, float] = field(default_factory=dict)
     training: dict[str, Any] | None = None
     attack: str | None = None
+    #: The per-image records file beside this JSON (its name), written by ``write_result``.
+    records: str | None = None
+    #: ``{split: {column: {value: metrics}}}`` and what they are (``slices.slicing_record``).
+    slices: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+    slicing: dict[str, Any] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     schema: str = SCHEMA
+    #: The per-image records themselves (not part of the JSON): rows in memory, or the file read beside it.
+    image_records: ImageRecords | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> str:
-        return json.dumps(_clean(asdict(self)), indent=2, sort_keys=False, allow_nan=False)
+        record = asdict(self)
+        del record["image_records"]
+        return json.dumps(_clean(record), indent=2, sort_keys=False, allow_nan=False)
 
 
 def _clean(value: Any) -> Any:
@@ -89,7 +99,10 @@ def file_sha256(path: str | Path) -> str:
 
 
 def write_result(result: Result, path: str | Path) -> Path:
+    """Write the result JSON, and its per-image records beside it (named in the JSON)."""
     path = Path(path)
+    if result.image_records is not None:
+        result.records = result.image_records.write_beside(path)
     atomic_write_bytes(path, result.to_json().encode("utf-8"))
     return path
 
@@ -119,8 +132,12 @@ def read_result(path: str | Path) -> Result:
     raw["metrics"] = {split: m if "role" in m else {"role": SplitName.parse(split).role, **m}
                       for split, m in raw["metrics"].items()}
     raw["protocol"] = {"metrics_convention": DEFAULT_CONVENTION, **raw["protocol"]}
-    known = set(Result.__dataclass_fields__)
-    return Result(**{k: v for k, v in raw.items() if k in known})
+    known = set(Result.__dataclass_fields__) - {"image_records"}
+    result = Result(**{k: v for k, v in raw.items() if k in known})
+    beside = Path(path).parent / result.records if result.records else None
+    if beside is not None and beside.is_file():
+        result.image_records = ImageRecords(source=beside)
+    return result
 
 
 def result_files(items: Iterable[str | Path]) -> list[Path]:

@@ -59,8 +59,8 @@ class StressRun:
 def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkpoint: str | None = None,
                splits: Sequence[str] | None = None, cache_dir: str | Path | None = None, fresh: bool = False,
                overlays: bool = False) -> StressRun:
-    """Evaluate clean (cached) and under each chain; write one JSON per setting into ``output_dir``
-    (and, with ``overlays``, ``clean.png``: clean predictions on a few test images)."""
+    """Evaluate clean (cached) and under each chain; write one JSON per setting into ``output_dir``, each
+    with its per-image records (and, with ``overlays``, its gallery PNG of the worst and best images)."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(job)
@@ -93,7 +93,8 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
         else:
             if why:
                 redone[chain.spec] = why
-            result = evaluate_job(job, checkpoint, chosen, attack=chain, **common)
+            result = evaluate_job(job, checkpoint, chosen, attack=chain,
+                                  overlay_path=path.with_suffix(".png") if overlays else None, **common)
             write_result(result, path)
         attacked.append(result)
         paths.append(path)

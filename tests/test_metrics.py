@@ -151,6 +151,21 @@ def test_merge_equals_single_state_and_empty_masks_are_counted_apart():
     assert merged["n_images"] == 5 and merged["n_empty_mask"] == 1
 
 
+def test_select_measures_a_subset_from_the_stored_state_as_if_only_it_was_updated():
+    rng = np.random.default_rng(5)
+    pred, gt = batch(rng, b=6)
+    scores = torch.arange(6, dtype=torch.float64) / 6
+    whole = MetricState()
+    whole.update(torch.from_numpy(pred), torch.from_numpy(gt), ids=list("abcdef"), image_scores=scores)
+    alone = MetricState()
+    alone.update(torch.from_numpy(pred[[4, 1]]), torch.from_numpy(gt[[4, 1]]), ids=["e", "b"],
+                 image_scores=scores[[4, 1]])
+    picked = whole.select([4, 1])
+    assert picked.ids == ["e", "b"] and torch.equal(picked.image_scores(), alone.image_scores())
+    assert picked.compute() == pytest.approx(alone.compute(), nan_ok=True)
+    assert whole.select([]).compute() == {}
+
+
 def test_shape_mismatch_is_an_error():
     with pytest.raises(ValueError, match="differ in shape"):
         MetricState().update(torch.zeros(1, 1, 4, 4), torch.zeros(1, 1, 4, 5))

@@ -12,6 +12,7 @@ from PIL import Image
 import inpaintbench as ib
 from inpaintbench.cli import main
 from inpaintbench.data.conventions import MaskConvention, raw_mask, read_any_rgb
+from inpaintbench.data.datasets import pairs
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.public_layouts import LAYOUTS
@@ -55,6 +56,18 @@ def evaluate_cli(tmp_path: Path, *args: str) -> dict:
     assert main(["evaluate", "--detector", "noise-residual", "--dataset", "pairs", *args, "--output", str(out),
                  "--quiet", "--no-overlays"]) == 0
     return json.loads(out.read_text())
+
+
+def test_a_manifest_s_own_columns_and_the_image_folder_become_record_columns(tmp_path):
+    manifest = csv_set(tmp_path, n_fake=2, n_real=1)
+    lines = manifest.read_text().splitlines()
+    lines = [lines[0] + ",generator"] + [line + f",g{i}" for i, line in enumerate(lines[1:])]
+    manifest.write_text("\n".join(lines) + "\n")
+    ds = pairs(data_root=str(manifest))
+    columns = {r.id: r.columns for s in ds.splits() for r in ds.records(s)}
+    assert columns == {"img/f0": {"folder": "img", "generator": "g0"}, "img/f1": {"folder": "img", "generator": "g1"},
+                       "img/r0": {"folder": "img", "generator": "g2"}}
+    assert ds.load(ds.records("test/manipulated")[1]).meta == {"folder": "img", "generator": "g1"}
 
 
 # --- the manifest the issue asks for, evaluated exactly ------------------------------------------

@@ -70,8 +70,11 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
     assert iou_clean == pytest.approx(clean["metrics"]["test/realfake"]["iou"], abs=6e-4)
     assert "aurc" in table and "test/original" in table
 
-    pngs = sorted(p.name for p in out.glob("*.png"))
-    assert pngs == ["clean.png", "robustness-gaussian_noise.png", "robustness-jpeg.png", "robustness-resize.png"]
+    pngs = sorted(p.name for p in out.glob("*.png"))  # a gallery beside each result, a curve per family
+    assert pngs == ["clean.png", "gaussian_noise_std_40.png", "jpeg_quality_30.png", "jpeg_quality_90.png",
+                    "resize_scale_0.5_keep_new_size_true.png", "robustness-gaussian_noise.png",
+                    "robustness-jpeg.png", "robustness-resize.png"]
+    assert (out / noisy["records"]).is_file() and (out / clean["records"]).is_file()
     with Image.open(out / "robustness-jpeg.png") as im:
         assert im.format == "PNG" and im.width > 200
 
@@ -82,7 +85,10 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
         stress_args(tiny_layout, trained, tmp_path / "stress2", cache, specs)))
     again = stress.run_stress(job, parse_attacks(specs), tmp_path / "stress2", str(trained), cache_dir=cache)
     assert again.clean_from_cache and calls == ["jpeg:quality=90", "gaussian_blur:sigma=2"]
-    assert json.loads((tmp_path / "stress2" / "clean.json").read_text())["metrics"] == clean["metrics"]
+    cached = json.loads((tmp_path / "stress2" / "clean.json").read_text())
+    assert cached["metrics"] == clean["metrics"]
+    # the cached clean result's per-image records come along with it
+    assert (tmp_path / "stress2" / cached["records"]).read_bytes() == (out / clean["records"]).read_bytes()
     calls.clear()
     assert cli.main(stress_args(tiny_layout, trained, out, cache)) == 0
     assert calls == []  # clean from the cache, every attacked result kept

@@ -5,11 +5,12 @@ read too), optionally under ``train/ val/ test/``. Every generated dataset is re
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import warnings
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,10 @@ HASH_SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
 EXTENSION = ".webp"
 #: What the layout reads for each kind and mask; ``generate`` writes lossless WebP.
 EXTENSIONS = (EXTENSION, ".png", ".jpg", ".jpeg")
+#: The optional per-id manifest of a layout folder (``generate`` writes one); its columns become each
+#: record's ``columns``, except the layout's own facts below.
+MANIFEST = "manifest.csv"
+LAYOUT_COLUMNS = ("id", "split", "kinds", "kind_generators")
 
 
 def hash_split(sample_id: str, fractions: dict[str, float] = HASH_SPLIT_FRACTIONS) -> str:
@@ -56,6 +61,8 @@ class Record:
     kind: str
     image: Path
     mask: Path | None
+    #: The record's manifest columns (``generator``, ``mask_type``, ...), which results can be sliced by.
+    columns: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 class RecordIndex:
@@ -96,7 +103,29 @@ def sample_of(record: Record, image: np.ndarray, mask: np.ndarray | None) -> Sam
     elif mask.shape != image.shape[:2]:
         raise DataError(record.image, f"image {image.shape[1]}x{image.shape[0]} and mask "
                                       f"{record.mask} {mask.shape[1]}x{mask.shape[0]} differ in size")
-    return Sample(record.id, record.split, record.kind, image, mask, str(record.image))
+    return Sample(record.id, record.split, record.kind, image, mask, str(record.image), dict(record.columns))
+
+
+def manifest_rows(root: Path) -> dict[str, dict[str, str]]:
+    """The rows of ``root/manifest.csv`` by id (none without one); a manifest without ``id`` is an error."""
+    path = root / MANIFEST
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        if "id" not in (reader.fieldnames or []):
+            raise DataError(path, f"a layout manifest needs an id column; found {','.join(reader.fieldnames or [])}")
+        return {row["id"]: row for row in reader}
+
+
+def record_columns(row: dict[str, str], kind: str) -> dict[str, str]:
+    """A record's columns from its id's manifest row: every column but the layout's own facts, and
+    ``generator`` narrowed to the one that wrote this kind when the row says (``kind_generators``)."""
+    columns = {k: v for k, v in row.items() if k and k not in LAYOUT_COLUMNS and v is not None}
+    by_kind = dict(part.split(":", 1) for part in (row.get("kind_generators") or "").split(";") if ":" in part)
+    if kind in by_kind:
+        columns["generator"] = by_kind[kind]
+    return columns
 
 
 def image_files(root: Path) -> list[Path]:
@@ -147,6 +176,7 @@ class LayoutDataset(RecordIndex):
         self.problems: list[DataError] = []
         if not self.root.is_dir():
             raise DataError(self.root, "dataset folder not found")
+        self._manifest = manifest_rows(self.root)
         self._records = self._scan()
         if not self._records:
             raise DataError(self.root, "no images in the provided layout (<id>.<kind>.webp with "
@@ -208,7 +238,8 @@ class LayoutDataset(RecordIndex):
             except DataError as err:
                 self._problem(err)
                 continue
-            out.append(Record(sample_id, split, kind, path, None if kind in AUTHENTIC_KINDS else mask))
+            out.append(Record(sample_id, split, kind, path, None if kind in AUTHENTIC_KINDS else mask,
+                              record_columns(self._manifest.get(sample_id, {}), kind)))
         return out
 
     # -- access ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import csv
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,18 @@ class Pair:
     where: str = ""
     #: For an image that should have had a mask: what was looked for (then a missing mask is an error).
     looked_for: str = ""
+    #: The manifest's other columns for this row (``generator``, ...), which results can be sliced by.
+    columns: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+#: The columns a pairs manifest gives meaning to; any other column is carried along as the row's own.
+PAIR_COLUMNS = ("image", "mask", "split", "kind")
+
+
+def extra_columns(row: dict[str, Any]) -> dict[str, str]:
+    """A manifest row's own columns (those that are not ``PAIR_COLUMNS``), scalar values as text."""
+    return {str(k): str(v) for k, v in row.items()
+            if k and k not in PAIR_COLUMNS and v is not None and not isinstance(v, (dict, list))}
 
 
 # --- manifests -----------------------------------------------------------------------------------
@@ -46,12 +58,13 @@ def _resolve(base: Path, text: str | None) -> Path | None:
     return Path(text) if os.path.isabs(text) else base / text
 
 
-def _pair(path: Path, where: str, image: Any, mask: Any, split: Any = "", kind: Any = "") -> Pair:
+def _pair(path: Path, where: str, image: Any, mask: Any, split: Any = "", kind: Any = "",
+          columns: dict[str, str] | None = None) -> Pair:
     image_path = _resolve(path.parent, None if image is None else str(image))
     if image_path is None:
         raise DataError(path, f"{where}: no image path")
     return Pair(image_path, _resolve(path.parent, None if mask is None else str(mask)),
-                str(split or "").strip(), str(kind or "").strip(), f"{path.name} {where}")
+                str(split or "").strip(), str(kind or "").strip(), f"{path.name} {where}", columns=columns or {})
 
 
 def csv_pairs(path: Path) -> list[Pair]:
@@ -64,14 +77,15 @@ def csv_pairs(path: Path) -> list[Pair]:
                                   f"{','.join(columns) or 'no header'}")
         reader.fieldnames = columns
         return [_pair(path, f"line {reader.line_num}", row.get("image"), row.get("mask"), row.get("split"),
-                      row.get("kind")) for row in reader]
+                      row.get("kind"), extra_columns(row)) for row in reader]
 
 
 def _object_pair(path: Path, where: str, item: Any) -> Pair:
     if isinstance(item, dict):
         if "image" not in item:
             raise DataError(path, f"{where}: no 'image' key (keys: {', '.join(item) or 'none'})")
-        return _pair(path, where, item["image"], item.get("mask"), item.get("split"), item.get("kind"))
+        return _pair(path, where, item["image"], item.get("mask"), item.get("split"), item.get("kind"),
+                     extra_columns(item))
     if isinstance(item, (list, tuple)) and len(item) in (1, 2):
         return _pair(path, where, item[0], item[1] if len(item) > 1 else None)
     raise DataError(path, f"{where}: expected [image, mask] or {{\"image\": ..., \"mask\": ...}}, found {item!r:.80}")

@@ -80,7 +80,8 @@ class PairsDataset(RecordIndex):
             if mask_size != size:
                 raise DataError(pair.image, f"size {size[0]}x{size[1]} does not match its mask {pair.mask} "
                                             f"({mask_size[0]}x{mask_size[1]})")
-        return Record(sample_id, split, kind, pair.image, pair.mask)
+        folder = Path(sample_id).parent.as_posix()
+        return Record(sample_id, split, kind, pair.image, pair.mask, {"folder": folder, **pair.columns})
 
     @staticmethod
     def _size(path: Path, where: str) -> tuple[int, int]:

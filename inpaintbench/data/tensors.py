@@ -135,8 +135,10 @@ class SampleTensors(Dataset):
         if self.attack is not None:
             sample = self.attack(sample, np.random.default_rng(sample_seed(self.seed, sample.id, sample.kind)))
         image, target = self.protocol.to_tensors(sample)
+        columns = {k: v for k, v in sample.meta.items() if isinstance(v, (str, int, float, bool))}
         return {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
-                "manipulated": sample.manipulated, "index": index, "path": sample.path or sample.id}
+                "manipulated": sample.manipulated, "index": index, "path": sample.path or sample.id,
+                "columns": columns}
 
 
 def pad_to(tensor: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
@@ -162,7 +164,7 @@ def collate(items: list[dict]) -> dict:
         batch["valid"] = torch.stack([pad_to(torch.ones_like(it["target"], dtype=torch.bool), h, w, "constant")
                                       for it in good])
         batch["size"] = [tuple(it["image"].shape[1:]) for it in good]
-        for key in ("id", "kind", "manipulated", "index"):
+        for key in ("id", "kind", "manipulated", "index", "columns"):
             batch[key] = [it[key] for it in good]
         batch["path"] = [it.get("path", it["id"]) for it in good]
     return batch

@@ -36,8 +36,8 @@ from .sources import Photo, crop_window, embedded_photos, fit_short_side, folder
 
 VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
 VAE_ENV = "INPAINTBENCH_VAE"
-MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "model", "recipe", "mask_type", "mask_fraction", "seed",
-                    "prompt", "source", "crop", "image_size")
+MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "kind_generators", "model", "recipe", "mask_type",
+                    "mask_fraction", "seed", "prompt", "source", "crop", "image_size")
 #: Bump when the recipe changes so cached embedded datasets are rebuilt.
 RECIPE_VERSION = 2
 CROP_ATTEMPTS = 5
@@ -400,7 +400,8 @@ def generate(config: GenerateConfig) -> GenerateReport:
                     write_webp(folder / f"{entry.id}.{kind}.webp", images[kind])
                 _write_record(out, {
                     "id": entry.id, "split": entry.split, "status": "ok", "kinds": ";".join(generator.kinds),
-                    "generator": choice.label, "model": generator.model_id, "recipe": recipe,
+                    "generator": choice.label, "kind_generators": kind_generators(parts),
+                    "model": generator.model_id, "recipe": recipe,
                     "mask_type": mask_name, "prompt": (item.prompt or sd.prompt) if sd is not None else "",
                     "source": entry.photo.source, "image_size": config.image_size, **fields,
                     "generator_info": generator.describe(), "mask_generator": mask_gen.describe()})
@@ -413,6 +414,12 @@ def generate(config: GenerateConfig) -> GenerateReport:
         print(f"generate {config.dataset}: skipped {len(skipped)} photo crop(s) with no suitable mask: "
               f"{', '.join(skipped[:10])}{' ...' if len(skipped) > 10 else ''}", flush=True)
     return report
+
+
+def kind_generators(parts: list[Any]) -> str:
+    """Which generator wrote each manipulated kind, ``realfake:classical;fakefake:vae``: the manifest's
+    per-kind answer to "made by", as the layout reads it for each record's ``generator``."""
+    return ";".join(f"{kind}:{g.name}" for g in parts for kind in g.kinds if kind != "original")
 
 
 def _write_record(out: Path, record: dict[str, Any]) -> None:
