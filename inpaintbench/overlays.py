@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,25 +40,28 @@ class GalleryImage:
 def choose(per_image: dict[str, SplitImages], k: int = DEFAULT_GALLERY_K, metric: str = "iou",
            columns: Sequence[str] = ()) -> list[GalleryImage]:
     """The ``k`` worst then the ``k`` best scored manipulated images (non-empty ground truth) of all splits,
-    by ``metric``; ties keep evaluation order. ``columns`` (default ``mask_size``) go in the titles."""
+    by ``metric``, ties broken by the other gallery metric, then evaluation order. ``columns`` (default
+    ``mask_size``) go in the titles."""
     if metric not in GALLERY_METRICS:
         from .registry import unknown_name_error
 
         raise unknown_name_error("gallery metrics", metric, list(GALLERY_METRICS))
     shown = list(columns) or ["mask_size"]
+    tie_break = next(m for m in GALLERY_METRICS if m != metric)
     pool = []
     for split, images in per_image.items():
-        values = images.state.per_image()[metric].tolist()
+        per = images.state.per_image()
+        values, ties = per[metric].tolist(), per[tie_break].tolist()
         counts, _, manipulated = images.state.tensors()
         labels = {c: column_values(images, c) for c in shown}
         for i, info in enumerate(images.images):
             if bool(manipulated[i]) and int(counts[i, 0] + counts[i, 2]) > 0 and not math.isnan(values[i]):
-                pool.append((values[i], split, info.index, info.id, {c: labels[c][i] for c in shown}))
-    ordered = sorted(pool, key=lambda item: item[0])
+                pool.append(((values[i], ties[i]), split, info.index, info.id, {c: labels[c][i] for c in shown}))
+    ordered = sorted(range(len(pool)), key=lambda n: pool[n][0])
     worst = ordered[:k]
-    best = [item for item in reversed(ordered) if item not in worst][:k]
-    return ([GalleryImage(f"worst {n + 1}", *item[1:4], item[0], item[4]) for n, item in enumerate(worst)]
-            + [GalleryImage(f"best {n + 1}", *item[1:4], item[0], item[4]) for n, item in enumerate(best)])
+    best = [n for n in reversed(ordered) if n not in worst][:k]
+    return ([GalleryImage(f"worst {r + 1}", *pool[n][1:4], pool[n][0][0], pool[n][4]) for r, n in enumerate(worst)]
+            + [GalleryImage(f"best {r + 1}", *pool[n][1:4], pool[n][0][0], pool[n][4]) for r, n in enumerate(best)])
 
 
 def gallery_png(detector, dataset, chosen: Sequence[GalleryImage], protocol: TensorProtocol, path: str | Path, *,
@@ -84,8 +88,10 @@ def gallery_png(detector, dataset, chosen: Sequence[GalleryImage], protocol: Ten
 
 
 def _caption(item: GalleryImage, metric: str) -> str:
+    """Rank and metric, id and split, then the slice values, wrapped to the panel's width."""
     values = ", ".join(f"{k}={v}" for k, v in item.slice_values.items())
-    return f"{item.rank}: {item.id} ({item.split})\n{values} · {metric} {item.value:.2f}"
+    return "\n".join([f"{item.rank}: {metric} {item.value:.2f}", f"{item.id} ({item.split})",
+                      *textwrap.wrap(values, 40)])
 
 
 def _draw(rows: list, path: str | Path, metric: str, threshold: float, title: str) -> None:
@@ -94,7 +100,7 @@ def _draw(rows: list, path: str | Path, metric: str, threshold: float, title: st
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.7 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.9 * len(rows)), squeeze=False)
     for r, (item, image, truth, heat) in enumerate(rows):
         panels = [(image, _caption(item, metric)), (image, "ground truth"), (heat, "heatmap"),
                   (image, f"pred >= {threshold}")]
@@ -109,7 +115,8 @@ def _draw(rows: list, path: str | Path, metric: str, threshold: float, title: st
             ax.set_title(label, fontsize=7)
             ax.axis("off")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    height = fig.get_size_inches()[1]
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / height))  # room for the title above the first row
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     plt.close(fig)
