@@ -22,7 +22,15 @@ from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .overlays import GALLERY_METRICS, choose, gallery_png
 from .results import Result, environment, file_sha256
-from .slices import SplitImages, check_columns, dataset_columns, parse_columns, slice_split, slicing_record
+from .slices import (
+    SplitImages,
+    check_columns,
+    dataset_columns,
+    parse_columns,
+    pooled_parts,
+    slice_split,
+    slicing_record,
+)
 from .state_dicts import load_weights
 from .training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
@@ -188,7 +196,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                   dataset_info=dataset_info, environment=environment(job.device), timing=timing,
                   training=training, attack=protocol["attack"],
                   slices={split: slice_split(images, job.slice_by, job.metrics_convention)
-                          for split, images in per_image.items()}
+                          for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},
                   slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from .contracts import SplitName
 from .markdown import DETECTION_COLUMNS, ROLE_COLUMNS, markdown_table, protocol_lines
 from .results import Result, base_protocol, protocol_key, read_result
 
@@ -220,7 +221,7 @@ def slice_section(results: Sequence[Result], columns: Sequence[str]) -> list[str
 def slice_table(results: Sequence[Result], split: str, column: str) -> str:
     """One split's slice table: a row per result, a column per value headed by its n (a range when
     results differ), cells the role's ranking metric."""
-    metric = ROLE_RANKING[results[0].metrics[split]["role"]][0]
+    metric = ROLE_RANKING[SplitName.parse(split).role][0]
     values = list(dict.fromkeys(v for r in results for v in r.slices[split][column]))
     header = ["detector"]
     for value in values:

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import torch
 
+from .contracts import SplitName
 from .metric_presets import DEFAULT_CONVENTION
 from .metrics import MetricState
 
@@ -18,7 +20,10 @@ from .metrics import MetricState
 AGGREGATION = ("each value's metrics are the split's metrics (same conventions, see the protocol) over the "
                "split's images whose column has that value; n counts every image of the slice, n_images "
                "the scored manipulated ones, so a slice's mean times its n_images, summed over the values, "
-               "is the split's mean times its n_images")
+               "is the split's mean times its n_images; <part>/* is the part's manipulated splits taken "
+               "together (their metric states merged)")
+#: The kind of a part's manipulated splits taken together in ``slices`` (``test/*``).
+ALL_KINDS = "*"
 #: The value of an image that has no such column.
 MISSING = "none"
 
@@ -151,6 +156,19 @@ def slice_split(split: SplitImages, columns: Sequence[str],
         out[column] = {value: {"n": len(groups[value]), **split.state.select(groups[value]).compute(convention)}
                        for value in _ordered(list(groups), column)}
     return out
+
+
+def pooled_parts(per_image: dict[str, SplitImages]) -> dict[str, SplitImages]:
+    """Each part's manipulated splits merged into one, ``<part>/*``, where the part has several: e.g. a
+    generated set's per-kind generators side by side in one per-generator table of the whole part."""
+    groups: dict[str, list[SplitImages]] = defaultdict(list)
+    for split, images in per_image.items():
+        name = SplitName.parse(split)
+        if name.role == "manipulated":
+            groups[name.part].append(images)
+    return {f"{part}/{ALL_KINDS}": SplitImages(reduce(MetricState.merge, (m.state for m in members)),
+                                               [info for m in members for info in m.images])
+            for part, members in groups.items() if len(members) > 1}
 
 
 def slicing_record(columns: Sequence[str]) -> dict[str, Any]:

@@ -104,14 +104,15 @@ def evaluate_args(root, out, *extra):
 def test_evaluate_writes_records_slices_and_a_gallery(sliced_layout, tmp_path):
     out = tmp_path / "res" / "r.json"
     assert cli.main(evaluate_args(sliced_layout, out, "--slice-by", "generator,mask_size",
-                                  "--gallery-k", "2", "--split", "test/realfake", "--split", "test/original")) == 0
+                                  "--gallery-k", "2", "--split", "test/realfake", "--split", "test/fakefake",
+                                  "--split", "test/original")) == 0
     result = json.loads(out.read_text())
     records = out.parent / result["records"]
     assert records.name in ("r.records.csv", "r.records.parquet") and records.is_file()
     table = pd.read_csv(records) if records.suffix == ".csv" else pd.read_parquet(records)
     assert list(table.columns[:len(BASE_COLUMNS)]) == list(BASE_COLUMNS)
     assert {"mask_type", "camera", "generator"} <= set(table.columns)
-    assert len(table) == 6 and set(table["split"]) == {"test/realfake", "test/original"}
+    assert len(table) == 9 and set(table["split"]) == {"test/realfake", "test/fakefake", "test/original"}
     realfake = table[table["split"] == "test/realfake"]
     assert realfake["iou"].mean() == pytest.approx(result["metrics"]["test/realfake"]["iou"], rel=1e-9)
     assert (table["attack"].isna() | (table["attack"] == "")).all()
@@ -120,6 +121,13 @@ def test_evaluate_writes_records_slices_and_a_gallery(sliced_layout, tmp_path):
     assert {k: v["n"] for k, v in by_generator.items()} == {"classical": 2, "sd": 1}
     recombined = sum(v["iou"] * v["n_images"] for v in by_generator.values()) / 3
     assert recombined == pytest.approx(result["metrics"]["test/realfake"]["iou"], rel=1e-12)
+    # the part's manipulated splits together: each kind's generator side by side, recombining to the pooled mean
+    pooled = result["slices"]["test/*"]["generator"]
+    assert {k: v["n"] for k, v in pooled.items()} == {"classical": 2, "sd": 1, "vae": 3}
+    metrics = result["metrics"]
+    both = (metrics["test/realfake"]["iou"] + metrics["test/fakefake"]["iou"]) / 2
+    assert sum(v["iou"] * v["n_images"] for v in pooled.values()) / 6 == pytest.approx(both, rel=1e-12)
+    assert set(result["slices"]) == {"test/realfake", "test/fakefake", "test/original", "test/*"}
     assert result["slicing"]["by"] == ["generator", "mask_size"]
     assert "10-30%" in result["slicing"]["definitions"]["mask_size"]
 
