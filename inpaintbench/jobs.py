@@ -21,6 +21,7 @@ from .image_records import ImageRecords, split_rows
 from .metric_presets import DEFAULT_CONVENTION
 from .metrics import DEFAULT_THRESHOLD, conventions
 from .overlays import GALLERY_METRICS, choose, gallery_png
+from .paths import portable, portable_path
 from .results import Result, environment, file_sha256
 from .slices import (
     SplitImages,
@@ -188,13 +189,14 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())
     dataset_info["n_skipped_at_scan"] = at_scan
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
-    protocol = protocol_record(job.protocol, job.threshold, attack, job.metrics_convention)
+    protocol = portable(protocol_record(job.protocol, job.threshold, attack, job.metrics_convention))
     rows = [row for images in per_image.values() for row in split_rows(images, protocol["attack"])]
     return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,
-                  metrics=metrics, checkpoint=str(checkpoint) if checkpoint else None,
-                  detector_info={**(info or {}), "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None},
-                  dataset_info=dataset_info, environment=environment(job.device), timing=timing,
-                  training=training, attack=protocol["attack"],
+                  metrics=metrics, checkpoint=portable_path(checkpoint) if checkpoint else None,
+                  detector_info=portable({**(info or {}),
+                                          "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None}),
+                  dataset_info=portable(dataset_info), environment=environment(job.device), timing=timing,
+                  training=portable(training), attack=protocol["attack"],
                   slices={split: slice_split(images, job.slice_by, job.metrics_convention)
                           for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},

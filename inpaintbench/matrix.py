@@ -22,6 +22,7 @@ from .contracts import KINDS, SplitName
 from .errors import ConfigError
 from .fingerprint import data_fingerprint
 from .jobs import Job, evaluate_job, make_dataset, make_detector, train_job
+from .paths import portable
 from .registry import unknown_name_error
 from .results import Result, slug, write_result
 from .training import TrainConfig
@@ -111,8 +112,8 @@ def run_matrix(job: Job, train_sets: Sequence[DataSet], test_sets: Sequence[Data
             if clean is None:
                 clean = evaluate_job(tjob, ckpt, splits, detector=detector, info=info, dataset=dataset)
                 cache.put(key, clean)
-            result = dataclasses.replace(clean, training={**training, "train_set": train.label,
-                                                          "test_set": test.label})
+            result = dataclasses.replace(clean, training=portable({**training, "train_set": train.label,
+                                                                   "test_set": test.label}))
             paths.append(write_result(result, out / "results" / f"{slug(train.label)}--{slug(test.label)}.json"))
             results.append(result)
     return MatrixRun(results, paths, used)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 CACHE_ENV = "INPAINTBENCH_CACHE"
 
@@ -14,3 +17,38 @@ def cache_root() -> Path:
     if root:
         return Path(root)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "inpaintbench"
+
+
+#: An absolute POSIX path inside a recorded string: a ``/`` that starts the string or follows a
+#: separator (space, ``=``, ``@``, ``:``, ``,``, a quote or a bracket), then path characters.
+_ABSOLUTE = re.compile(r"(?:(?<=^)|(?<=[\s=@:,'\"(\[]))/[^\s,'\")\]]+")
+
+
+def portable_path(path: str | os.PathLike, base: str | os.PathLike | None = None) -> str:
+    """How a path is recorded: relative to ``base`` (default: the working directory) when it lies
+    under it or beside it (``../shared/...``); else its last two parts behind ``<abs:HASH>/``, a short
+    hash of the full path, so that no machine's layout is written yet two paths stay distinct."""
+    target = Path(os.path.abspath(path))
+    anchor = Path(os.path.abspath(base if base is not None else os.getcwd()))
+    for ups, root in enumerate((anchor, anchor.parent)):
+        if target == root or root in target.parents:
+            rel = target.relative_to(root).as_posix()
+            return "/".join([".."] * ups + ([rel] if rel != "." else [])) or "."
+    digest = hashlib.sha1(str(target).encode()).hexdigest()[:8]
+    return f"<abs:{digest}>/" + "/".join(target.parts[-2:])
+
+
+def portable_text(text: str, base: str | os.PathLike | None = None) -> str:
+    """``text`` with every absolute path in it made portable (see ``portable_path``)."""
+    return _ABSOLUTE.sub(lambda m: portable_path(m.group(), base), text)
+
+
+def portable(value: Any, base: str | os.PathLike | None = None) -> Any:
+    """``value`` (strings, dicts, lists) with every absolute path in its strings made portable."""
+    if isinstance(value, str):
+        return portable_text(value, base)
+    if isinstance(value, dict):
+        return {k: portable(v, base) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [portable(v, base) for v in value]
+    return value

@@ -10,6 +10,7 @@ from PIL import Image
 from inpaintbench import cli, matrix
 from inpaintbench.leaderboard import build
 from inpaintbench.matrix import DataSet, parse_sets
+from inpaintbench.paths import portable_path, portable_text
 from inpaintbench.reports import write_matrix_report
 from inpaintbench.results import read_result, slug
 
@@ -37,21 +38,23 @@ def test_matrix_two_training_sets_three_test_sets(tiny_detector, tiny_layout, tm
     other_slug = slug(f"provided:fakefake@{other}")
     assert str(other).strip("/").split("/")[0] not in other_slug  # paths become a short hash
     one = results[f"{other_slug}--provided_realfake.json"]
-    assert one["training"]["train_set"] == f"provided:fakefake@{other}"
+    assert one["training"]["train_set"] == portable_text(f"provided:fakefake@{other}")
+    assert str(tmp_path) not in json.dumps(one)  # no machine path is recorded
     assert one["training"]["test_set"] == "provided:realfake" and list(one["metrics"]) == ["test/realfake"]
     assert one["training"]["config"]["train_kinds"] == ["fakefake"]
     across = results[f"provided_realfake--{slug(f'provided@{other}')}.json"]
     assert set(across["metrics"]) == {"test/fakefake", "test/inpainted"}
-    assert across["dataset_info"]["root"] == str(other)
+    assert across["dataset_info"]["root"] == portable_path(other)
 
     text = (out / "matrix.md").read_text()
     iou = text.split("**iou**")[1].split("**f1**")[0]
     table = [line for line in iou.splitlines() if line.startswith("|")]
     header = [c.strip() for c in table[0].split("|")[2:-1]]
-    assert header == ["provided:realfake", "provided:fakefake", f"provided@{other} · test/fakefake",
-                      f"provided@{other} · test/inpainted"]
+    at_other = portable_text(f"provided@{other}")
+    assert header == ["provided:realfake", "provided:fakefake", f"{at_other} · test/fakefake",
+                      f"{at_other} · test/inpainted"]
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in table[2:]}
-    assert list(rows) == ["provided:realfake", f"provided:fakefake@{other}"]
+    assert list(rows) == ["provided:realfake", portable_text(f"provided:fakefake@{other}")]
     assert float(rows["provided:realfake"][3]) == pytest.approx(across["metrics"]["test/inpainted"]["iou"], abs=6e-4)
     assert "pixel false-positive rate" not in text  # no authentic test split was asked for
 
@@ -89,7 +92,7 @@ def test_given_checkpoint_is_loaded_not_trained(tiny_detector, tiny_layout, tmp_
                      "--quiet"]) == 0
     assert not (out / "models").exists()
     text = (out / "matrix.md").read_text()
-    assert f"`{run / 'best.pt'}` (given)" in text and "pixel false-positive rate" in text
+    assert f"`{portable_path(run / 'best.pt')}` (given)" in text and "pixel false-positive rate" in text
 
     # a stress run of the same model on the same split takes its clean pass from the matrix's cache entry
     capsys.readouterr()
