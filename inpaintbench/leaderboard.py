@@ -9,89 +9,140 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .contracts import SplitName
-from .markdown import DETECTION_COLUMNS, ROLE_COLUMNS, markdown_table, protocol_lines
+from .markdown import markdown_table
+from .protocol_ids import ProtocolIds
 from .results import Result, base_protocol, protocol_key, read_result
 
-#: How each role's table is ranked: by which metric, and whether lower is better.
-ROLE_RANKING = {"manipulated": ("iou", False), "authentic": ("fpr", True)}
+#: The columns of each kind of table after detector, training data and budget: (header, metric key).
+TABLE_COLUMNS = {
+    "manipulated": (("IoU", "iou"), ("F1", "f1"), ("F1-best", "f1_best"), ("pixel AUC", "auc"), ("n", "n_images")),
+    "authentic": (("FPR", "fpr"), ("FPR pooled", "fpr_pooled"), ("any-positive rate", "any_positive_rate"),
+                  ("n", "n_authentic")),
+    "detection": (("image AUC", "image_auc"), ("bAcc", "image_bacc"), ("TPR at 5% FPR", "image_tpr_at_5fpr"),
+                  ("bAcc threshold", "image_threshold"), ("threshold from", "image_threshold_from")),
+}
+#: How each kind of table is ranked: by which metric, and whether lower is better.
+TABLE_RANKING = {"manipulated": ("iou", False), "authentic": ("fpr", True), "detection": ("image_auc", False)}
+#: The sections of the clean tables, in order: (table kind, heading, what it shows).
+SECTIONS = (
+    ("manipulated", "Localization", "Pixel-level localization on manipulated images (per-image means; see the "
+                                    "protocol for the exact conventions), best IoU first."),
+    ("authentic", "False positives on authentic images", "Pixels flagged on images that were never edited, "
+                                                         "lowest false-positive rate first."),
+    ("detection", "Detection (image level)", "Real/fake decision per image from each detector's image score, "
+                                             "measured against the authentic images of the same part; best "
+                                             "image AUC first."),
+)
 
 
 def anchor(detector: str) -> str:
     return "detector-" + re.sub(r"[^a-z0-9-]+", "-", detector.lower()).strip("-")
 
 
-def _table(rows: list[dict], role: str) -> str:
-    """The ranked table of one split: best first by the role's metric, missing values last."""
-    sort_by, ascending = ROLE_RANKING[role]
-    return _ranked(rows, ROLE_COLUMNS[role], sort_by, ascending)
-
-
-def _detection_table(rows: list[dict]) -> str | None:
-    """The image-level detection table of a manipulated split, best image AUC first; ``None`` when no
-    result has image-level metrics (no authentic images to measure against)."""
-    if not any("image_auc" in row for row in rows):
-        return None
-    return _ranked(rows, DETECTION_COLUMNS, "image_auc", False)
-
-
-def _ranked(rows: list[dict], columns: tuple[str, ...], sort_by: str, ascending: bool) -> str:
-    """``columns`` (those any row has) between the detector and its checkpoint, rows ranked by ``sort_by``."""
+def _ranked(rows: list[dict], kind: str) -> str:
+    """The table of ``kind``: identity columns, then the metric columns any row has, best first."""
+    sort_by, ascending = TABLE_RANKING[kind]
     present = {k for row in rows for k in row}
-    cols = ["detector"] + [c for c in columns if c in present] + ["checkpoint"]
+    metrics = [(h, k) for h, k in TABLE_COLUMNS[kind] if k in present]
 
     def rank(row: dict) -> tuple[bool, float]:
         value = row.get(sort_by)
-        if value is None or math.isnan(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
             return True, 0.0
         return False, value if ascending else -value
 
-    ordered = sorted(rows, key=rank) if sort_by in present else rows
-    return markdown_table(cols, [[row.get(c) for c in cols] for row in ordered])
+    ordered = sorted(rows, key=rank)
+    header = ["detector", "training data", "budget"] + [h for h, _ in metrics]
+    body = [[row["detector"], row["training data"], row["budget"]] + [row.get(k) for _, k in metrics]
+            for row in ordered]
+    return markdown_table(header, body)
 
 
-def _row(result: Result, metrics: dict) -> dict:
-    row = {"detector": f"[{result.detector}](#{anchor(result.detector)})"}
-    row.update({k: v for k, v in metrics.items() if isinstance(v, (int, float)) or v is None})
-    row["checkpoint"] = Path(result.checkpoint).name if result.checkpoint else "none"
+def option_labels(results: Iterable[Result]) -> dict[int, str]:
+    """Per result (by ``id``): the detector name, plus the options in which it differs from other
+    results of the same detector (``nixnet residual=aerecon``), so that variants stay apart."""
+    by_name: dict[str, list[Result]] = defaultdict(list)
+    for res in results:
+        by_name[res.detector].append(res)
+    labels = {}
+    for name, members in by_name.items():
+        options = [dict((r.detector_info or {}).get("options") or {}) for r in members]
+        keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1})
+        for res, opts in zip(members, options):
+            extra = " ".join(f"{k}={opts.get(k)}" for k in keys)
+            labels[id(res)] = f"{name} {extra}".strip()
+    return labels
+
+
+def training_data(result: Result) -> str:
+    """What the model was trained on, from the result's own record: the matrix training set, the
+    dataset and kinds of a trained run, a given checkpoint, or none for a training-free detector."""
+    training = result.training or {}
+    if training.get("train_set"):
+        return str(training["train_set"])
+    data = training.get("data") or {}
+    if data.get("kinds"):
+        kinds = ", ".join(f"{k} {n}" for k, n in data["kinds"].items())
+        where = data.get("dataset") or "?"
+        return f"{where}: {kinds}"
+    if result.checkpoint:
+        return f"checkpoint {Path(result.checkpoint).name}"
+    trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
+    return "none (training-free)" if trainable is False else "none"
+
+
+def training_budget(result: Result) -> str:
+    """Steps, batch and crop of a trained run, and its wall time; ``–`` when nothing was trained here."""
+    training = result.training or {}
+    if "steps" not in training:
+        return "–"
+    config = training.get("config") or {}
+    crop = config.get("crop")
+    text = f"{training['steps']} steps × {config.get('batch_size', '?')}"
+    text += f", crop {crop}" if crop else ", whole images"
+    if training.get("seconds"):
+        text += f", {training['seconds'] / 60:.1f} min"
+    return text
+
+
+def _row(result: Result, metrics: dict, label: str) -> dict:
+    row = {"detector": f"[{label}](#{anchor(result.detector)})", "training data": training_data(result),
+           "budget": training_budget(result)}
+    row.update({k: v for k, v in metrics.items() if isinstance(v, (int, float, str)) or v is None})
     return row
 
 
-def render(results: Iterable[Result], title: str = "inpaintbench leaderboard") -> str:
-    """Markdown: for each (dataset, split, protocol), detectors ranked by IoU (or FPR on authentic splits).
+def render(results: Iterable[Result], title: str = "inpaintbench leaderboard",
+           ids: ProtocolIds | None = None) -> str:
+    """Markdown: the protocols once, then per (dataset, split, protocol) a localization, a
+    false-positive and a detection table, detectors ranked best first.
 
     Results measured under different protocols never share a table; attacked results are left to
     the robustness section.
     """
     results = [r for r in results if not r.attack]
+    ids = ids or ProtocolIds(results)
+    labels = option_labels(results)
     groups: dict[tuple[str, str, str], list[tuple[Result, dict]]] = defaultdict(list)
-    protocols: dict[str, dict] = {}
     for res in results:
-        key = protocol_key(res.protocol)
-        protocols[key] = res.protocol
         for split, metrics in res.metrics.items():
-            groups[(res.dataset, split, key)].append((res, metrics))
-    order = sorted(protocols)
-    lines = [f"# {title}", "", "Generated by `python -m inpaintbench leaderboard` from result JSON files; "
-             "every table states the protocol its numbers were measured under, and results from different "
-             "protocols are never ranked together.", ""]
-    per_split_protocols: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for dataset, split, key in groups:
-        per_split_protocols[(dataset, split)].append(key)
-    for dataset, split, key in sorted(groups, key=lambda g: (g[0], g[1], order.index(g[2]))):
-        entries = groups[(dataset, split, key)]
-        lines.append(f"## {dataset} · {split}")
-        siblings = sorted(per_split_protocols[(dataset, split)], key=order.index)
-        if len(siblings) > 1:
-            lines.append(f"*Protocol {siblings.index(key) + 1} of {len(siblings)} for this split: "
-                         "not comparable with the other tables of this split.*")
-        lines += ["", "Protocol:"] + protocol_lines(protocols[key]) + [""]
-        rows, role = [_row(r, m) for r, m in entries], _role(dataset, split, entries)
-        lines += [_table(rows, role), ""]
-        detection = _detection_table(rows) if role == "manipulated" else None
-        if detection is not None:
-            lines += [f"Detection (image level, against the authentic images of `{split.split('/')[0]}`; "
-                      "`image_threshold` is bAcc's threshold, see each result's `image_threshold_from`):", "",
-                      detection, ""]
+            groups[(res.dataset, split, ids.of(res.protocol))].append((res, metrics))
+    lines = [f"# {title}", "", "Generated by `python -m inpaintbench leaderboard` from result JSON files.", ""]
+    lines += ids.section()
+    ordered = sorted(groups, key=lambda g: (g[0], g[1], int(g[2][1:])))
+    for kind, heading, doc in SECTIONS:
+        tables = []
+        for dataset, split, pid in ordered:
+            entries = groups[(dataset, split, pid)]
+            role = _role(dataset, split, entries)
+            if (role == "authentic") != (kind == "authentic"):
+                continue
+            rows = [_row(r, m, labels[id(r)]) for r, m in entries]
+            if kind == "detection" and not any(row.get("image_auc") is not None for row in rows):
+                continue
+            tables += [f"### {dataset} · {split} · {pid}", "", _ranked(rows, kind), ""]
+        if tables:
+            lines += [f"## {heading}", "", doc, ""] + tables
     lines += detector_cards(results)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -187,18 +238,21 @@ def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard
     from .generalization import is_matrix_result
 
     results = list(results)
-    text = render([r for r in results if not is_matrix_result(r)], title)
+    ids = ProtocolIds(results)
+    text = render([r for r in results if not is_matrix_result(r)], title, ids)
     clean = [r for r in results if not r.attack and not is_matrix_result(r)]
-    extra = (slice_section(clean, slice_by) + robustness_section(results)
-             + matrix_section([r for r in results if is_matrix_result(r)]))
+    extra = (slice_section(clean, slice_by, ids) + robustness_section(results, ids=ids)
+             + matrix_section([r for r in results if is_matrix_result(r)], ids))
     return text + ("\n" + "\n".join(extra).rstrip() + "\n" if extra else "")
 
 
-def slice_section(results: Sequence[Result], columns: Sequence[str]) -> list[str]:
+def slice_section(results: Sequence[Result], columns: Sequence[str], ids: ProtocolIds | None = None) -> list[str]:
     """Per dataset, split, protocol and column: detectors as rows, the column's values as columns
     (n in the header), the role's ranking metric in the cells (IoU; FPR on authentic splits)."""
     if not columns:
         return []
+    results = list(results)
+    ids = ids or ProtocolIds(results)
     present = sorted({c for r in results for split in r.slices.values() for c in split})
     for column in columns:
         if column not in present:
@@ -210,39 +264,43 @@ def slice_section(results: Sequence[Result], columns: Sequence[str]) -> list[str
         for split, sliced in res.slices.items():
             for column in columns:
                 if column in sliced:
-                    groups[(res.dataset, split, column, protocol_key(res.protocol))].append(res)
+                    groups[(res.dataset, split, column, ids.of(res.protocol))].append(res)
     lines = ["## Slices", "", "Each split's metrics per value of a column (see each result's `slicing` for the "
              "definitions); a slice's n counts its images. Results under different protocols get separate tables.", ""]
-    for (dataset, split, column, _), members in sorted(groups.items()):
-        lines += [f"### {dataset} · {split} · by {column}", "", slice_table(members, split, column), ""]
+    for (dataset, split, column, pid), members in sorted(groups.items()):
+        lines += [f"### {dataset} · {split} · {pid} · by {column}", "", slice_table(members, split, column), ""]
     return lines
 
 
 def slice_table(results: Sequence[Result], split: str, column: str) -> str:
     """One split's slice table: a row per result, a column per value headed by its n (a range when
     results differ), cells the role's ranking metric."""
-    metric = ROLE_RANKING[SplitName.parse(split).role][0]
+    kind = "authentic" if SplitName.parse(split).role == "authentic" else "manipulated"
+    metric = TABLE_RANKING[kind][0]
     values = list(dict.fromkeys(v for r in results for v in r.slices[split][column]))
-    header = ["detector"]
+    header = ["detector", "training data"]
     for value in values:
         ns = sorted({r.slices[split][column][value]["n"] for r in results if value in r.slices[split][column]})
         header.append(f"{value} (n={ns[0]})" if len(ns) == 1 else f"{value} (n={ns[0]}-{ns[-1]})")
+    labels = option_labels(results)
     rows = []
     for res in results:
-        base = _row(res, {})
+        base = _row(res, {}, labels[id(res)])
         cells = [res.slices[split][column].get(value, {}).get(metric) for value in values]
-        rows.append([base["detector"], *cells, base["checkpoint"]])
-    return f"{metric}:\n\n" + markdown_table(header + ["checkpoint"], rows)
+        rows.append([base["detector"], base["training data"], *cells])
+    return f"{metric}:\n\n" + markdown_table(header, rows)
 
 
-def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[str]:
+def robustness_section(results: Iterable[Result], metric: str = "iou", ids: ProtocolIds | None = None) -> list[str]:
     """Per dataset, split and protocol: rows are attack settings (clean first), columns are models;
     then the area under each robustness curve (see ``inpaintbench.robustness``)."""
     from .robustness import AURC_DOC, aurc_table, curves, group_results, order_settings
 
+    results = list(results)
     groups = group_results(results)
     if not groups:
         return []
+    ids = ids or ProtocolIds(results)
     lines = [f"## Robustness ({metric})", "",
              f"{metric} of each model under each attack setting (applied to the stored "
              "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]
@@ -255,8 +313,7 @@ def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[s
                                     for s, m in r.metrics.items() if metric in m))
         specs = order_settings(r for g in members for r in g.attacked)
         for split in splits:
-            lines += [f"### {dataset} · {split} · {metric} under attack", "", "Protocol:"]
-            lines += protocol_lines(protocol) + [""]
+            lines += [f"### {dataset} · {split} · {ids.of(protocol)} · {metric} under attack", ""]
             rows = []
             for name in ["clean"] + specs:
                 row = [name]
@@ -270,16 +327,18 @@ def robustness_section(results: Iterable[Result], metric: str = "iou") -> list[s
     return lines
 
 
-def matrix_section(results: Iterable[Result]) -> list[str]:
+def matrix_section(results: Iterable[Result], ids: ProtocolIds | None = None) -> list[str]:
     """The generalization matrix of each detector and protocol: rows trained on, columns tested on."""
     from .generalization import matrix_tables
 
+    results = list(results)
+    ids = ids or ProtocolIds(results)
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for res in results:
         groups[(res.detector, protocol_key(base_protocol(res.protocol)))].append(res)
     lines = ["## Generalization matrix", ""] if groups else []
     for (detector, _), members in sorted(groups.items()):
-        lines += [f"### {detector}", "", "Protocol:"] + protocol_lines(base_protocol(members[0].protocol)) + [""]
+        lines += [f"### {detector} · {ids.of(members[0].protocol)}", ""]
         lines += matrix_tables(members)
     return lines
 

@@ -26,6 +26,7 @@ from .errors import CheckpointError, ConfigError, NotTrainable
 from .fingerprint import data_change, data_fingerprint
 from .harness import evaluate_split, loader
 from .metrics import confusion_counts, counts_iou, warn_if_collapsed
+from .paths import portable_path
 from .plugins import read_weights
 from .runlock import RunLock
 from .state_dicts import load_weights
@@ -133,6 +134,13 @@ class TrainReport:
                 "resumed_from_epoch": self.resumed_from_epoch, "seconds": self.seconds, "history": self.history}
 
 
+def dataset_label(dataset: Any) -> str:
+    """``name@root`` of a dataset (``name`` alone when it has no folder), as training records name it."""
+    info = dataset.info()
+    name = info.get("name") or dataset.name
+    return f"{name}@{portable_path(info['root'])}" if info.get("root") else str(name)
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -233,7 +241,8 @@ class Trainer:
         authentic = any(kind_role(k) == "authentic" for k in self.kinds)
         self.image_loss_weight = self.config.image_loss_weight if authentic else 0.0
         self.image_topk = float(self.detector.image_topk)
-        self.used = {"kinds": {k: len(dataset.records(f"train/{k}")) for k in self.kinds},
+        self.used = {"dataset": dataset_label(dataset),
+                     "kinds": {k: len(dataset.records(f"train/{k}")) for k in self.kinds},
                      **describe_crops(self.data.size, self.data.augment),
                      "image_loss": (f"BCE of the mean of the top {self.image_topk:.0%} logits against manipulated, "
                                     f"weight {self.image_loss_weight:g}" if self.image_loss_weight else

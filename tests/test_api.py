@@ -10,6 +10,7 @@ import torch
 import inpaintbench as ib
 from inpaintbench.cli import main
 from inpaintbench.errors import UserError
+from inpaintbench.paths import portable_path
 from inpaintbench.training import load_checkpoint
 
 
@@ -41,7 +42,7 @@ def test_api_trains_and_loads_the_checkpoint(tiny_layout, tiny_detector, tmp_pat
     assert report.epochs_run == 1 and report.config["lr"] == 3e-3
     detector = ib.load_detector("tiny", report.best_checkpoint)
     result = ib.evaluate(detector, dataset, image_size=32)
-    assert result.checkpoint == report.best_checkpoint and result.detector_info["checkpoint_sha256"]
+    assert result.checkpoint == portable_path(report.best_checkpoint) and result.detector_info["checkpoint_sha256"]
     assert result.detector_info["weights"] == "checkpoint best.pt"
     saved = load_checkpoint(report.best_checkpoint)["state_dict"]
     assert all(torch.equal(saved[k], v) for k, v in detector.state_dict().items())

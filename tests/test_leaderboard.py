@@ -13,21 +13,34 @@ def _result(detector, iou, image_size=256, split="test/fakefake"):
                   metrics=metrics, detector_info={"card": {"description": f"{detector} card"}, "parameters": 7})
 
 
-def test_tables_rank_by_iou_and_separate_protocols(tmp_path, capsys):
+def _tables(text: str, heading: str) -> dict[str, list[list[str]]]:
+    """The pipe tables under each ``### `` heading of one ``## heading`` section, as cell lists."""
+    section = text.split(f"## {heading}\n")[1].split("\n## ")[0]
+    out = {}
+    for block in section.split("### ")[1:]:
+        title, _, body = block.partition("\n")
+        rows = [ln for ln in body.splitlines() if ln.startswith("|")]
+        out[title.strip()] = [[c.strip() for c in ln.split("|")[1:-1]] for ln in rows]
+    return out
+
+
+def test_protocols_are_stated_once_and_tables_never_mix_them(tmp_path, capsys):
     paths = [write_result(_result("a", 0.4), tmp_path / "a.json"), write_result(_result("b", 0.7), tmp_path / "b.json"),
              write_result(_result("c", 0.9, image_size=512), tmp_path / "c.json")]
     out = tmp_path / "board.md"
     assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
     text = out.read_text()
-    sections = text.split("## ")
-    fake = [s for s in sections if s.startswith("provided · test/fakefake")]
-    assert len(fake) == 2  # two protocols, two tables
-    same = next(s for s in fake if "image_size**: 256" in s)
-    assert same.index("[b](#detector-b)") < same.index("[a](#detector-a)")
-    assert "[c]" not in same and "not comparable" in same
+    protocols = text.split("## Protocols")[1].split("\n## ")[0]
+    assert "- **P1**: resized to 256 px" in protocols and "- **P2**: resized to 512 px" in protocols
+    assert text.count("**image_size**") == 2  # each full record once, in the protocols section
+    local = _tables(text, "Localization")
+    assert set(local) == {"provided · test/fakefake · P1", "provided · test/fakefake · P2"}
+    p1 = local["provided · test/fakefake · P1"]
+    assert p1[0] == ["detector", "training data", "budget", "IoU", "F1", "F1-best", "pixel AUC", "n"]
+    assert [row[0] for row in p1[2:]] == ["[b](#detector-b)", "[a](#detector-a)"]  # best IoU first, no c
     assert '<a id="detector-b"></a>' in text and "b card" in text
-    auth = next(s for s in sections if s.startswith("provided · test/original") and "image_size**: 256" in s)
-    assert auth.index("[a]") < auth.index("[b]")  # lower false-positive rate first
+    auth = _tables(text, "False positives on authentic images")["provided · test/original · P1"]
+    assert [row[0] for row in auth[2:]] == ["[a](#detector-a)", "[b](#detector-b)"]  # lower FPR first
 
 
 def test_table_follows_the_recorded_role_and_puts_missing_values_last(tmp_path):
@@ -40,14 +53,13 @@ def test_table_follows_the_recorded_role_and_puts_missing_values_last(tmp_path):
         write_result(res, tmp_path / f"{res.detector}.json")
     out = tmp_path / "board.md"
     assert main(["leaderboard", str(tmp_path), "-o", str(out)]) == 0
-    table = [line for line in out.read_text().split("## d · test/x")[1].splitlines() if line.startswith("|")]
-    cells = [[c.strip() for c in line.split("|")[1:-1]] for line in table]
-    assert cells[0] == ["detector", "fpr", "fpr_pooled", "any_positive_rate", "n_authentic", "checkpoint"]
+    cells = _tables(out.read_text(), "False positives on authentic images")["d · test/x · P1"]
+    assert cells[0] == ["detector", "training data", "budget", "FPR", "FPR pooled", "any-positive rate", "n"]
     assert [row[0] for row in cells[2:]] == ["[b](#detector-b)", "[a](#detector-a)", "[c](#detector-c)"]
-    assert cells[4][1] == "–"
+    assert cells[4][3] == "–"
 
 
-def test_a_detection_table_ranks_image_level_metrics_beside_the_localization_table(tmp_path):
+def test_a_detection_table_ranks_image_level_metrics_in_its_own_section(tmp_path):
     results = [_result("a", 0.4), _result("b", 0.7), _result("c", 0.2)]
     for res, auc in zip(results[:2], (0.9, 0.6)):
         res.metrics["test/fakefake"].update({"image_auc": auc, "image_bacc": auc - 0.1, "image_tpr_at_5fpr": auc / 2,
@@ -55,12 +67,32 @@ def test_a_detection_table_ranks_image_level_metrics_beside_the_localization_tab
     paths = [write_result(res, tmp_path / f"{res.detector}.json") for res in results]
     out = tmp_path / "board.md"
     assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
-    fake = out.read_text().split("## provided · test/fakefake")[1].split("## ")[0]
-    localization, detection = fake.split("Detection (image level")
-    assert "image_auc" not in localization and localization.index("[b]") < localization.index("[a]")
-    table = [[c.strip() for c in line.split("|")[1:-1]] for line in detection.splitlines() if line.startswith("|")]
-    assert table[0] == ["detector", "image_auc", "image_bacc", "image_tpr_at_5fpr", "image_threshold", "checkpoint"]
+    text = out.read_text()
+    assert "image AUC" not in text.split("## Detection (image level)")[0]
+    detection = _tables(text, "Detection (image level)")
+    assert list(detection) == ["provided · test/fakefake · P1"]  # no detection table for the authentic split
+    table = detection["provided · test/fakefake · P1"]
+    assert table[0][3:] == ["image AUC", "bAcc", "TPR at 5% FPR", "bAcc threshold", "threshold from"]
     assert [row[0] for row in table[2:]] == ["[a](#detector-a)", "[b](#detector-b)", "[c](#detector-c)"]
-    assert table[2][1:4] == ["0.900", "0.800", "0.450"] and table[4][1] == "–"
-    original = out.read_text().split("## provided · test/original")[1].split("## ")[0]
-    assert "Detection" not in original
+    assert table[2][3:6] == ["0.900", "0.800", "0.450"] and table[4][3] == "–"
+
+
+def test_rows_name_variants_training_data_and_budget_from_the_results_alone(tmp_path):
+    trained = _result("nixnet", 0.5)
+    trained.detector_info = {"options": {"width": 16, "residual": "aerecon"}, "card": {"trainable": True}}
+    trained.training = {"steps": 300, "seconds": 90.0, "config": {"batch_size": 8, "crop": 128},
+                        "data": {"dataset": "freeform", "kinds": {"fakefake": 160, "original": 160}}}
+    plain = _result("nixnet", 0.3)
+    plain.detector_info = {"options": {"width": 16, "residual": "srm"}}
+    plain.training = {"train_set": "freeform:realfake", "steps": 50, "config": {"batch_size": 4, "crop": 0}}
+    free = _result("aerecon", 0.6)
+    free.detector_info = {"card": {"trainable": False}}
+    for res in (trained, plain, free):
+        write_result(res, tmp_path / f"{res.detector}-{res.metrics['test/fakefake']['iou']}.json")
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", str(tmp_path), "-o", str(out)]) == 0
+    rows = {r[0]: r[1:3] for r in _tables(out.read_text(), "Localization")["provided · test/fakefake · P1"][2:]}
+    assert rows == {"[aerecon](#detector-aerecon)": ["none (training-free)", "–"],
+                    "[nixnet residual=aerecon](#detector-nixnet)": ["freeform: fakefake 160, original 160",
+                                                                    "300 steps × 8, crop 128, 1.5 min"],
+                    "[nixnet residual=srm](#detector-nixnet)": ["freeform:realfake", "50 steps × 4, whole images"]}
