@@ -165,7 +165,11 @@ class SMPDetector(ModuleDetector):
 def alias(arch: str, encoder: str, description: str, reference: str) -> Callable[..., SMPDetector]:
     """A registered short name for one smp setting; only ``encoder_weights`` stays an option."""
 
-    def factory(encoder_weights: str = "auto") -> SMPDetector:
+    def factory(encoder_weights: str = "auto", arch: str = arch, encoder: str = encoder) -> SMPDetector:
+        # ``arch`` and ``encoder`` are accepted only as recorded by this name's own checkpoints
+        if (arch, encoder) != (factory.setting["arch"], factory.setting["encoder"]):
+            raise ValueError(f"this name is arch={factory.setting['arch']} encoder={factory.setting['encoder']}, "
+                             f"not arch={arch} encoder={encoder}: use the detector `smp` for other settings")
         detector = SMPDetector(arch, encoder, encoder_weights)
         detector.card = factory.card
         return detector

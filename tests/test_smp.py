@@ -8,8 +8,9 @@ import torch
 from inpaintbench.baselines import smp as smpdet
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import TensorProtocol
+from inpaintbench.jobs import Job, make_detector
 from inpaintbench.plugins import WeightsUnavailable
-from inpaintbench.registry import RegistryError, create
+from inpaintbench.registry import OptionValueError, RegistryError, create
 from inpaintbench.training import TrainConfig, load_checkpoint, train
 
 RESNET18 = smpdet.pretrained_settings("resnet18")["imagenet"]
@@ -71,6 +72,11 @@ def test_trainable_by_the_common_trainer(tiny_layout, tmp_path, hf_cache):
     assert any(k.startswith("net.net.decoder.") or k.startswith("net.net.segmentation_head.") for k in changed)
     fresh = create("detectors", "smp", arch="unet", encoder="resnet18", encoder_weights="none")
     fresh.load_state_dict(ckpt["state_dict"])  # the alias and the plain name build the same module
+    # the alias loads its own checkpoint by name (its recorded arch and encoder are its own)
+    again, info = make_detector(Job("unet-r18", "provided"), report.best_checkpoint)
+    head = "net.net.segmentation_head.0.weight"
+    assert info["weights"] == "checkpoint best.pt"
+    assert torch.equal(again.state_dict()[head], ckpt["state_dict"][head])
 
 
 def test_explicit_weights_offline_name_the_cache_file(hf_cache):
@@ -115,8 +121,10 @@ def test_aliases_build_their_setting_and_unknown_names_suggest(hf_cache):
         det = create("detectors", name)
         assert type(det.net) is arch_cls and det.options["encoder"] == encoder
         assert det.card.description != smpdet.SMPDetector.card.description and det.card.trainable
-    with pytest.raises(RegistryError, match="takes no option 'arch'"):
+    with pytest.raises(OptionValueError, match="arch=unet encoder=resnet18, not arch=fpn.*detector `smp`"):
         create("detectors", "unet-r18", arch="fpn")
+    with pytest.raises(RegistryError, match="Did you mean encoder_weights"):
+        create("detectors", "unet-r18", encoder_weight="none")
     with pytest.raises(RegistryError, match="Did you mean 'unetplusplus'"):
         smpdet.SMPDetector("unetplusplu", "resnet18")
     with pytest.raises(RegistryError, match="Did you mean 'resnet34'"):
