@@ -1,0 +1,399 @@
+"""Reproduce every committed leaderboard at a declared budget, from ../shared photos and the packaged TAEF2.
+
+    python scripts/reference.py --budget cpu     # 2 CPU cores, under an hour
+    python scripts/reference.py --budget gpu     # one GPU, under 40 minutes
+    python scripts/reference.py --render-only    # rebuild leaderboards/README.md from the committed JSONs
+
+Steps, all through the package's own jobs, all at native resolution (no resize anywhere):
+1. reference data with ``generate``: BSDS500 (its own train/val/test split) with free-form masks, BSDS500
+   test photos with object masks, Kodak24 and CBSD68 test photos with free-form masks, each with kinds
+   ``fakefake`` (TAEF2 round trip blended through the mask), ``realfake`` (the ``latent-fill``
+   stand-in: the masked latent filled and decoded by TAEF2) and the ``original``s; a small Kodak set
+   for the stress test. The photos are read in place through symbolic links in the work folder.
+2. every trainable baseline trained on the BSDS train split (all kinds) for the budget's steps, on
+   random native crops, seed 0: ``nixnet`` with its SRM noise stream, with the autoencoder trace,
+   and with both (identical steps, batch and crop: the NIX-Net input table), ``fcn`` and ``unet-r18``;
+3. every detector, training-free ones included, evaluated on every test set;
+4. the generalization matrix of ``nixnet``: trained on fakefake, on the realfake stand-in and on
+   the universal data, tested on each;
+5. ``stress`` over the default attack grid for the best two detectors (pixel AUC on BSDS fakefake);
+6. ``leaderboards/README.md`` and its figures, stating budget, machine, wall time and command.
+Everything resumes: rerun the same command after an interruption.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared"
+BOARD = ROOT / "leaderboards"
+RESULTS = BOARD / "results"
+FIGURES = BOARD / "figures"
+CURVE_METRICS = ("iou", "auc")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one reference run spends: data sizes, training steps, and where the heavy detectors run."""
+
+    name: str
+    device: str
+    #: Side of the square crops ``generate`` stores; every measurement is taken at this stored size.
+    stored_size: int
+    #: Photos per source: BSDS500 train / val / test, BSDS500 test with object masks, Kodak24, CBSD68.
+    photos: dict[str, int]
+    #: Optimizer steps per trained model (the three NIX-Net inputs get the same).
+    steps: dict[str, int]
+    matrix_steps: int
+    crop: int
+    batch_size: int
+    #: Kodak photos of the stress set (fakefake and originals).
+    stress_photos: int
+    #: Whether detectors that run the autoencoder inside their forward pass are evaluated on the
+    #: extra test sets too, or on the BSDS test set only.
+    trace_everywhere: bool
+
+
+BUDGETS = {
+    "cpu": Budget("cpu", "cpu", 256, {"train": 100, "val": 8, "test": 32, "object": 24, "kodak24": 24, "cbsd68": 24},
+                  {"nixnet": 160, "nixnet-trace": 160, "nixnet-srm+trace": 160, "fcn": 100, "unet-r18": 200},
+                  matrix_steps=120, crop=96, batch_size=8, stress_photos=8, trace_everywhere=False),
+    "gpu": Budget("gpu", "cuda", 320, {"train": 200, "val": 100, "test": 200, "object": 100, "kodak24": 24,
+                                       "cbsd68": 68},
+                  {"nixnet": 4000, "nixnet-trace": 4000, "nixnet-srm+trace": 4000, "fcn": 3000, "unet-r18": 4000},
+                  matrix_steps=2000, crop=256, batch_size=16, stress_photos=24, trace_everywhere=True),
+    # the pipeline end to end in a few minutes, to check the script itself; its numbers mean nothing
+    "smoke": Budget("smoke", "cpu", 128, {"train": 6, "val": 2, "test": 3, "object": 2, "kodak24": 2, "cbsd68": 2},
+                    {"nixnet": 2, "nixnet-trace": 2, "nixnet-srm+trace": 2, "fcn": 1, "unet-r18": 2},
+                    matrix_steps=1, crop=64, batch_size=4, stress_photos=2, trace_everywhere=False),
+}
+
+#: The trained models: name -> (detector, options). The three NIX-Net inputs share every other setting.
+MODELS = {
+    "nixnet": ("nixnet", {"residual": "srm"}),
+    "nixnet-trace": ("nixnet", {"residual": "aerecon"}),
+    "nixnet-srm+trace": ("nixnet", {"residual": "srm+aerecon"}),
+    "fcn": ("fcn", {}),
+    "unet-r18": ("unet-r18", {}),
+}
+#: Models whose forward pass runs the autoencoder (costly on a CPU).
+TRACE_MODELS = ("nixnet-trace", "nixnet-srm+trace")
+TRAINING_FREE = ("noise-residual", "noise-kurtosis", "aerecon")
+#: The test sets: name -> (generate recipe, photo folder under the work folder's photos/).
+TEST_SETS = {"bsds-freeform": ("freeform", "bsds"), "bsds-object": ("object", "bsds-object"),
+             "kodak24-freeform": ("freeform", "kodak24"), "cbsd68-freeform": ("freeform", "cbsd68")}
+TRAIN_SET = "bsds-freeform"
+GENERATORS = "latent-fill,vae"
+
+
+def say(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+# --- photos and data -------------------------------------------------------------------------------
+
+def link_photos(work: Path, budget: Budget) -> dict[str, Path]:
+    """Folders of symbolic links to the first photos of each source, laid out so that ``generate``
+    takes BSDS500's split from the folder names and finds its segmentations."""
+    bsds = SHARED / "data" / "bsds500"
+    photos = SHARED / "data" / "photos"
+    for need in (bsds / "images", photos / "kodak24", photos / "cbsd68"):
+        if not need.is_dir():
+            raise SystemExit(f"the reference run needs {need} (see ../shared/README.md)")
+    plan = {"bsds": [("images/train", "train"), ("images/val", "val"), ("images/test", "test")],
+            "bsds-object": [("images/test", "object")]}
+    out = {}
+    for name, parts in plan.items():
+        for folder, key in parts:
+            split = folder.split("/")[1]
+            chosen = sorted((bsds / folder).glob("*.jpg"))[: budget.photos[key]]
+            for photo in chosen:
+                _link(photo, work / "photos" / name / "images" / split / photo.name)
+                label = bsds / "groundTruth" / split / (photo.stem + ".mat")
+                if label.exists():
+                    _link(label, work / "photos" / name / "groundTruth" / split / label.name)
+        out[name] = work / "photos" / name
+    for name in ("kodak24", "cbsd68"):
+        for photo in sorted((photos / name).glob("*.png"))[: budget.photos[name]]:
+            _link(photo, work / "photos" / name / "test" / photo.name)
+        out[name] = work / "photos" / name
+    for photo in sorted((photos / "kodak24").glob("*.png"))[: budget.stress_photos]:
+        _link(photo, work / "photos" / "stress" / "test" / photo.name)
+    out["stress"] = work / "photos" / "stress"
+    return out
+
+
+def _link(target: Path, link: Path) -> None:
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        link.symlink_to(target.resolve())
+
+
+def build_data(work: Path, budget: Budget, photos: dict[str, Path], quiet: bool) -> dict[str, tuple[str, Path]]:
+    """Every reference set, written (or resumed) by the package's ``generate`` job: name -> (dataset, root)."""
+    from inpaintbench.data.generation.generate import GenerateConfig, generate
+
+    sets = {name: (recipe, photos[folder], GENERATORS) for name, (recipe, folder) in TEST_SETS.items()}
+    sets["stress"] = ("freeform", photos["stress"], "vae")
+    out = {}
+    for name, (recipe, source, generators) in sets.items():
+        root = work / "data" / name
+        say(f"data: {name} ({recipe} masks, {generators}, from {source.name})")
+        generate(GenerateConfig(recipe, str(root), source=str(source), generator=generators,
+                                image_size=budget.stored_size, crop="random", device=budget.device,
+                                progress=not quiet))
+        out[name] = (recipe, root)
+    return out
+
+
+# --- models and results ----------------------------------------------------------------------------
+
+def job_for(detector: str, options: dict, dataset: tuple[str, Path], budget: Budget, quiet: bool,
+            image_threshold_from: str = "fixed"):
+    """The job of one detector on one reference set, at native resolution."""
+    from inpaintbench.data.tensors import TensorProtocol
+    from inpaintbench.jobs import Job
+
+    name, root = dataset
+    return Job(detector, name, dict(options), {"data_root": str(root)}, TensorProtocol(None),
+               image_threshold_from=image_threshold_from, batch_size=budget.batch_size, device=budget.device,
+               seed=0, progress=not quiet)
+
+
+def train_models(work: Path, budget: Budget, data: dict, quiet: bool) -> dict[str, tuple[str, dict]]:
+    """Train (or resume) every model on the BSDS training split: name -> (best checkpoint, training record)."""
+    from inpaintbench.jobs import train_job
+    from inpaintbench.training import TrainConfig
+
+    trained = {}
+    for model, (detector, options) in MODELS.items():
+        say(f"train: {model} for {budget.steps[model]} steps")
+        config = TrainConfig(epochs=100_000, max_steps=budget.steps[model], batch_size=budget.batch_size,
+                             crop=budget.crop, patience=100_000, device=budget.device, seed=0, progress=not quiet)
+        t0 = time.perf_counter()
+        report, folder = train_job(job_for(detector, options, data[TRAIN_SET], budget, quiet), config,
+                                   work / "models" / model)
+        trained[model] = (report.best_checkpoint,
+                          {**report.record(), "run_dir": str(folder), "seconds": time.perf_counter() - t0})
+    return trained
+
+
+def evaluate_all(budget: Budget, data: dict, trained: dict, quiet: bool) -> list[Path]:
+    """Every model and training-free detector on every test set; a result already written is kept."""
+    from inpaintbench.jobs import evaluate_job
+    from inpaintbench.results import write_result
+
+    entries = [(m, *MODELS[m], trained[m]) for m in MODELS] + [(d, d, {}, (None, None)) for d in TRAINING_FREE]
+    paths = []
+    for set_name in TEST_SETS:
+        for label, detector, options, (checkpoint, training) in entries:
+            if label in TRACE_MODELS and set_name != TRAIN_SET and not budget.trace_everywhere:
+                continue
+            path = RESULTS / "clean" / f"{set_name}--{label}.json"
+            if not path.exists():
+                say(f"evaluate: {label} on {set_name}")
+                # bAcc's threshold is chosen on the BSDS val split; the extra sets have none, so 0.5
+                job = job_for(detector, options, data[set_name], budget, quiet,
+                              "val" if set_name == TRAIN_SET else "fixed")
+                result = evaluate_job(job, checkpoint, training=training)
+                result = dataclasses.replace(result, dataset=set_name)
+                write_result(result, path)
+            paths.append(path)
+    return paths
+
+
+def run_matrix_part(work: Path, budget: Budget, data: dict, photos: dict, quiet: bool) -> None:
+    """NIX-Net trained on fakefake, on the realfake stand-in and on universal data, tested on each."""
+    from inpaintbench.matrix import parse_sets, run_matrix
+    from inpaintbench.reports import write_matrix_report
+    from inpaintbench.training import TrainConfig
+
+    root = data[TRAIN_SET][1]
+    sets = parse_sets(f"freeform:fakefake@{root},freeform:realfake@{root},universal@{photos['bsds']}")
+    config = TrainConfig(epochs=100_000, max_steps=budget.matrix_steps, batch_size=budget.batch_size,
+                         crop=budget.crop, patience=100_000, device=budget.device, seed=0, progress=not quiet)
+    say(f"matrix: nixnet on {len(sets)} training sets, {budget.matrix_steps} steps each")
+    job = job_for("nixnet", {"residual": "srm"}, data[TRAIN_SET], budget, quiet)
+    run = run_matrix(job, sets, sets, config, work / "matrix", cache_dir=work / "cache")
+    folder = RESULTS / "matrix"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in run.result_paths:
+        shutil.copy2(path, folder / path.name)
+    write_matrix_report(run.results, folder)
+
+
+def best_two(paths: list[Path]) -> list[str]:
+    """The two result labels with the highest pixel AUC on the BSDS free-form fakefake test split."""
+    from inpaintbench.results import read_result
+
+    scored = []
+    for path in paths:
+        if path.name.startswith(f"{TRAIN_SET}--"):
+            auc = read_result(path).metrics.get("test/fakefake", {}).get("auc")
+            scored.append((-(auc if auc is not None else -1.0), path.stem.split("--", 1)[1]))
+    return [label for _, label in sorted(scored)[:2]]
+
+
+def stress_part(budget: Budget, data: dict, trained: dict, labels: list[str], quiet: bool) -> None:
+    """The default attack grid (with re-encoding through TAEF2) on the stress set, for ``labels``."""
+    from inpaintbench.attack_spec import parse_attacks
+    from inpaintbench.reports import write_stress_report
+    from inpaintbench.stress import run_stress
+
+    chains = parse_attacks("default", "taef2")
+    for label in labels:
+        detector, options = MODELS[label] if label in MODELS else (label, {})
+        checkpoint = trained[label][0] if label in MODELS else None
+        say(f"stress: {label} over {len(chains)} settings on the stress set")
+        folder = RESULTS / f"stress-{label}"
+        run = run_stress(job_for(detector, options, data["stress"], budget, quiet), chains, folder, checkpoint)
+        write_stress_report(run.results, folder)
+
+
+# --- the README ------------------------------------------------------------------------------------
+
+def draw_figures(results: list) -> list[Path]:
+    from inpaintbench.generalization import is_matrix_result, matrix_cells
+    from inpaintbench.plots import heatmap, robustness_figures
+    from inpaintbench.robustness import curves, group_results
+
+    if FIGURES.exists():
+        shutil.rmtree(FIGURES)
+    figures = []
+    groups = group_results([r for r in results if not is_matrix_result(r)])
+    for metric in CURVE_METRICS:
+        figures += robustness_figures(curves(groups, metric), FIGURES, prefix=f"robustness-{metric}")
+    matrix = [r for r in results if is_matrix_result(r)]
+    for metric in ("auc", "iou") if matrix else ():
+        rows, cols, values = matrix_cells(matrix, metric)
+        title = f"nixnet: {metric}, trained on (rows) × tested on (columns)"
+        figures.append(heatmap(values, rows, cols, FIGURES / f"matrix-{metric}.png", title, "test set",
+                               "training set"))
+    return figures
+
+
+HOW_TO_READ = """\
+How to read this. Every number is measured at the stored resolution of the images (protocol P1:
+no resize anywhere; a resize is an attack that erases forensic traces, see `resolution.md`). The
+kinds are: `fakefake`, a real photo whose masked region went through the TAEF2 latent autoencoder
+(encode, decode, blend back through the mask); `realfake`, the offline stand-in for a diffusion
+inpainting: the masked part of the latent is filled from its surroundings and decoded by TAEF2, so
+its pixels carry the same decoder's traces; `original`, the untouched photos, which give the
+false-positive table and the authentic side of the detection table. Trained models saw only the
+BSDS500 training split (both kinds and the originals), so `bsds-freeform` is in distribution; the
+object masks, the Kodak24 and CBSD68 photos are other photos and mask shapes made by the same
+autoencoder; no row here measures a different generator (the generalization matrix and
+`baselines/AERECON.md` do). The budget column states the training each model had: CPU runs are
+short, so read a trained model's row as what that budget buys, not as the architecture's ceiling."""
+
+
+def render_readme(record: dict) -> str:
+    from inpaintbench.generalization import is_matrix_result
+    from inpaintbench.leaderboard import render_all, robustness_section
+    from inpaintbench.results import read_result
+
+    results = []
+    for path in sorted(RESULTS.rglob("*.json")):
+        if path.name != "reference.json":
+            result = read_result(path)
+            stressed = path.parent.name.startswith("stress-")
+            results.append(dataclasses.replace(result, dataset="kodak-stress") if stressed else result)
+    figures = draw_figures(results)
+    env = record["environment"]
+    machine = env.get("gpu") or f"{env.get('cpus')} CPU cores ({env.get('cpu_threads')} torch threads)"
+    seconds = ", ".join(f"{k} {v / 60:.1f}" for k, v in record["seconds"].items())
+    intro = [
+        "# Leaderboards", "",
+        "Reference results, regenerated by one command from the photos in `../shared` and the packaged "
+        "TAEF2 autoencoder; do not edit by hand.", "",
+        f"- Command: `{record['command']}`",
+        f"- Budget `{record['budget']['name']}`: {record['budget_text']}",
+        f"- Machine: {machine}, {env.get('platform')}, torch {env.get('torch')}.",
+        f"- Wall time: {record['total_seconds'] / 60:.1f} min in all (minutes per step: {seconds}).",
+        f"- Stressed (best two by pixel AUC on bsds-freeform test/fakefake): {', '.join(record['stressed'])}.",
+        "", HOW_TO_READ, "",
+        "Figures: robustness curves (metric against attack strength, one line per model and split) and "
+        "the generalization matrix, drawn from the JSONs under `results/`.", ""]
+    intro += [f"![{p.stem}](figures/{p.name})" for p in figures]
+    board = render_all(results, title="Tables").replace("# Tables", "## Tables", 1)
+    auc = robustness_section([r for r in results if not is_matrix_result(r)], "auc")
+    return "\n".join(intro) + "\n\n" + board + "\n" + "\n".join(auc).rstrip() + "\n"
+
+
+def budget_text(budget: Budget) -> str:
+    p = budget.photos
+    steps = ", ".join(f"{k} {v}" for k, v in budget.steps.items())
+    return (f"stored size {budget.stored_size} px; BSDS500 photos train {p['train']} / val {p['val']} / test "
+            f"{p['test']}, object-mask test {p['object']}, Kodak24 {p['kodak24']}, CBSD68 {p['cbsd68']}; "
+            f"training steps {steps} (batch {budget.batch_size}, random {budget.crop} px crops, seed 0); "
+            f"matrix {budget.matrix_steps} steps per set; stress set {budget.stress_photos} Kodak photos; "
+            + ("autoencoder-trace models on every test set." if budget.trace_everywhere else
+               "autoencoder-trace models on bsds-freeform only (their forward runs the autoencoder)."))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--budget", choices=sorted(BUDGETS), default="cpu")
+    p.add_argument("--work", default=str(ROOT / "runs" / "reference"),
+                   help="photo links, data, models and caches (not committed)")
+    p.add_argument("--render-only", action="store_true", help="only rebuild the README from the committed results")
+    p.add_argument("--fresh", action="store_true", help="discard earlier results of this budget first")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = p.parse_args()
+    from inpaintbench.data.imageio import atomic_write_bytes
+
+    record_path = RESULTS / "reference.json"
+    if not args.render_only:
+        import torch
+
+        from inpaintbench.results import environment
+
+        budget = BUDGETS[args.budget]
+        work = Path(args.work) / budget.name
+        os.chdir(ROOT)  # results record paths relative to the repository
+        previous = json.loads(record_path.read_text()) if record_path.exists() else {}
+        if (args.fresh or previous.get("budget", {}).get("name") != budget.name) and RESULTS.exists():
+            shutil.rmtree(RESULTS)  # results of another budget never mix with these
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        seconds, t_all = {}, time.perf_counter()
+
+        def timed(step: str, fn, *a):
+            t0 = time.perf_counter()
+            out = fn(*a)
+            seconds[step] = round(time.perf_counter() - t0, 1)
+            return out
+
+        photos = timed("photos", link_photos, work, budget)
+        data = timed("data", build_data, work, budget, photos, args.quiet)
+        trained = timed("training", train_models, work, budget, data, args.quiet)
+        paths = timed("evaluation", evaluate_all, budget, data, trained, args.quiet)
+        timed("matrix", run_matrix_part, work, budget, data, photos, args.quiet)
+        stressed = best_two(paths)
+        timed("stress", stress_part, budget, data, trained, stressed, args.quiet)
+        env = environment(budget.device)
+        env["cpus"] = os.cpu_count()
+        env.pop("platform", None)
+        env["platform"] = platform.system() + " " + platform.machine()
+        record = {"command": " ".join(["python", "scripts/reference.py", *sys.argv[1:]]),
+                  "budget": dataclasses.asdict(budget), "budget_text": budget_text(budget), "seconds": seconds,
+                  "total_seconds": round(time.perf_counter() - t_all, 1), "stressed": stressed,
+                  "environment": env, "torch_threads": torch.get_num_threads()}
+        atomic_write_bytes(record_path, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
+    if not record_path.exists():
+        raise SystemExit(f"{record_path} is missing: run without --render-only first")
+    atomic_write_bytes(BOARD / "README.md", render_readme(json.loads(record_path.read_text())).encode("utf-8"))
+    say(f"wrote {BOARD / 'README.md'}")
+
+
+if __name__ == "__main__":
+    main()
