@@ -60,14 +60,16 @@ def _ranked(rows: list[dict], kind: str) -> str:
 
 def option_labels(results: Iterable[Result]) -> dict[int, str]:
     """Per result (by ``id``): the detector name, plus the options in which it differs from other
-    results of the same detector (``nixnet residual=aerecon``), so that variants stay apart."""
+    results of the same detector (``nixnet residual=aerecon``), so that variants stay apart. Options
+    that some variant leaves unset (``None``) follow from another option and are not shown."""
     by_name: dict[str, list[Result]] = defaultdict(list)
     for res in results:
         by_name[res.detector].append(res)
     labels = {}
     for name, members in by_name.items():
         options = [dict((r.detector_info or {}).get("options") or {}) for r in members]
-        keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1})
+        keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1
+                       and all(x.get(k) is not None for x in options)})
         for res, opts in zip(members, options):
             extra = " ".join(f"{k}={opts.get(k)}" for k in keys)
             labels[id(res)] = f"{name} {extra}".strip()
@@ -83,8 +85,8 @@ def training_data(result: Result) -> str:
     data = training.get("data") or {}
     if data.get("kinds"):
         kinds = ", ".join(f"{k} {n}" for k, n in data["kinds"].items())
-        where = data.get("dataset") or "?"
-        return f"{where}: {kinds}"
+        name, _, root = str(data.get("dataset") or "?").partition("@")
+        return f"{Path(root).name} ({name}): {kinds}" if root else f"{name}: {kinds}"
     if result.checkpoint:
         return f"checkpoint {Path(result.checkpoint).name}"
     trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")

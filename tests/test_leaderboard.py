@@ -79,11 +79,12 @@ def test_a_detection_table_ranks_image_level_metrics_in_its_own_section(tmp_path
 
 def test_rows_name_variants_training_data_and_budget_from_the_results_alone(tmp_path):
     trained = _result("nixnet", 0.5)
-    trained.detector_info = {"options": {"width": 16, "residual": "aerecon"}, "card": {"trainable": True}}
+    trained.detector_info = {"options": {"width": 16, "residual": "aerecon", "clip": 16.0},
+                             "card": {"trainable": True}}
     trained.training = {"steps": 300, "seconds": 90.0, "config": {"batch_size": 8, "crop": 128},
-                        "data": {"dataset": "freeform", "kinds": {"fakefake": 160, "original": 160}}}
+                        "data": {"dataset": "freeform@runs/bsds", "kinds": {"fakefake": 160, "original": 160}}}
     plain = _result("nixnet", 0.3)
-    plain.detector_info = {"options": {"width": 16, "residual": "srm"}}
+    plain.detector_info = {"options": {"width": 16, "residual": "srm", "clip": None}}  # clip follows residual
     plain.training = {"train_set": "freeform:realfake", "steps": 50, "config": {"batch_size": 4, "crop": 0}}
     free = _result("aerecon", 0.6)
     free.detector_info = {"card": {"trainable": False}}
@@ -93,6 +94,6 @@ def test_rows_name_variants_training_data_and_budget_from_the_results_alone(tmp_
     assert main(["leaderboard", str(tmp_path), "-o", str(out)]) == 0
     rows = {r[0]: r[1:3] for r in _tables(out.read_text(), "Localization")["provided · test/fakefake · P1"][2:]}
     assert rows == {"[aerecon](#detector-aerecon)": ["none (training-free)", "–"],
-                    "[nixnet residual=aerecon](#detector-nixnet)": ["freeform: fakefake 160, original 160",
+                    "[nixnet residual=aerecon](#detector-nixnet)": ["bsds (freeform): fakefake 160, original 160",
                                                                     "300 steps × 8, crop 128, 1.5 min"],
                     "[nixnet residual=srm](#detector-nixnet)": ["freeform:realfake", "50 steps × 4, whole images"]}
