@@ -107,12 +107,13 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
                    batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
                    on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
                    progress: bool = True, name: str = "detector",
-                   infos: list[ImageInfo] | None = None) -> tuple[MetricState, list[str]]:
+                   infos: list[ImageInfo] | None = None, presets: bool = False) -> tuple[MetricState, list[str]]:
     """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad files;
-    ``infos``, when given, receives each measured image's ``ImageInfo`` in the state's order."""
+    ``infos``, when given, receives each measured image's ``ImageInfo`` in the state's order; ``presets``
+    keeps what the field's conventions other than ours need (``MetricState.presets``)."""
     detector = as_detector(detector)
     data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
-    state = MetricState(threshold=threshold)
+    state = MetricState(threshold=threshold, presets=presets)
     bad: list[str] = []
     for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
                                    desc=split, progress=progress, name=name, bad=bad):
@@ -153,7 +154,8 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
                   on_bad=on_bad, threshold=threshold, progress=progress, name=name)
     for split in splits:
         infos: list[ImageInfo] = []
-        state, bad = evaluate_split(detector, dataset, split, attack=attack, infos=infos, **common)
+        state, bad = evaluate_split(detector, dataset, split, attack=attack, infos=infos,
+                                    presets=convention != DEFAULT_CONVENTION, **common)
         states[split] = state
         if per_image is not None:
             per_image[split] = SplitImages(state, infos)

@@ -126,10 +126,13 @@ class MetricState:
     #: ``[B, 2]`` and the sum of scores ``[B, 2]`` (float64), each by truth (negative, positive), the
     #: counts ``[B, 4]`` at ``score > threshold`` off TruFor's boundary band (``band_counts``) and the
     #: pixel AUC of the unquantized scores ``[B]`` (``pixel_auc``).
+    #: Kept only when ``presets`` is true: the exact AUC sorts every image's pixels and the band needs
+    #: two pooling passes, a cost the default convention does not pay.
     ties: list[torch.Tensor] = field(default_factory=list)
     score_sums: list[torch.Tensor] = field(default_factory=list)
     band: list[torch.Tensor] = field(default_factory=list)
     exact_auc: list[torch.Tensor] = field(default_factory=list)
+    presets: bool = False
 
     @torch.no_grad()
     def update(self, pred: torch.Tensor, target: torch.Tensor, ids: Sequence[str] | None = None,
@@ -148,12 +151,13 @@ class MetricState:
         dump = b * 2 * self.bins  # invalid pixels land in one extra bin, dropped below
         flat = torch.where(v, row * self.bins + bin_idx, torch.full_like(bin_idx, dump)).flatten()
         self.hists.append(torch.bincount(flat, minlength=dump + 1)[:dump].view(b, 2, self.bins))
-        tied = (p == self.threshold) & v
-        self.ties.append(torch.stack([(tied & ~t).sum(1), (tied & t).sum(1)], 1))
-        scores = torch.where(v, p.double(), torch.zeros_like(p, dtype=torch.float64))
-        self.score_sums.append(torch.stack([(scores * ~t).sum(1), (scores * t).sum(1)], 1))
-        self.band.append(band_counts(pred, target, self.threshold, valid))
-        self.exact_auc.append(pixel_auc(p, t, v))
+        if self.presets:
+            tied = (p == self.threshold) & v
+            self.ties.append(torch.stack([(tied & ~t).sum(1), (tied & t).sum(1)], 1))
+            scores = torch.where(v, p.double(), torch.zeros_like(p, dtype=torch.float64))
+            self.score_sums.append(torch.stack([(scores * ~t).sum(1), (scores * t).sum(1)], 1))
+            self.band.append(band_counts(pred, target, self.threshold, valid))
+            self.exact_auc.append(pixel_auc(p, t, v))
         flags = [manipulated] * b if isinstance(manipulated, bool) else list(manipulated)
         self.manipulated.append(torch.tensor(flags, dtype=torch.bool))
         self.scores.append(torch.full((b,), float("nan"), dtype=torch.float64) if image_scores is None
@@ -162,13 +166,13 @@ class MetricState:
 
     def merge(self, other: MetricState) -> MetricState:
         """The state of both sets of images (e.g. from two processes or shards)."""
-        if (self.threshold, self.bins) != (other.threshold, other.bins):
-            raise ValueError("cannot merge metric states with different threshold or bins")
+        if (self.threshold, self.bins, self.presets) != (other.threshold, other.bins, other.presets):
+            raise ValueError("cannot merge metric states with different threshold, bins or preset state")
         return MetricState(self.threshold, self.bins, self.counts + other.counts,
                            self.hists + other.hists, self.manipulated + other.manipulated,
                            self.ids + other.ids, self.scores + other.scores, ties=self.ties + other.ties,
                            score_sums=self.score_sums + other.score_sums, band=self.band + other.band,
-                           exact_auc=self.exact_auc + other.exact_auc)
+                           exact_auc=self.exact_auc + other.exact_auc, presets=self.presets)
 
     def select(self, indices: Sequence[int] | torch.Tensor) -> MetricState:
         """The state of the images at ``indices`` (positions in update order): a slice of a split is
@@ -182,7 +186,7 @@ class MetricState:
         return MetricState(self.threshold, self.bins, [counts[index]], [hists[index]], [manip[index]],
                            [self.ids[i] for i in index.tolist()], [self.image_scores()[index]],
                            ties=pick(self.ties), score_sums=pick(self.score_sums), band=pick(self.band),
-                           exact_auc=pick(self.exact_auc))
+                           exact_auc=pick(self.exact_auc), presets=self.presets)
 
     def image_scores(self) -> torch.Tensor:
         """The image-level scores ``[N]`` (float64; NaN where none was given)."""
@@ -223,6 +227,9 @@ class MetricState:
     def _compute_preset(self, convention: str) -> dict[str, float]:
         """A preset's metrics from the per-image state, with the count of authentic images."""
         chosen = preset(convention)
+        if not self.presets:
+            raise ValueError(f"metrics convention {convention!r} needs the preset state: build the MetricState "
+                             "with presets=True")
         if self.threshold != PRESET_THRESHOLD:
             raise ValueError(f"metrics convention {convention!r} binarizes at {PRESET_THRESHOLD}, "
                              f"not at this state's threshold {self.threshold}")

@@ -20,7 +20,7 @@ from .attack_spec import Chain
 from .clean_cache import CleanCache, clean_key
 from .fingerprint import data_change, data_fingerprint
 from .jobs import Job, evaluate_job, make_dataset, make_detector
-from .paths import portable_text
+from .paths import portable
 from .results import Result, read_result, slug, write_result
 from .robustness import model_key
 
@@ -35,7 +35,7 @@ def reusable(path: Path, reference: Result, attack: str, fingerprint: str) -> tu
         old = read_result(path)
     except ValueError:
         return None, None
-    if old.attack != portable_text(attack) or model_key(old) != model_key(reference):
+    if old.attack != portable(attack) or model_key(old) != model_key(reference):
         return None, None
     changed = data_change((old.dataset_info or {}).get("fingerprint"), fingerprint)
     return (None, changed) if changed else (old, None)

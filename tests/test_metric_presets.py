@@ -147,7 +147,7 @@ def reference(name, maps, gts, manipulated, with_auc):
 
 
 def check(maps, gts, manipulated, with_auc=True, batch_valid=None):
-    state = MetricState()
+    state = MetricState(presets=True)
     state.update(torch.from_numpy(np.stack(maps)[:, None]), torch.from_numpy(np.stack(gts)[:, None].astype(np.float32)),
                  manipulated=manipulated)
     for name in PRESETS:
@@ -216,16 +216,16 @@ def test_edge_cases_match_every_reference():
 def test_edge_case_values_are_those_of_each_codebase():
     empty = np.zeros((H, W), bool)
     zeros = np.zeros((1, 1, H, W))
-    state = MetricState()
+    state = MetricState(presets=True)
     state.update(torch.from_numpy(zeros), torch.from_numpy(zeros), manipulated=True)
     assert state.compute("imdlbenco")["f1"] == 0 and state.compute("imdlbenco")["auc"] == 0
     assert state.compute("tgif")["f1"] == 1 and state.compute("tgif")["iou"] == 1
     assert np.isnan(state.compute("trufor")["f1"]) and state.compute("trufor")["n_undefined"] == 1
     assert state.compute()["n_empty_mask"] == 1 and np.isnan(state.compute()["f1"])  # ours leaves it out
-    full = MetricState()
+    full = MetricState(presets=True)
     full.update(torch.ones(1, 1, H, W), torch.ones(1, 1, H, W))
     assert np.isnan(full.compute("imdlbenco")["auc"])  # no negatives: their 0/0 makes the mean NaN
-    inverted = MetricState()
+    inverted = MetricState(presets=True)
     gt = np.zeros((1, 1, H, W), np.float32)
     gt[..., 4:20, 4:20] = 1
     inverted.update(torch.from_numpy(1 - gt), torch.from_numpy(gt))
@@ -239,7 +239,7 @@ def test_padding_changes_no_preset_and_merge_adds_up():
     small, big = rectangle(rng, 16, 18), rectangle(rng, 24, 24)
     small[-8:, -8:] = True  # truth at the padding's edge: erosion must stop at the image, not see padding
     maps = [rng.random(small.shape).astype(np.float32), rng.random(big.shape).astype(np.float32)]
-    alone = [MetricState(), MetricState()]
+    alone = [MetricState(presets=True), MetricState(presets=True)]
     for s, m, g in zip(alone, maps, [small, big]):
         s.update(torch.from_numpy(m)[None, None], torch.from_numpy(g.astype(np.float32))[None, None])
     pred, target = torch.zeros(2, 1, 24, 24), torch.zeros(2, 1, 24, 24)
@@ -248,7 +248,7 @@ def test_padding_changes_no_preset_and_merge_adds_up():
         h, w = g.shape
         pred[i, 0, :h, :w], target[i, 0, :h, :w] = torch.from_numpy(m), torch.from_numpy(g * 1.0)
         valid[i, 0, :h, :w] = True
-    padded = MetricState()
+    padded = MetricState(presets=True)
     padded.update(pred, target, valid=valid)
     merged = alone[0].merge(alone[1])
     for name in PRESETS:
@@ -258,7 +258,7 @@ def test_padding_changes_no_preset_and_merge_adds_up():
 def test_the_default_convention_is_unchanged_and_named_in_the_protocol():
     rng = np.random.default_rng(4)
     g = rectangle(rng)
-    state = MetricState()
+    state = MetricState(presets=True)
     state.update(torch.rand(1, 1, H, W), torch.from_numpy(g * 1.0)[None, None].float())
     assert state.compute() == state.compute("inpaintbench")
     ours = conventions()
@@ -269,6 +269,20 @@ def test_the_default_convention_is_unchanged_and_named_in_the_protocol():
         assert "source" in record and "image_auc" in record
     with pytest.raises(ValueError, match="choose one of"):
         state.compute("nope")
+
+
+def test_the_default_state_keeps_no_preset_extras_and_says_so_when_asked_for_a_preset():
+    rng = np.random.default_rng(5)
+    pred, truth = torch.rand(2, 1, H, W), torch.from_numpy(np.stack([rectangle(rng)] * 2) * 1.0)[:, None].float()
+    plain, full = MetricState(), MetricState(presets=True)
+    plain.update(pred, truth)
+    full.update(pred, truth)
+    assert not (plain.exact_auc or plain.band or plain.ties or plain.score_sums) and full.exact_auc
+    assert plain.compute() == full.compute()  # the extras change nothing of ours
+    with pytest.raises(ValueError, match="presets=True"):
+        plain.compute("imdlbenco")
+    with pytest.raises(ValueError, match="preset state"):
+        plain.merge(full)
 
 
 def test_presets_refuse_another_threshold():
@@ -314,12 +328,13 @@ def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_
     from inpaintbench.jobs import protocol_record
     from inpaintbench.results import Result, write_result
 
-    state = MetricState()
+    state = MetricState(presets=True)
     gt = torch.zeros(2, 1, 64, 64)
     gt[..., 10:40, 16:50] = 1
     state.update(torch.rand(2, 1, 64, 64) * 0.6 + gt * 0.4, gt)
     paths = []
-    for name in ("trufor", "inpaintbench", "imdlbenco"):
+    f1_names = ("trufor", "inpaintbench", "imdlbenco")
+    for name in f1_names:
         metrics = {"test/fakefake": {"role": "manipulated", **state.compute(name)}}
         result = Result("det", "set", protocol_record(TensorProtocol(), 0.5, convention=name), metrics)
         paths.append(write_result(result, tmp_path / f"{name}.json"))
@@ -328,8 +343,9 @@ def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_
     paths.append(write_result(other, tmp_path / "other.json"))
     assert main(["leaderboard", *map(str, paths), "--conventions", "det"]) == 0
     text = capsys.readouterr().out
-    tables = [s for s in text.split("\n## ") if s.startswith("set · test/fakefake")]
+    tables = [s for s in text.split("\n### ") if s.startswith("set · test/fakefake · P")]
     assert len(tables) == 3 and sum("[other]" in t for t in tables) == 1  # one table per convention
+    assert all(f"{name} metric convention" in text.split("## Protocols")[1] for name in f1_names)
     side = text.split("## det under each metrics convention")[1]
     rows = [line for line in side.splitlines() if line.startswith("| ")][1:]
     assert [r.split("|")[1].strip() for r in rows] == ["inpaintbench", "imdlbenco", "trufor"]
@@ -342,7 +358,7 @@ def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_
 def test_the_cli_summary_prints_every_convention():
     from inpaintbench.cli import format_metrics
 
-    state = MetricState()
+    state = MetricState(presets=True)
     state.update(torch.rand(1, 1, H, W), torch.ones(1, 1, H, W))
     for name in CONVENTIONS:
         text = format_metrics({"test/fakefake": {"role": "manipulated", **state.compute(name)}})
