@@ -6,9 +6,12 @@ Each subcommand is an ``add_<name>(subparsers)`` / ``cmd_<name>(args)`` pair lis
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import traceback
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from . import registry
@@ -98,7 +101,9 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
                         "default), imdlbenco, trufor, tgif, photoholmes, opensdi (see the README's table)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
-    p.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
+    p.add_argument("--workers", type=int, default=None,
+                   help="DataLoader worker processes per process (default: min(8, cores per process) on CUDA, "
+                        "0 on the CPU; recorded)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--skip-bad", action="store_true", help="skip bad files (reported with a count) instead of stopping")
     p.add_argument("--output", help="result JSON path (default: results/<detector>-<dataset>-<time>.json)")
@@ -138,16 +143,19 @@ def add_training(p: argparse.ArgumentParser) -> None:
 
 
 def resolve_device(name: str) -> str:
-    if name != "auto":
-        return name
+    """``auto``: cuda when available, else cpu; under torchrun a bare ``cuda`` is this rank's GPU."""
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    from .distributed import device_for_rank
+
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return device_for_rank(name)
 
 
 def job_from_args(args: argparse.Namespace):
     from .data.tensors import TensorProtocol
-    from .harness import check_convention
+    from .harness import check_convention, default_workers
     from .jobs import Job
     from .metric_presets import DEFAULT_CONVENTION
     from .slices import parse_columns
@@ -158,12 +166,14 @@ def job_from_args(args: argparse.Namespace):
         data_options["data_root"] = args.data_root
     convention = args.metrics_convention or DEFAULT_CONVENTION
     check_convention(convention, args.threshold)
+    device = resolve_device(args.device)
+    workers = args.workers if args.workers is not None else default_workers(device)
     return Job(detector=args.detector, dataset=args.dataset, detector_options=registry.parse_key_values(args.opt),
                dataset_options=data_options,
                protocol=TensorProtocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS),
                threshold=args.threshold, image_threshold_from=args.image_threshold_from,
                metrics_convention=convention,
-               batch_size=args.batch_size, device=resolve_device(args.device), workers=args.workers,
+               batch_size=args.batch_size, device=device, workers=workers,
                seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet,
                slice_by=parse_columns(args.slice_by), gallery_k=args.gallery_k, gallery_metric=args.gallery_metric)
 
@@ -192,6 +202,11 @@ def result_path(args: argparse.Namespace) -> Path:
 
 def overlay_path(args: argparse.Namespace, path: Path) -> Path | None:
     return None if args.no_overlays else path.with_suffix(".png")
+
+
+def main_process() -> bool:
+    """Rank 0 under torchrun (the one that writes reports), or a plain single process."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def write_and_report(result, path: Path) -> Path:
@@ -417,6 +432,8 @@ def cmd_stress(args: argparse.Namespace) -> int:
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
                       overlays=not args.no_overlays)
+    if not main_process():
+        return 0
     others = [read_result(p) for p in result_files(args.compare)]
     report = write_stress_report(done.results, args.output_dir, args.metric, others)
     print(f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
@@ -457,6 +474,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     given = {parse_sets(k, args.dataset)[0].label: v for k, v in registry.parse_key_values(args.checkpoint).items()}
     done = run_matrix(job, train_sets, test_sets, train_config_from_args(args, job), args.output_dir, given,
                       args.cache_dir)
+    if not main_process():
+        return 0
     report = write_matrix_report(done.results, args.output_dir, args.metric)
     print(report.markdown.read_text(encoding="utf-8"))
     print(f"matrix: {report.markdown}; heatmap: {report.figure}; {len(done.results)} result(s)")
@@ -482,7 +501,8 @@ def add_generate(sub) -> None:
     p.add_argument("--limit", type=_positive, help="generate only the first N ids")
     p.add_argument("--image-size", type=int, default=256, help="square crop size N (default 256)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--shard", default="0/1", help="i/n: this process generates ids i, i+n, i+2n, ... (default 0/1)")
+    p.add_argument("--shard", help="i/n: this process generates ids i, i+n, i+2n, ... (default: RANK/WORLD_SIZE "
+                                   "under torchrun, else 0/1)")
     p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
     p.add_argument("--crops-per-image", type=_positive,
                    help="crops (ids) per source photo (default 1 per photo of --source; "
@@ -527,6 +547,27 @@ COMMANDS = {
 }
 
 
+@contextlib.contextmanager
+def distributed_run(args: argparse.Namespace) -> Iterator[None]:
+    """Under torchrun, join the process group for the command's device and leave it afterwards; ranks
+    other than 0 print no output and no warnings (errors still reach stderr)."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not hasattr(args, "device"):
+        yield
+        return
+    from . import distributed
+
+    distributed.init(resolve_device(args.device))
+    try:
+        if distributed.is_main():
+            yield
+        else:
+            with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield
+    finally:
+        distributed.shutdown()
+
+
 DEBUG_HELP = "show the traceback of expected errors too (bugs always show theirs)"
 
 
@@ -549,7 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")
     try:
-        return COMMANDS[args.command][1](args)
+        with distributed_run(args):
+            return COMMANDS[args.command][1](args)
     except USER_ERRORS as exc:
         if args.debug:
             traceback.print_exc()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from . import distributed
 from .contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
 from .data.tensors import SampleTensors, TensorProtocol, collate
 from .errors import USER_ERRORS, ConfigError, PluginFailure
@@ -43,18 +45,28 @@ def check_heatmap(heat: Any, images: torch.Tensor, name: str) -> torch.Tensor:
     return heat
 
 
-def loader(dataset: SampleTensors, batch_size: int, workers: int, shuffle: bool = False,
-           seed: int = 0, drop_last: bool = False) -> DataLoader:
-    generator = torch.Generator().manual_seed(seed)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=workers,
-                      collate_fn=collate, generator=generator, drop_last=drop_last,
-                      persistent_workers=False)
+def default_workers(device: str) -> int:
+    """The automatic ``--workers``: on CUDA ``min(8, cores per process)``, so decoding overlaps the GPU;
+    on the CPU 0, where worker processes would take cores from the forward pass they feed."""
+    if torch.device(device).type != "cuda":
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(8, cores // distributed.local_world_size()))
+
+
+def loader(dataset: Dataset, workers: int, device: str = "cpu", **batching: Any) -> DataLoader:
+    """A DataLoader with the benchmark's collate; on CUDA with pinned memory and persistent workers.
+    ``batching`` is ``batch_size``/``sampler`` or ``batch_sampler``, as ``DataLoader`` takes them."""
+    cuda = torch.device(device).type == "cuda"
+    return DataLoader(dataset, num_workers=workers, collate_fn=collate, pin_memory=cuda,
+                      persistent_workers=cuda and workers > 0, **batching)
 
 
 def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: int = 8, device: str = "cpu",
                 workers: int = 0, desc: str = "", progress: bool = True, name: str = "detector",
-                bad: list[str] | None = None) -> Iterator[tuple[dict, torch.Tensor]]:
-    """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode).
+                bad: list[str] | None = None, shard: bool = False) -> Iterator[tuple[dict, torch.Tensor]]:
+    """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode). With ``shard``
+    under torchrun, over this rank's share of the batches only (``distributed.EvalBatches``).
 
     Batches of mixed sizes come padded (``batch["valid"]`` marks the real pixels); no detector call
     sees more than the protocol's ``max_pixels`` (see ``inpaintbench.tiling``).
@@ -66,12 +78,15 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
     def checked(images: torch.Tensor) -> torch.Tensor:
         return check_heatmap(detector.predict(images), images, name)
 
-    for batch in tqdm(loader(data, batch_size, workers), desc=desc, disable=not progress, leave=False, unit="batch"):
+    batches = (distributed.EvalBatches(len(data), batch_size, distributed.rank(), distributed.world_size())
+               if shard else distributed.EvalBatches(len(data), batch_size))
+    for batch in tqdm(loader(data, workers, device, batch_sampler=batches), desc=desc, leave=False, unit="batch",
+                      disable=not (progress and distributed.is_main())):
         if bad is not None:
             bad.extend(batch["bad"])
         if "image" not in batch:
             continue
-        images = batch["image"].to(dev)
+        images = batch["image"].to(dev, non_blocking=True)
         try:
             with torch.no_grad():
                 heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
@@ -110,21 +125,27 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
                    infos: list[ImageInfo] | None = None, presets: bool = False) -> tuple[MetricState, list[str]]:
     """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad files;
     ``infos``, when given, receives each measured image's ``ImageInfo`` in the state's order; ``presets``
-    keeps what the field's conventions other than ours need (``MetricState.presets``)."""
+    keeps what the field's conventions other than ours need (``MetricState.presets``).
+
+    Under torchrun each rank predicts its share of the batches; the states, messages and infos of all
+    ranks are gathered, so every rank returns those of the whole split, in dataset order."""
     detector = as_detector(detector)
     data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
     state = MetricState(threshold=threshold, presets=presets)
     bad: list[str] = []
+    mine: list[ImageInfo] = []  # this rank's share of the infos
     for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
-                                   desc=split, progress=progress, name=name, bad=bad):
+                                   desc=split, progress=progress, name=name, bad=bad, shard=True):
         images, valid = batch["image"].to(heat.device), batch["valid"].to(heat.device)
         scores = image_scores(detector, images, heat, valid)
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
                      valid=valid, image_scores=scores)
         if infos is not None:
-            infos.extend(ImageInfo(sid, split, kind, index, h, w, columns) for sid, kind, index, (h, w), columns
-                          in zip(batch["id"], batch["kind"], batch["index"], batch["size"], batch["columns"]))
-    return state, bad
+            mine.extend(ImageInfo(sid, split, kind, index, h, w, columns) for sid, kind, index, (h, w), columns
+                        in zip(batch["id"], batch["kind"], batch["index"], batch["size"], batch["columns"]))
+    if infos is not None:
+        infos.extend(info for part in distributed.all_gather(mine) for info in part)
+    return distributed.gather_state(state), [msg for part in distributed.all_gather(bad) for msg in part]
 
 
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,

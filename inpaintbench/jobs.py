@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import registry
+from . import distributed, registry
 from .attack_spec import Chain
 from .contracts import Attack, as_detector
 from .data.tensors import TensorProtocol
@@ -174,7 +174,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                        image_threshold_from=job.image_threshold_from, convention=job.metrics_convention,
                        per_image=per_image)
     t_eval = time.perf_counter()
-    if overlay_path is not None:
+    if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
             gallery_png(detector, dataset, chosen, job.protocol, overlay_path, metric=job.gallery_metric,
@@ -183,7 +183,8 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                               f"{job.gallery_k} worst and best by {job.gallery_metric}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
-              "images_per_second": n_images / max(1e-9, t_eval - t_build)}
+              "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.workers,
+              "processes": distributed.world_size()}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     at_scan = len(skipped_at_scan(dataset))
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())

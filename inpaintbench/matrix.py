@@ -5,7 +5,8 @@ images of the provided set only, so the published realfake / fakefake / inpainte
 ``--train provided:realfake,provided:fakefake,provided:inpainted --test`` the same three. A bare
 kind (``realfake``) means that kind of ``--dataset``. Models live under
 ``<output>/models/<train set>/`` (resumed, not retrained), results under ``<output>/results/``;
-each cell's result is taken from the clean-result cache when it holds one. The report (``matrix.md``,
+each cell's result is taken from the clean-result cache when it holds one. Under torchrun each model
+trains with DDP and each cell's images are shared out to the ranks; rank 0 writes the files. The report (``matrix.md``,
 heatmap) is ``reports.write_matrix_report``'s work.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import distributed
 from .clean_cache import CleanCache, clean_key
 from .contracts import KINDS, SplitName
 from .errors import ConfigError
@@ -108,7 +110,7 @@ def run_matrix(job: Job, train_sets: Sequence[DataSet], test_sets: Sequence[Data
             dataset = make_dataset(tjob)
             splits = [str(SplitName("test", test.kind))] if test.kind else None
             key = clean_key(tjob, ckpt, dataset.info(), splits, data_fingerprint(dataset))
-            clean = cache.get(key)
+            clean = distributed.on_main(cache.get, key)
             if clean is None:
                 clean = evaluate_job(tjob, ckpt, splits, detector=detector, info=info, dataset=dataset)
                 cache.put(key, clean)

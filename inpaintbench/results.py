@@ -99,8 +99,13 @@ def file_sha256(path: str | Path) -> str:
 
 
 def write_result(result: Result, path: str | Path) -> Path:
-    """Write the result JSON, and its per-image records beside it (named in the JSON)."""
+    """Write the result JSON, and its per-image records beside it (named in the JSON); under torchrun
+    on rank 0 alone (every rank holds the same result), so that any job may call it on every rank."""
+    from .distributed import is_main
+
     path = Path(path)
+    if not is_main():
+        return path
     if result.image_records is not None:
         result.records = result.image_records.write_beside(path)
     atomic_write_bytes(path, result.to_json().encode("utf-8"))

@@ -5,6 +5,8 @@ returns them; the report (``stress.md``, robustness curves) is ``reports.write_s
 The clean result comes from the clean-result cache when it holds one, and attacked results already
 in the output folder for the same model, protocol and data fingerprint are kept, so a repeated or
 interrupted run only does what is missing; one whose data changed since is redone, and says so.
+Under torchrun every setting's images are shared out to the ranks (see ``harness.evaluate_split``);
+rank 0 decides what is kept and writes the files.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
+from . import distributed
 from .attack_spec import Chain
 from .clean_cache import CleanCache, clean_key
 from .fingerprint import data_change, data_fingerprint
@@ -73,7 +76,7 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     cache = CleanCache(cache_dir)
     fingerprint = data_fingerprint(dataset)
     key = clean_key(job, checkpoint, dataset.info(), splits, fingerprint)
-    clean = None if fresh else cache.get(key)
+    clean = None if fresh else distributed.on_main(cache.get, key)
     from_cache = clean is not None
     redone: dict[str, str] = {}
     if clean is None:
@@ -86,9 +89,9 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     paths = [write_result(clean, out / "clean.json")]
 
     attacked, kept = [], []
-    for chain in tqdm(chains, desc="attacks", disable=not job.progress, unit="setting"):
+    for chain in tqdm(chains, desc="attacks", disable=not (job.progress and distributed.is_main()), unit="setting"):
         path = out / f"{slug(chain.spec)}.json"
-        result, why = (None, None) if fresh else reusable(path, clean, chain.spec, fingerprint)
+        result, why = (None, None) if fresh else distributed.on_main(reusable, path, clean, chain.spec, fingerprint)
         if result is not None:
             kept.append(chain.spec)
         else:

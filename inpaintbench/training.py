@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
+from . import distributed
 from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role, pooled_logit
 from .crops import CropTensors, describe_crops
 from .data.imageio import atomic_write_bytes, remove_stale_temps
@@ -40,6 +41,8 @@ DEFAULT_FOCAL_GAMMA = 2.0
 #: The image-level loss is off by default: on a tiny synthetic task (README, Training) weight 0.1
 #: lowered IoU while the pooled score already separated the images perfectly without it.
 DEFAULT_IMAGE_LOSS_WEIGHT = 0.0
+#: Steps between reads of the running loss and IoU for the progress bar: the only host syncs of an epoch.
+SYNC_EVERY = 25
 
 
 #: Settings a detector's card may recommend, with the value used when neither the caller nor the card
@@ -238,6 +241,12 @@ class Trainer:
         samples = SampleTensors(dataset, records, protocol, seed=self.config.seed, on_bad=self.config.on_bad,
                                 transform=self.config.transform)
         self.data = CropTensors(samples, self.config.crop or None, self.config.augment, self.config.seed)
+        # one loader for the whole run (persistent workers on CUDA); under torchrun each rank draws its share
+        self.sampler = distributed.EpochSampler(self.data, distributed.world_size(), distributed.rank(),
+                                                shuffle=True, seed=self.config.seed)
+        self.batches = loader(distributed.EpochItems(self.data), self.config.workers, self.config.device,
+                              batch_size=self.config.batch_size, sampler=self.sampler)
+        self.forward = self.detector.logits
         authentic = any(kind_role(k) == "authentic" for k in self.kinds)
         self.image_loss_weight = self.config.image_loss_weight if authentic else 0.0
         self.image_topk = float(self.detector.image_topk)
@@ -252,10 +261,12 @@ class Trainer:
         self.bad_files = 0
 
     def resume(self) -> Progress:
-        """The progress saved in ``last.pt`` (weights, optimizer and RNG restored), else a fresh start."""
-        if not (self.config.resume and self.last_path.exists()):
+        """The progress saved in ``last.pt`` (weights, optimizer and RNG restored), else a fresh start.
+        Under torchrun rank 0 reads it and every rank gets its content."""
+        ckpt = distributed.on_main(lambda: load_checkpoint(self.last_path, map_location="cpu")
+                                   if self.config.resume and self.last_path.exists() else None)
+        if ckpt is None:
             return Progress()
-        ckpt = load_checkpoint(self.last_path, map_location=self.device)
         if ckpt.get("detector") != self.name or ckpt.get("options") != self.identity["options"]:
             raise CheckpointError(f"{self.last_path}: was written for {ckpt.get('detector')} {ckpt.get('options')}, "
                                   f"not {self.name} {self.identity['options']}; "
@@ -277,10 +288,13 @@ class Trainer:
         """One pass over the train split (or up to ``max_steps``); returns the epoch's loss and pooled IoU."""
         config, detector, device = self.config, self.detector, self.device
         detector.module.train()
-        self.data.epoch = epoch
-        batches = loader(self.data, config.batch_size, config.workers, shuffle=True, seed=config.seed + epoch)
-        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not config.progress, unit="batch")
-        loss_sum, n_batches, counts = 0.0, 0, torch.zeros(1, 4, dtype=torch.long)
+        self.sampler.set_epoch(epoch)
+        shown = config.progress and distributed.is_main()
+        bar = tqdm(self.batches, desc=f"epoch {epoch + 1}/{config.epochs}", disable=not shown, unit="batch")
+        # running sums stay on the device: no host sync per step
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device)
+        counts = torch.zeros(1, 4, dtype=torch.long, device=device)
+        n_batches = 0
         for batch in bar:
             self.bad_files += len(batch["bad"])
             if "image" not in batch:
@@ -292,13 +306,18 @@ class Trainer:
             logits, loss = self.step(images, target, valid, manipulated)
             progress.steps += 1
             n_batches += 1
-            loss_sum += float(loss.detach())
+            loss_sum += loss.detach().double()
             counts += confusion_counts(torch.sigmoid(logits.detach().float()), target,
-                                       valid=valid).sum(0, keepdim=True).cpu()
-            bar.set_postfix(loss=f"{loss_sum / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
+                                       valid=valid).sum(0, keepdim=True)
+            if shown and n_batches % SYNC_EVERY == 0:
+                bar.set_postfix(loss=f"{float(loss_sum) / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
             if self.budget_spent(progress):
                 break
-        return {"epoch": epoch, "steps": progress.steps, "train_loss": loss_sum / max(1, n_batches),
+        # the epoch's figures over all ranks' batches
+        totals = distributed.all_sum(torch.stack([loss_sum, torch.tensor(float(n_batches), device=device,
+                                                                          dtype=torch.float64)]))
+        counts = distributed.all_sum(counts).cpu()
+        return {"epoch": epoch, "steps": progress.steps, "train_loss": float(totals[0]) / max(1.0, float(totals[1])),
                 "train_iou_pooled": float(counts_iou(counts)[0])}
 
     def step(self, images: torch.Tensor, target: torch.Tensor, valid: torch.Tensor,
@@ -306,7 +325,7 @@ class Trainer:
         """One optimizer step on a batch; returns its logits and the loss: the focal loss over valid
         pixels plus, when authentic images are in training, the weighted image-level loss."""
         with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
-            logits = self.detector.logits(images)
+            logits = self.forward(images)
         loss = focal_loss(logits.float(), target, valid, self.config.focal_alpha, self.config.focal_gamma)
         if self.image_loss_weight:
             loss = loss + self.image_loss_weight * image_loss(logits.float(), valid, manipulated, self.image_topk)
@@ -317,7 +336,9 @@ class Trainer:
         return logits, loss
 
     def validate(self) -> dict[str, float] | None:
-        """Metrics over every ``val/<kind>`` split of the trained kinds, or ``None`` without one."""
+        """Metrics over every ``val/<kind>`` split of the trained kinds, or ``None`` without one; under
+        torchrun measured on all ranks together and rank 0's figures given to all, so that every rank
+        takes the same early-stopping decision."""
         splits = [f"val/{k}" for k in self.kinds if f"val/{k}" in self.dataset.splits()]
         if not splits:
             return None
@@ -327,7 +348,7 @@ class Trainer:
                                      batch_size=config.batch_size, device=config.device, workers=config.workers,
                                      seed=config.seed, on_bad=config.on_bad, progress=False, name=self.name)
             state = part if state is None else state.merge(part)
-        return state.compute()
+        return distributed.broadcast(state.compute())
 
     def record_epoch(self, row: dict[str, Any], val: dict[str, float] | None, progress: Progress) -> bool:
         """Add the epoch to the history and the best-so-far; returns whether it improved."""
@@ -341,7 +362,7 @@ class Trainer:
             key = (float(epoch), 0.0)  # no validation split: the latest epoch is the best one
         progress.history.append(row)
         progress.next_epoch = epoch + 1
-        if self.config.progress:
+        if self.config.progress and distributed.is_main():
             tqdm.write(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
         if key > progress.best_key:
             progress.best_key, progress.best_epoch, progress.best_val = key, epoch, (val or {})
@@ -349,7 +370,11 @@ class Trainer:
         return False
 
     def checkpoint(self, progress: Progress, improved: bool) -> None:
-        """Write ``last.pt`` (and ``best.pt`` when the epoch improved), atomically."""
+        """Write ``last.pt`` (and ``best.pt`` when the epoch improved), atomically, on rank 0 alone; the
+        other ranks wait until it is written."""
+        if not distributed.is_main():
+            distributed.barrier()
+            return
         payload = {"format": CHECKPOINT_FORMAT, **self.identity, "state_dict": self.detector.state_dict(),
                    "optimizer": self.optimizer.state_dict(), "epoch": progress.next_epoch - 1,
                    "steps": progress.steps, "history": progress.history, "best_key": list(progress.best_key),
@@ -359,16 +384,23 @@ class Trainer:
         if improved:
             save_checkpoint(self.best_path, payload)
         save_checkpoint(self.last_path, payload)
+        distributed.barrier()
 
     def run(self) -> TrainReport:
         """Under the run folder's lock: clear temporary files a killed run left, resume, and train epoch
-        by epoch until the epochs, the step budget or the patience run out."""
+        by epoch until the epochs, the step budget or the patience run out. Under torchrun rank 0, the
+        one that writes the folder, holds the lock for all ranks."""
+        if not distributed.is_main():
+            distributed.barrier()  # wait until rank 0 holds the lock
+            return self._run()
         with RunLock(self.out_dir, f"a training run of {self.name}"):
             remove_stale_temps(self.out_dir)
+            distributed.barrier()
             return self._run()
 
     def _run(self) -> TrainReport:
         progress = self.resume()
+        self.forward = distributed.ddp_logits(self.detector, self.device)
         t0 = time.perf_counter()
         stopped_early = False
         for epoch in range(progress.next_epoch, self.config.epochs):
@@ -380,9 +412,10 @@ class Trainer:
             row = self.train_epoch(epoch, progress)
             improved = self.record_epoch(row, self.validate(), progress)
             self.checkpoint(progress, improved)
-        if self.bad_files:
+        self.bad_files = int(distributed.all_sum(torch.tensor(self.bad_files, device=self.device)))
+        if self.bad_files and distributed.is_main():
             warnings.warn(f"training skipped {self.bad_files} bad file(s)", stacklevel=3)
-        if not self.best_path.exists():
+        if not distributed.on_main(self.best_path.exists):
             raise ConfigError(f"{self.out_dir}: no epoch was trained (epochs={self.config.epochs}, "
                               f"max_steps={self.config.max_steps})")
         return TrainReport(str(self.best_path), str(self.last_path), len(progress.history), progress.steps,

@@ -5,7 +5,8 @@ Layout written under ``out``: ``{train,val,test}/<id>.<kind>.webp`` and ``<id>.m
 (lossless), ``generation.json`` (the settings; a resume with other settings is refused),
 ``manifest.d/<id>.json`` (one record per finished id, written after its images) and
 ``manifest.csv`` (rebuilt from all records at the end of every run, so concurrent shards each
-leave a complete, consistent manifest). An interrupted run leaves at most image files of ids
+leave a complete, consistent manifest; under torchrun rank 0 alone rebuilds it, once, after a
+barrier that waits for every rank's shard). An interrupted run leaves at most image files of ids
 without a record; the next run rewrites exactly those ids (same names, same pixels).
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ... import registry
+from ... import distributed, registry
 from ...contracts import SPLITS
 from ...errors import ConfigError
 from ..imageio import DataError, atomic_write_bytes, remove_stale_temps, write_webp
@@ -165,8 +166,10 @@ def mask_choice(config: GenerateConfig) -> tuple[str, dict[str, Any]]:
     return dataset.masks, {**dataset.mask_options, **config.mask_options}
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """``"i/n"`` -> ``(i, n)`` with ``0 <= i < n``."""
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """``"i/n"`` -> ``(i, n)`` with ``0 <= i < n``; ``None``: ``RANK/WORLD_SIZE`` under torchrun, else 0/1."""
+    if text is None:
+        return distributed.rank(), distributed.world_size()
     try:
         i, n = (int(v) for v in text.split("/"))
     except ValueError:
@@ -407,7 +410,9 @@ def generate(config: GenerateConfig) -> GenerateReport:
                     "generator_info": generator.describe(), "mask_generator": mask_gen.describe()})
             bar.update(len(batch))
         bar.close()
-    write_manifest(out)
+    distributed.barrier()  # under torchrun: every rank's records are written before rank 0 merges them
+    if distributed.is_main():
+        write_manifest(out)
     report = GenerateReport(str(out), choice.label, choice.reason, len(mine), len(mine) - len(pending),
                             len(pending) - len(skipped), skipped, round(time.perf_counter() - start, 2))
     if skipped:
