@@ -77,8 +77,8 @@ def test_two_process_evaluation_equals_one_process_to_the_last_digit(trained):
 
 @pytest.mark.slow
 def test_two_process_generate_equals_one_process(tmp_path):
-    from PIL import Image
     import numpy as np
+    from PIL import Image
 
     photos = tmp_path / "photos"
     photos.mkdir()
