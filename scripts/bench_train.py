@@ -56,6 +56,7 @@ def sync(device: str) -> None:
 
 
 def rate(fn, n_images: int, device: str) -> float:
+    """Images per second of one call of ``fn`` over ``n_images`` images."""
     sync(device)
     t0 = time.perf_counter()
     fn()
@@ -97,14 +98,18 @@ def bench(name: str, root: Path, args: argparse.Namespace) -> dict[str, list[flo
         evaluate_split(trainer.detector, dataset, "test/realfake", protocol=protocol, batch_size=args.batch,
                        device=args.device, workers=args.workers, progress=False, name=name)
 
-    runs = {"trainer": lambda: trainer.train_epoch(0, Progress()), "plain loop": plain_train,
-            "evaluation": evaluation, "bare forward": bare_forward}
-    for fn in runs.values():  # warm-up
-        fn()
-    rates: dict[str, list[float]] = {key: [] for key in runs}
-    for _ in range(args.repeats):  # interleaved, so that a load change hits both sides of a pair
-        for key, fn in runs.items():
-            rates[key].append(rate(fn, n_train if key in ("trainer", "plain loop") else n_test, args.device))
+    pairs = {"trainer": (lambda: trainer.train_epoch(0, Progress()), n_train),
+             "plain loop": (plain_train, n_train),
+             "evaluation": (evaluation, n_test), "bare forward": (bare_forward, n_test)}
+    rates: dict[str, list[float]] = {key: [] for key in pairs}
+    # pair by pair (a switch between training and evaluation re-primes the kernels), each side warmed up,
+    # then interleaved, so that a change of load on a shared machine hits both sides of a pair
+    for pair in (("trainer", "plain loop"), ("evaluation", "bare forward")):
+        for key in pair:
+            pairs[key][0]()
+        for _ in range(args.repeats):
+            for key in pair:
+                rates[key].append(rate(*pairs[key], args.device))
     return rates
 
 
