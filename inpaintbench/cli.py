@@ -213,6 +213,8 @@ def write_and_report(result, path: Path) -> Path:
     from .outputs import replaced_note
     from .results import write_result
 
+    if not main_process():  # under torchrun rank 0 writes and reports
+        return path
     note = replaced_note(path)
     write_result(result, path)
     print(format_metrics(result.metrics))
