@@ -66,8 +66,8 @@ class Budget:
 
 BUDGETS = {
     "cpu": Budget("cpu", "cpu", 256, {"train": 100, "val": 8, "test": 32, "object": 24, "kodak24": 24, "cbsd68": 24},
-                  {"nixnet": 160, "nixnet-trace": 160, "nixnet-srm+trace": 160, "fcn": 100, "unet-r18": 200},
-                  matrix_steps=120, crop=96, batch_size=8, stress_photos=8, trace_everywhere=False),
+                  {"nixnet": 80, "nixnet-trace": 80, "nixnet-srm+trace": 80, "fcn": 60, "unet-r18": 120},
+                  matrix_steps=60, crop=64, batch_size=8, stress_photos=4, trace_everywhere=False),
     "gpu": Budget("gpu", "cuda", 320, {"train": 200, "val": 100, "test": 200, "object": 100, "kodak24": 24,
                                        "cbsd68": 68},
                   {"nixnet": 4000, "nixnet-trace": 4000, "nixnet-srm+trace": 4000, "fcn": 3000, "unet-r18": 4000},
@@ -320,6 +320,7 @@ def render_readme(record: dict) -> str:
         f"- Budget `{record['budget']['name']}`: {record['budget_text']}",
         f"- Machine: {machine}, {env.get('platform')}, torch {env.get('torch')}.",
         f"- Wall time: {record['total_seconds'] / 60:.1f} min in all (minutes per step: {seconds}).",
+        *[f"- Note: {note}" for note in record.get("notes", [])],
         f"- Stressed (best two by pixel AUC on bsds-freeform test/fakefake): {', '.join(record['stressed'])}.",
         "", HOW_TO_READ, "",
         "Figures: robustness curves (metric against attack strength, one line per model and split) and "
@@ -348,6 +349,8 @@ def main() -> None:
                    help="photo links, data, models and caches (not committed)")
     p.add_argument("--render-only", action="store_true", help="only rebuild the README from the committed results")
     p.add_argument("--fresh", action="store_true", help="discard earlier results of this budget first")
+    p.add_argument("--note", action="append", default=[],
+                   help="a sentence recorded with the run and shown in the README (e.g. how the machine was shared)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args()
     from inpaintbench.data.imageio import atomic_write_bytes
@@ -387,7 +390,7 @@ def main() -> None:
         record = {"command": " ".join(["python", "scripts/reference.py", *sys.argv[1:]]),
                   "budget": dataclasses.asdict(budget), "budget_text": budget_text(budget), "seconds": seconds,
                   "total_seconds": round(time.perf_counter() - t_all, 1), "stressed": stressed,
-                  "environment": env, "torch_threads": torch.get_num_threads()}
+                  "environment": env, "torch_threads": torch.get_num_threads(), "notes": args.note}
         atomic_write_bytes(record_path, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
     if not record_path.exists():
         raise SystemExit(f"{record_path} is missing: run without --render-only first")
