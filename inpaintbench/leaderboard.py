@@ -303,6 +303,9 @@ def robustness_section(results: Iterable[Result], metric: str = "iou", ids: Prot
     if not groups:
         return []
     ids = ids or ProtocolIds(results)
+    labels = option_labels(results)
+    for group in groups:  # variants of one detector keep the options that tell them apart
+        group.label = group.label.replace(group.any.detector, labels[id(group.any)], 1)
     lines = [f"## Robustness ({metric})", "",
              f"{metric} of each model under each attack setting (applied to the stored "
              "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]

@@ -1,9 +1,11 @@
 """Result files: round trip, NaN as null, the upgrade of files without split roles, file-name slugs."""
 
 import json
+import re
 
 import pytest
 
+from inpaintbench.contracts import SplitName
 from inpaintbench.results import Result, default_result_path, read_result, slug, write_result
 
 
@@ -28,13 +30,20 @@ def test_older_files_get_each_split_role_from_its_kind(tmp_path):
     assert metrics["test/odd"]["role"] == "authentic"  # a recorded role is kept, not re-derived
 
 
-def test_committed_leaderboard_results_read_with_roles():
+def test_committed_leaderboard_results_read_native_with_roles_and_no_machine_paths():
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parents[1] / "leaderboards" / "results" / "stress-fcn"
-    clean = read_result(folder / "clean.json")
-    assert {s: m["role"] for s, m in clean.metrics.items()} == {"test/fakefake": "manipulated",
-                                                                "test/original": "authentic"}
+    folder = Path(__file__).resolve().parents[1] / "leaderboards"
+    paths = [p for p in sorted((folder / "results").rglob("*.json")) if p.name != "reference.json"]
+    assert len(paths) > 20
+    for path in paths:
+        result = read_result(path)
+        assert result.protocol["image_size"] == "native", path
+        for split, metrics in result.metrics.items():
+            assert metrics["role"] == SplitName.parse(split).role, (path, split)
+    for path in [*paths, folder / "README.md", folder / "results" / "reference.json"]:
+        text = path.read_text()
+        assert not re.search(r"(?<![\w.])/(work|tmp|root|home|Users)/", text), path
 
 
 def test_slug_is_file_name_safe_and_hashes_paths():
