@@ -57,10 +57,8 @@ def _threshold(text: str) -> float:
 
 
 def _pixels(text: str) -> int:
-    value = int(text)
-    if value < 64:
-        raise argparse.ArgumentTypeError("max pixels must be at least 64")
-    return value
+    """``--max-pixels``: at least 64 pixels per detector call."""
+    return _integer(text, 64, "max pixels")
 
 
 def _binarization(text: str) -> str:

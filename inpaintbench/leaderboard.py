@@ -11,7 +11,7 @@ from pathlib import Path
 from .contracts import SplitName
 from .markdown import markdown_table
 from .protocol_ids import ProtocolIds
-from .results import Result, base_protocol, protocol_key, read_result
+from .results import Result, base_protocol, option_labels, protocol_key, read_result
 
 #: The columns of each kind of table after detector, training data and budget: (header, metric key).
 TABLE_COLUMNS = {
@@ -56,24 +56,6 @@ def _ranked(rows: list[dict], kind: str) -> str:
     body = [[row["detector"], row["training data"], row["budget"]] + [row.get(k) for _, k in metrics]
             for row in ordered]
     return markdown_table(header, body)
-
-
-def option_labels(results: Iterable[Result]) -> dict[int, str]:
-    """Per result (by ``id``): the detector name, plus the options in which it differs from other
-    results of the same detector (``nixnet residual=aerecon``), so that variants stay apart. Options
-    that some variant leaves unset (``None``) follow from another option and are not shown."""
-    by_name: dict[str, list[Result]] = defaultdict(list)
-    for res in results:
-        by_name[res.detector].append(res)
-    labels = {}
-    for name, members in by_name.items():
-        options = [dict((r.detector_info or {}).get("options") or {}) for r in members]
-        keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1
-                       and all(x.get(k) is not None for x in options)})
-        for res, opts in zip(members, options):
-            extra = " ".join(f"{k}={opts.get(k)}" for k in keys)
-            labels[id(res)] = f"{name} {extra}".strip()
-    return labels
 
 
 def training_data(result: Result) -> str:
@@ -303,9 +285,6 @@ def robustness_section(results: Iterable[Result], metric: str = "iou", ids: Prot
     if not groups:
         return []
     ids = ids or ProtocolIds(results)
-    labels = option_labels(results)
-    for group in groups:  # variants of one detector keep the options that tell them apart
-        group.label = group.label.replace(group.any.detector, labels[id(group.any)], 1)
     lines = [f"## Robustness ({metric})", "",
              f"{metric} of each model under each attack setting (applied to the stored "
              "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]

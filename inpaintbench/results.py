@@ -9,6 +9,7 @@ import platform
 import re
 import secrets
 import sys
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -178,3 +179,21 @@ def default_result_path(detector: str, dataset: str) -> Path:
         path = Path("results") / f"{slug(detector)}-{slug(dataset)}-{stamp}-{secrets.token_hex(3)}.json"
         if not path.exists():
             return path
+
+
+def option_labels(results: Iterable[Result]) -> dict[int, str]:
+    """Per result (by ``id``): the detector name, plus the options in which it differs from other
+    results of the same detector (``nixnet residual=aerecon``), so that variants stay apart. Options
+    that some variant leaves unset (``None``) follow from another option and are not shown."""
+    by_name: dict[str, list[Result]] = defaultdict(list)
+    for res in results:
+        by_name[res.detector].append(res)
+    labels = {}
+    for name, members in by_name.items():
+        options = [dict((r.detector_info or {}).get("options") or {}) for r in members]
+        keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1
+                       and all(x.get(k) is not None for x in options)})
+        for res, opts in zip(members, options):
+            extra = " ".join(f"{k}={opts.get(k)}" for k in keys)
+            labels[id(res)] = f"{name} {extra}".strip()
+    return labels

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .markdown import ROLE_COLUMNS, markdown_table
-from .results import base_protocol
+from .results import base_protocol, option_labels
 
 #: The definition of ``aurc`` as the reports state it.
 AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "
@@ -52,12 +52,14 @@ class StressGroup:
 
 
 def group_results(results: Iterable[Any]) -> list[StressGroup]:
-    """Group results by model, attacked results in table order; the label is the detector name, plus
-    the checkpoint hash if ambiguous."""
+    """Group results by model, attacked results in table order; the label is the detector name with the
+    options that tell its variants apart (``results.option_labels``), plus the checkpoint hash if ambiguous."""
+    results = list(results)
+    labels = option_labels(results)
     groups: dict[str, StressGroup] = {}
     for res in results:
         key = model_key(res)
-        group = groups.setdefault(key, StressGroup(res.detector, None))
+        group = groups.setdefault(key, StressGroup(labels[id(res)], None))
         if res.attack:
             group.attacked.append(res)
         else:
