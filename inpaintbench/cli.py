@@ -63,7 +63,7 @@ def _pixels(text: str) -> int:
 
 
 def _binarization(text: str) -> str:
-    from inpaintbench.data.tensors import mask_threshold
+    from inpaintbench.evaluation.tensors import mask_threshold
 
     try:
         mask_threshold(text)
@@ -145,7 +145,7 @@ def resolve_device(name: str) -> str:
     """``auto``: cuda when available, else cpu; under torchrun a bare ``cuda`` is this rank's GPU."""
     import torch
 
-    from inpaintbench.distributed import device_for_rank
+    from inpaintbench.io.distributed import device_for_rank
 
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
@@ -153,12 +153,12 @@ def resolve_device(name: str) -> str:
 
 
 def job_from_args(args: argparse.Namespace):
-    from inpaintbench.data.tensors import TensorProtocol
-    from inpaintbench.harness import check_convention, default_workers
-    from inpaintbench.jobs import Job
-    from inpaintbench.metric_presets import DEFAULT_CONVENTION
-    from inpaintbench.slices import parse_columns
-    from inpaintbench.tiling import DEFAULT_MAX_PIXELS
+    from inpaintbench.evaluation.harness import check_convention, default_workers
+    from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+    from inpaintbench.evaluation.slices import parse_columns
+    from inpaintbench.evaluation.tensors import TensorProtocol
+    from inpaintbench.evaluation.tiling import DEFAULT_MAX_PIXELS
+    from inpaintbench.jobs.job import Job
 
     data_options = registry.parse_key_values(args.data_opt)
     if args.data_root:
@@ -179,8 +179,8 @@ def job_from_args(args: argparse.Namespace):
 
 def train_config_from_args(args: argparse.Namespace, job):
     """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
-    from inpaintbench.crops import parse_augment
-    from inpaintbench.training import TrainConfig
+    from inpaintbench.training.crops import parse_augment
+    from inpaintbench.training.trainer import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
     return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
@@ -193,8 +193,8 @@ def train_config_from_args(args: argparse.Namespace, job):
 
 def result_path(args: argparse.Namespace) -> Path:
     """The result file (``--output``, else a new default name), checked writable before any work."""
-    from inpaintbench.outputs import check_output_file
-    from inpaintbench.results import default_result_path
+    from inpaintbench.io.outputs import check_output_file
+    from inpaintbench.jobs.results import default_result_path
 
     return check_output_file(Path(args.output) if args.output else default_result_path(args.detector, args.dataset))
 
@@ -209,8 +209,8 @@ def main_process() -> bool:
 
 
 def write_and_report(result, path: Path) -> Path:
-    from inpaintbench.outputs import replaced_note
-    from inpaintbench.results import write_result
+    from inpaintbench.io.outputs import replaced_note
+    from inpaintbench.jobs.results import write_result
 
     if not main_process():  # under torchrun rank 0 writes and reports
         return path
@@ -319,8 +319,8 @@ def add_train(sub) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from inpaintbench.jobs import train_job
-    from inpaintbench.outputs import check_output_dir
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.job import train_job
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
@@ -340,7 +340,7 @@ def add_evaluate(sub) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from inpaintbench.jobs import evaluate_job
+    from inpaintbench.jobs.job import evaluate_job
 
     job = job_from_args(args)
     path = result_path(args)
@@ -356,8 +356,8 @@ def add_run(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from inpaintbench.jobs import run_job
-    from inpaintbench.outputs import check_output_dir
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.job import run_job
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
@@ -380,10 +380,10 @@ def add_leaderboard(sub) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from inpaintbench.leaderboard import build
-    from inpaintbench.outputs import check_not_an_input, check_output_file
-    from inpaintbench.results import result_files
-    from inpaintbench.slices import parse_columns
+    from inpaintbench.evaluation.slices import parse_columns
+    from inpaintbench.io.outputs import check_not_an_input, check_output_file
+    from inpaintbench.jobs.results import result_files
+    from inpaintbench.reports.leaderboard import build
 
     paths = result_files(args.results)
     if args.output:
@@ -420,11 +420,11 @@ def add_stress(sub) -> None:
 
 
 def cmd_stress(args: argparse.Namespace) -> int:
-    from inpaintbench.attack_spec import parse_attacks
-    from inpaintbench.outputs import check_output_dir
-    from inpaintbench.reports import write_stress_report
-    from inpaintbench.results import read_result, result_files
-    from inpaintbench.stress import run_stress
+    from inpaintbench.evaluation.attack_spec import parse_attacks
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.results import read_result, result_files
+    from inpaintbench.jobs.stress import run_stress
+    from inpaintbench.reports.job_reports import write_stress_report
 
     if args.output:
         raise ConfigError("stress writes one JSON per setting into --output-dir; --output is not used")
@@ -463,9 +463,9 @@ def add_matrix(sub) -> None:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from inpaintbench.matrix import parse_sets, run_matrix
-    from inpaintbench.outputs import check_output_dir
-    from inpaintbench.reports import write_matrix_report
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.matrix import parse_sets, run_matrix
+    from inpaintbench.reports.job_reports import write_matrix_report
 
     if args.output:
         raise ConfigError("matrix writes its results into --output-dir; --output is not used")
@@ -556,7 +556,7 @@ def distributed_run(args: argparse.Namespace) -> Iterator[None]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not hasattr(args, "device"):
         yield
         return
-    from inpaintbench import distributed
+    from inpaintbench.io import distributed
 
     distributed.init(resolve_device(args.device))
     try:

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk import registry
 
 from conftest import SHARED

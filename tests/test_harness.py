@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.harness import evaluate, evaluate_split
+from inpaintbench.evaluation.harness import evaluate, evaluate_split
+from inpaintbench.evaluation.tensors import TensorProtocol
 from inpaintbench.sdk.contracts import Sample
 
 from layout_factory import InMemoryDataset

@@ -8,7 +8,7 @@ from PIL import Image
 
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import HASH_SPLIT_FRACTIONS, LayoutDataset, hash_split, parse_name
-from inpaintbench.data.tensors import TensorProtocol, mask_threshold
+from inpaintbench.evaluation.tensors import TensorProtocol, mask_threshold
 from inpaintbench.sdk.contracts import Sample
 
 

@@ -14,10 +14,10 @@ from inpaintbench.baselines.srm import NoiseResidual
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.universal import UniversalDataset, UniversalTransform, photos_in_folder
 from inpaintbench.data.imageio import DataError
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
+from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
 from inpaintbench.sdk.contracts import Sample
 from inpaintbench.sdk.registry import RegistryError, create
-from inpaintbench.training import TrainConfig, load_checkpoint, train
+from inpaintbench.training.trainer import TrainConfig, load_checkpoint, train
 
 from conftest import SHARED
 

@@ -25,13 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from inpaintbench import distributed
 from inpaintbench.data.generation.catalog import generated_dataset
 from inpaintbench.data.generation.generators import SD_MODEL_ENV, GeneratorSet, Item
 from inpaintbench.data.generation.masks import MaskUnavailable, coverage
 from inpaintbench.data.generation.sources import Photo, embedded_photos, fit_short_side, folder_photos
-from inpaintbench.data.imageio import DataError, atomic_write_bytes, remove_stale_temps, write_webp
-from inpaintbench.data.tensors import sample_seed
+from inpaintbench.data.imageio import DataError, write_webp
+from inpaintbench.data.seeds import sample_seed
+from inpaintbench.io import distributed
+from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
 from inpaintbench.sdk import registry
 from inpaintbench.sdk.contracts import SPLITS
 from inpaintbench.sdk.crops import crop_position, crop_window

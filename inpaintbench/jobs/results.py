@@ -16,9 +16,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from inpaintbench.data.imageio import atomic_write_bytes
-from inpaintbench.image_records import ImageRecords
-from inpaintbench.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.evaluation.image_records import ImageRecords
+from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.io.atomic import atomic_write_bytes
 from inpaintbench.sdk.contracts import SplitName
 from inpaintbench.sdk.errors import UserError
 
@@ -102,7 +102,7 @@ def file_sha256(path: str | Path) -> str:
 def write_result(result: Result, path: str | Path) -> Path:
     """Write the result JSON, and its per-image records beside it (named in the JSON); under torchrun
     on rank 0 alone (every rank holds the same result), so that any job may call it on every rank."""
-    from inpaintbench.distributed import is_main
+    from inpaintbench.io.distributed import is_main
 
     path = Path(path)
     if not is_main():
@@ -197,3 +197,12 @@ def option_labels(results: Iterable[Result]) -> dict[int, str]:
             extra = " ".join(f"{k}={opts.get(k)}" for k in keys)
             labels[id(res)] = f"{name} {extra}".strip()
     return labels
+
+
+def model_key(result) -> str:
+    """Which model and measurement a result belongs to: detector, weights, dataset, protocol."""
+    info = result.detector_info or {}
+    return json.dumps({"detector": result.detector, "options": info.get("options"),
+                       "checkpoint_sha256": info.get("checkpoint_sha256"), "dataset": result.dataset,
+                       "root": (result.dataset_info or {}).get("root"),
+                       "protocol": base_protocol(result.protocol)}, sort_keys=True, default=str)

@@ -9,8 +9,6 @@ ranks' metric states in dataset order, so a distributed result equals the one-pr
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -19,8 +17,6 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import Sampler
 from torch.utils.data.distributed import DistributedSampler
-
-from inpaintbench.metrics import MetricState
 
 T = TypeVar("T")
 
@@ -112,22 +108,6 @@ def all_gather(value: T) -> list[T]:
     out: list[Any] = [None] * world_size()
     dist.all_gather_object(out, value)
     return out
-
-
-def _on_cpu(state: MetricState) -> MetricState:
-    """A copy of ``state`` with every tensor moved to the CPU, to travel between ranks."""
-    moved = {f.name: [v.cpu() if isinstance(v, torch.Tensor) else v for v in value]
-             if isinstance(value := getattr(state, f.name), list) else value
-             for f in dataclasses.fields(state)}
-    return MetricState(**moved)
-
-
-def gather_state(state: MetricState) -> MetricState:
-    """The ranks' metric states merged in rank order: with ``EvalBatches`` that is the dataset order,
-    so ``compute`` sums per-image values in the same order as one process does."""
-    if not active():
-        return state
-    return functools.reduce(MetricState.merge, all_gather(_on_cpu(state)))
 
 
 class EvalBatches(Sampler[list[int]]):

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from inpaintbench.data.imageio import atomic_write_bytes
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.harness import predictions
+from inpaintbench.evaluation.harness import predictions
+from inpaintbench.evaluation.slices import SplitImages, column_values
+from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
+from inpaintbench.io.atomic import atomic_write_bytes
 from inpaintbench.sdk.contracts import Attack
-from inpaintbench.slices import SplitImages, column_values
 
 #: The per-image metrics a gallery can rank by.
 GALLERY_METRICS = ("iou", "f1_best")

@@ -11,20 +11,21 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from inpaintbench import distributed
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol, collate
-from inpaintbench.metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
-from inpaintbench.metrics import (
+from inpaintbench.evaluation.metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
+from inpaintbench.evaluation.metrics import (
     DEFAULT_THRESHOLD,
     IMAGE_THRESHOLD_CHOICES,
     MetricState,
     add_detection_metrics,
+    gather_state,
     warn_if_collapsed,
 )
+from inpaintbench.evaluation.slices import ImageInfo, SplitImages
+from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol, collate
+from inpaintbench.evaluation.tiling import predict_within
+from inpaintbench.io import distributed
 from inpaintbench.sdk.contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
 from inpaintbench.sdk.errors import USER_ERRORS, ConfigError, PluginFailure
-from inpaintbench.slices import ImageInfo, SplitImages
-from inpaintbench.tiling import predict_within
 
 
 class DetectorOutputError(RuntimeError):
@@ -75,7 +76,7 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
     under torchrun, over this rank's share of the batches only (``distributed.EvalBatches``).
 
     Batches of mixed sizes come padded (``batch["valid"]`` marks the real pixels); no detector call
-    sees more than the protocol's ``max_pixels`` (see ``inpaintbench.tiling``).
+    sees more than the protocol's ``max_pixels`` (see ``inpaintbench.evaluation.tiling``).
     """
     detector = as_detector(detector)
     dev = move_detector(detector, device)
@@ -151,7 +152,7 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
                         in zip(batch["id"], batch["kind"], batch["index"], batch["size"], batch["columns"]))
     if infos is not None:
         infos.extend(info for part in distributed.all_gather(mine) for info in part)
-    return distributed.gather_state(state), [msg for part in distributed.all_gather(bad) for msg in part]
+    return gather_state(state), [msg for part in distributed.all_gather(bad) for msg in part]
 
 
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from inpaintbench.markdown import protocol_lines
-from inpaintbench.results import Result, base_protocol, protocol_key
+from inpaintbench.jobs.results import Result, base_protocol, protocol_key
+from inpaintbench.reports.markdown import protocol_lines
 
 
 def protocol_summary(protocol: dict[str, Any]) -> str:

@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inpaintbench import distributed
-from inpaintbench.clean_cache import CleanCache, clean_key
-from inpaintbench.fingerprint import data_fingerprint
-from inpaintbench.jobs import Job, evaluate_job, make_dataset, make_detector, train_job
-from inpaintbench.paths import portable
-from inpaintbench.results import Result, slug, write_result
+from inpaintbench.io import distributed
+from inpaintbench.io.fingerprint import data_fingerprint
+from inpaintbench.io.paths import portable
+from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, make_detector, train_job
+from inpaintbench.jobs.results import Result, slug, write_result
 from inpaintbench.sdk.contracts import KINDS, SplitName
 from inpaintbench.sdk.errors import ConfigError
 from inpaintbench.sdk.registry import unknown_name_error
-from inpaintbench.training import TrainConfig
+from inpaintbench.training.trainer import TrainConfig
 
 
 @dataclass(frozen=True)

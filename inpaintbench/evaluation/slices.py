@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from inpaintbench.metric_presets import DEFAULT_CONVENTION
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk.contracts import SplitName
 
 #: What a slice's metrics are; recorded with every result that has slices.

@@ -12,15 +12,14 @@ lower the earlier and further it falls. ``aurc_relative`` divides it by the clea
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from inpaintbench.markdown import ROLE_COLUMNS, markdown_table
-from inpaintbench.results import base_protocol, option_labels
+from inpaintbench.jobs.results import model_key, option_labels
+from inpaintbench.reports.markdown import ROLE_COLUMNS, markdown_table
 
 #: The definition of ``aurc`` as the reports state it.
 AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "
@@ -28,15 +27,6 @@ AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strengt
             "setting closest to no change (quality 100, scale 1, std 0, sigma 0, fraction 0) and the clean "
             "result sits at t = 0: the metric averaged over the grid's strength range. "
             "`aurc_relative` = aurc / clean.")
-
-def model_key(result) -> str:
-    """Which model and measurement a result belongs to: detector, weights, dataset, protocol."""
-    info = result.detector_info or {}
-    return json.dumps({"detector": result.detector, "options": info.get("options"),
-                       "checkpoint_sha256": info.get("checkpoint_sha256"), "dataset": result.dataset,
-                       "root": (result.dataset_info or {}).get("root"),
-                       "protocol": base_protocol(result.protocol)}, sort_keys=True, default=str)
-
 
 @dataclass
 class StressGroup:

@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from inpaintbench.data.imageio import atomic_write_bytes
-from inpaintbench.results import slug
-from inpaintbench.robustness import Curve
+from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.jobs.results import slug
+from inpaintbench.reports.robustness import Curve
 
 
 def _pyplot():

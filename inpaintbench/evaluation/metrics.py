@@ -9,6 +9,8 @@ image level included (``image_auc``, ``add_detection_metrics``).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import warnings
 from collections.abc import Sequence
@@ -17,7 +19,7 @@ from typing import Any
 
 import torch
 
-from inpaintbench.metric_presets import (
+from inpaintbench.evaluation.metric_presets import (
     DEFAULT_CONVENTION,
     PRESET_THRESHOLD,
     ImageCounts,
@@ -25,6 +27,7 @@ from inpaintbench.metric_presets import (
     pixel_auc,
     preset,
 )
+from inpaintbench.io import distributed
 from inpaintbench.sdk.contracts import SplitName
 
 DEFAULT_THRESHOLD = 0.5
@@ -38,7 +41,7 @@ IMAGE_THRESHOLD_CHOICES = ("fixed", "val")
 def conventions(threshold: float = DEFAULT_THRESHOLD, bins: int = DEFAULT_BINS,
                 convention: str = DEFAULT_CONVENTION) -> dict[str, object]:
     """The metric conventions, as recorded in every result's protocol: ours, or a preset's pixel metrics
-    (``inpaintbench.metric_presets``) beside our image-level ones."""
+    (``inpaintbench.evaluation.metric_presets``) beside our image-level ones."""
     image_level = {k: v for k, v in _our_conventions(threshold, bins).items() if k.startswith("image_")}
     if convention == DEFAULT_CONVENTION:
         return {"metrics_convention": convention, **_our_conventions(threshold, bins)}
@@ -428,3 +431,21 @@ def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:
                       f"f1_best {metrics['f1_best']:.3f} tell whether it ranks pixels at all.", stacklevel=2)
         return True
     return False
+
+
+# --- states of several processes ---------------------------------------------------------------
+
+def _on_cpu(state: MetricState) -> MetricState:
+    """A copy of ``state`` with every tensor moved to the CPU, to travel between ranks."""
+    moved = {f.name: [v.cpu() if isinstance(v, torch.Tensor) else v for v in value]
+             if isinstance(value := getattr(state, f.name), list) else value
+             for f in dataclasses.fields(state)}
+    return MetricState(**moved)
+
+
+def gather_state(state: MetricState) -> MetricState:
+    """The ranks' metric states merged in rank order: with ``EvalBatches`` that is the dataset order,
+    so ``compute`` sums per-image values in the same order as one process does."""
+    if not distributed.active():
+        return state
+    return functools.reduce(MetricState.merge, distributed.all_gather(_on_cpu(state)))

@@ -10,21 +10,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inpaintbench import distributed
-from inpaintbench.attack_spec import Chain
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.fingerprint import data_fingerprint
-from inpaintbench.harness import evaluate, required_test_splits
-from inpaintbench.image_records import ImageRecords, split_rows
-from inpaintbench.metric_presets import DEFAULT_CONVENTION
-from inpaintbench.metrics import DEFAULT_THRESHOLD, conventions
-from inpaintbench.overlays import GALLERY_METRICS, choose, gallery_png
-from inpaintbench.paths import portable, portable_path
-from inpaintbench.results import Result, environment, file_sha256
-from inpaintbench.sdk import registry
-from inpaintbench.sdk.contracts import Attack, as_detector
-from inpaintbench.sdk.errors import CheckpointError, NotTrainable
-from inpaintbench.slices import (
+from inpaintbench.evaluation.attack_spec import Chain
+from inpaintbench.evaluation.harness import evaluate, required_test_splits
+from inpaintbench.evaluation.image_records import ImageRecords, split_rows
+from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.evaluation.metrics import DEFAULT_THRESHOLD, conventions
+from inpaintbench.evaluation.slices import (
     SplitImages,
     check_columns,
     dataset_columns,
@@ -33,8 +24,17 @@ from inpaintbench.slices import (
     slice_split,
     slicing_record,
 )
-from inpaintbench.state_dicts import load_weights
-from inpaintbench.training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.io import distributed
+from inpaintbench.io.fingerprint import data_fingerprint
+from inpaintbench.io.paths import portable, portable_path
+from inpaintbench.jobs.gallery import GALLERY_METRICS, choose, gallery_png
+from inpaintbench.jobs.results import Result, environment, file_sha256
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.contracts import Attack, as_detector
+from inpaintbench.sdk.errors import CheckpointError, NotTrainable
+from inpaintbench.training.checkpoints import load_weights
+from inpaintbench.training.trainer import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
 
 @dataclass

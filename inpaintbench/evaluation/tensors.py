@@ -7,7 +7,6 @@ protocol recorded with a result describes exactly what was done.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,8 +16,9 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from inpaintbench.data.imageio import DataError
+from inpaintbench.data.seeds import sample_seed
+from inpaintbench.evaluation.tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
 from inpaintbench.sdk.contracts import Attack, Sample
-from inpaintbench.tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
 
 #: Named binarizations of the soft mask: a pixel is inpainted when its mask value >= the number.
 BINARIZATIONS = {"full": 255, "half": 128, "any": 1}
@@ -40,12 +40,6 @@ def mask_threshold(binarization: str | int) -> int:
     if not 1 <= value <= 255:
         raise ValueError(f"mask binarization threshold {value} is outside 1..255")
     return value
-
-
-def sample_seed(seed: int, sample_id: str, kind: str) -> int:
-    """A per-sample seed that does not depend on order, workers or batch size."""
-    digest = hashlib.sha1(f"{seed}:{sample_id}:{kind}".encode()).hexdigest()
-    return int(digest[:15], 16)
 
 
 @dataclass(frozen=True)

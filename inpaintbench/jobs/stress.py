@@ -18,14 +18,13 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from inpaintbench import distributed
-from inpaintbench.attack_spec import Chain
-from inpaintbench.clean_cache import CleanCache, clean_key
-from inpaintbench.fingerprint import data_change, data_fingerprint
-from inpaintbench.jobs import Job, evaluate_job, make_dataset, make_detector
-from inpaintbench.paths import portable
-from inpaintbench.results import Result, read_result, slug, write_result
-from inpaintbench.robustness import model_key
+from inpaintbench.evaluation.attack_spec import Chain
+from inpaintbench.io import distributed
+from inpaintbench.io.fingerprint import data_change, data_fingerprint
+from inpaintbench.io.paths import portable
+from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, make_detector
+from inpaintbench.jobs.results import Result, model_key, read_result, slug, write_result
 
 
 def reusable(path: Path, reference: Result, attack: str, fingerprint: str) -> tuple[Result | None, str | None]:

@@ -7,12 +7,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from inpaintbench.data.imageio import atomic_write_bytes
-from inpaintbench.generalization import matrix_cells, matrix_tables
-from inpaintbench.markdown import protocol_lines
-from inpaintbench.plots import heatmap, robustness_figures
-from inpaintbench.results import Result, base_protocol
-from inpaintbench.robustness import AURC_DOC, Curve, StressGroup, aurc_table, curves, group_results, stress_tables
+from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.jobs.results import Result, base_protocol
+from inpaintbench.reports.generalization import matrix_cells, matrix_tables
+from inpaintbench.reports.markdown import protocol_lines
+from inpaintbench.reports.plots import heatmap, robustness_figures
+from inpaintbench.reports.robustness import (
+    AURC_DOC,
+    Curve,
+    StressGroup,
+    aurc_table,
+    curves,
+    group_results,
+    stress_tables,
+)
 
 
 @dataclass
