@@ -118,6 +118,25 @@ def quiet_weights(spread: np.ndarray, n_quiet: int) -> tuple[np.ndarray, np.ndar
     return np.arange(below + tied), weights
 
 
+def stable_order(keys: np.ndarray) -> np.ndarray:
+    """``argsort(keys, kind="stable")``; small non-negative integers go as uint16 (numpy's radix sort)."""
+    if keys.size and keys.min() >= 0 and keys.max() < 2 ** 16:
+        keys = keys.astype(np.uint16)
+    return np.argsort(keys, kind="stable")
+
+
+def smallest(keys: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` smallest keys, the same set as ``argsort(keys, kind="stable")[:k]``
+    (ties at the edge taken in order), in position order, without sorting everything."""
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    if k >= keys.size:
+        return np.arange(keys.size)
+    edge = np.partition(keys, k - 1)[k - 1]
+    below = np.flatnonzero(keys < edge)
+    return np.sort(np.concatenate([below, np.flatnonzero(keys == edge)[:k - below.size]]))
+
+
 def select_channel(channel: np.ndarray, valid: np.ndarray,
                    sel: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Flat block indices of V, of S, and the weights of S's blocks (1, or a share at a tie) for one channel."""
@@ -129,13 +148,13 @@ def select_channel(channel: np.ndarray, valid: np.ndarray,
     kept, quiet, weights = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0)]
     if total == 0:
         return kept[0], quiet[0], weights[0]
-    order = candidates[np.argsort(sums[candidates], kind="stable")]
+    order = candidates[stable_order(sums[candidates])]
     bins = max(1, round(total / sel.bin_size))
     per_bin = max(1, total // bins)
     for b in range(bins):
         members = order[b * per_bin:(b + 1) * per_bin if b < bins - 1 else total]
         n_keep, n_quiet = sel.counts(per_bin)
-        flat = members[np.argsort(energy[members], kind="stable")[:n_keep]]
+        flat = members[smallest(energy[members], n_keep)]
         flat = flat[np.argsort(spread[flat], kind="stable")]
         if np.count_nonzero(spread[flat] == 0) < n_quiet:  # too many flat blocks: the bin says nothing
             pos, share = quiet_weights(spread[flat], min(n_quiet, flat.size))

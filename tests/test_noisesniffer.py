@@ -106,6 +106,14 @@ def test_each_bin_keeps_n_then_m_of_its_blocks():
     assert kept.sum() == 3 * 5 * 100 and quiet.sum() == pytest.approx(3 * 5 * 30)
 
 
+def test_fast_selections_equal_stable_sorts():
+    rng = np.random.default_rng(7)
+    for keys in (rng.integers(0, 40, 500), rng.integers(0, 70000, 500), rng.normal(size=500).round(1)):
+        assert np.array_equal(nb.stable_order(keys), np.argsort(keys, kind="stable"))
+        for k in (0, 1, 37, 499, 500, 600):
+            assert np.array_equal(nb.smallest(keys, k), np.sort(np.argsort(keys, kind="stable")[:k]))
+
+
 def test_ties_at_the_edge_of_s_share_the_places_left():
     pos, weights = nb.quiet_weights(np.array([0, 1, 1, 1, 2]), 2)
     assert list(pos) == [0, 1, 2, 3]
