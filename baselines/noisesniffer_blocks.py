@@ -139,7 +139,10 @@ def smallest(keys: np.ndarray, k: int) -> np.ndarray:
 
 def select_channel(channel: np.ndarray, valid: np.ndarray,
                    sel: Selection) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flat block indices of V, of S, and the weights of S's blocks (1, or a share at a tie) for one channel."""
+    """Flat block indices of V, of S, and the weights of S's blocks (1, or a share at a tie) for one channel.
+
+    Equal means and equal low-frequency energies are taken in raster order (a stable sort).
+    """
     w = sel.block
     sums, spread = (a.ravel() for a in block_moments(channel, w))
     energy = low_freq_energy(channel, w).ravel()
