@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from scipy.special import expit
 
-from inpaintbench.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector, Card
 
 from .acontrario import cell_log10_nfa, grow_regions
 from .noisesniffer_blocks import LOW_FREQ_LIMIT, Selection, block_counts

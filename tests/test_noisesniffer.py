@@ -18,7 +18,7 @@ from inpaintbench.baselines import noisesniffer_blocks as nb
 from inpaintbench.baselines.noisesniffer import NoisesnifferDetector
 from inpaintbench.cli import main
 from inpaintbench.metrics import MetricState
-from inpaintbench.registry import create
+from inpaintbench.sdk.registry import create
 
 from conftest import SHARED
 
