@@ -17,7 +17,7 @@ from inpaintbench.baselines import acontrario as ac
 from inpaintbench.baselines import noisesniffer_blocks as nb
 from inpaintbench.baselines.noisesniffer import NoisesnifferDetector
 from inpaintbench.cli import main
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk.registry import create
 
 from conftest import SHARED
