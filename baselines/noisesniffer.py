@@ -103,6 +103,9 @@ class NoisesnifferDetector(BaseDetector):
                 "temperature": "heatmap p = 1 / (1 + NFA^(1/temperature)) = sigmoid(-ln(NFA)/temperature); "
                                "0.5 at NFA = 1 (default 1)"},
         input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; analysed as 8-bit values round(x * 255)",
+        licence="MIT (our implementation from the papers); no weights",
+        designed_for="camera-noise deficits in photos with measurable sensor noise, not generator traces",
+        parameters=0,
     )
     has_image_score = True
 

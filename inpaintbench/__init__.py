@@ -106,17 +106,20 @@ def _split_options(given: dict[str, Any], *groups: list[str]) -> list[dict[str, 
 
 
 def _job(detector: Any, dataset: Any, options: dict[str, Any], *also: type) -> tuple[Any, list[dict[str, Any]]]:
-    """The ``Job`` (and the extra option groups ``also``) for built or named detector and dataset."""
-    from inpaintbench.evaluation.tensors import TensorProtocol
+    """The ``Job`` (and the extra option groups ``also``) for built or named detector and dataset: the
+    keywords are the protocol's, the execution's and the job's own (slices, gallery)."""
+    from inpaintbench.evaluation.protocol import Execution, Protocol
     from inpaintbench.jobs.job import Job
 
+    protocol_fields = [n for n in _fields(Protocol) if n not in ("attack", "recorded")]
     job_fields = [n for n in _fields(Job) if n not in ("detector", "dataset", "detector_options",
-                                                        "dataset_options", "protocol")]
-    protocol_options, job_options, *rest = _split_options(options, _fields(TensorProtocol), job_fields,
-                                                          *(_fields(cls) for cls in also))
+                                                        "dataset_options", "protocol", "run")]
+    protocol_options, run_options, job_options, *rest = _split_options(
+        options, protocol_fields, _fields(Execution), job_fields, *(_fields(cls) for cls in also))
     det, data = _built(detector), _built(dataset)
     job = Job(detector=det.name, dataset=data.name, detector_options=det.options, dataset_options=data.options,
-              protocol=TensorProtocol(**protocol_options), **{"progress": False, **job_options})
+              protocol=Protocol(**protocol_options), run=Execution(**{"progress": False, **run_options}),
+              **job_options)
     return job, rest
 
 
@@ -138,9 +141,10 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
     """Evaluate a detector (built, or a name) on a dataset (built, or a name) into a ``Result``.
 
     ``splits`` defaults to every test split. Keyword options are the protocol's (``image_size``,
-    ``binarization``) and the job's (``threshold``, ``batch_size``, ``device``, ``workers``, ``seed``,
-    ``on_bad``, and ``progress``, off by default). The result is the one the CLI's ``evaluate``
-    writes; save it with ``inpaintbench.jobs.results.write_result``.
+    ``binarization``, ``max_pixels``, ``threshold``, ``metrics_convention``, ``image_threshold_from``),
+    the execution's (``batch_size``, ``device``, ``workers``, ``seed``, ``on_bad``, and ``progress``, off
+    by default) and the job's (``slice_by``, ``gallery_k``, ``gallery_metric``). The result is the one the
+    CLI's ``evaluate`` writes; save it with ``inpaintbench.jobs.results.write_result``.
     """
     from inpaintbench.jobs.job import evaluate_job, make_dataset, make_detector
 
@@ -173,8 +177,9 @@ def train(detector: Any, dataset: Any, out_dir: str | None = None, **config: Any
     from inpaintbench.training.trainer import TrainConfig
 
     job, (train_options,) = _job(detector, dataset, config, TrainConfig)
-    shared = {"batch_size": job.batch_size, "seed": job.seed, "device": job.device, "workers": job.workers,
-              "on_bad": job.on_bad, "progress": job.progress}
+    run = job.run
+    shared = {"batch_size": run.batch_size, "seed": run.seed, "device": run.device, "workers": run.workers,
+              "on_bad": run.on_bad, "progress": run.progress}
     train_config = TrainConfig(**{**shared, **train_options})
     report, _ = train_job(job, train_config, out_dir, detector=None if isinstance(detector, str) else detector,
                           dataset=None if isinstance(dataset, str) else dataset)

@@ -161,13 +161,13 @@ def build_data(work: Path, budget: Budget, photos: dict[str, Path], quiet: bool)
 def job_for(detector: str, options: dict, dataset: tuple[str, Path], budget: Budget, quiet: bool,
             image_threshold_from: str = "fixed"):
     """The job of one detector on one reference set, at native resolution."""
-    from inpaintbench.evaluation.tensors import TensorProtocol
+    from inpaintbench.evaluation.protocol import Execution, Protocol
     from inpaintbench.jobs.job import Job
 
     name, root = dataset
-    return Job(detector, name, dict(options), {"data_root": str(root)}, TensorProtocol(None),
-               image_threshold_from=image_threshold_from, batch_size=budget.batch_size, device=budget.device,
-               seed=0, progress=not quiet)
+    return Job(detector, name, dict(options), {"data_root": str(root)},
+               Protocol(None, image_threshold_from=image_threshold_from),
+               Execution(batch_size=budget.batch_size, device=budget.device, seed=0, progress=not quiet))
 
 
 def train_models(work: Path, budget: Budget, data: dict, quiet: bool) -> dict[str, tuple[str, dict]]:

@@ -38,9 +38,10 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
     calls = []
     real = stress.evaluate_job
 
-    def counting(job, checkpoint=None, splits=None, attack=None, **kw):
+    def counting(job, checkpoint=None, splits=None, **kw):
+        attack = job.protocol.attack
         calls.append(attack.spec if attack is not None else None)
-        return real(job, checkpoint, splits, attack=attack, **kw)
+        return real(job, checkpoint, splits, **kw)
 
     monkeypatch.setattr(stress, "evaluate_job", counting)
     out, cache = tmp_path / "stress", tmp_path / "cache"

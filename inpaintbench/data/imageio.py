@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from inpaintbench.io.atomic import atomic_write_bytes
 from inpaintbench.sdk.errors import UserError
+
+#: The suffixes of the image files the benchmark reads (any case).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+
+
+def image_files(folder: str | os.PathLike, recursive: bool = False) -> list[Path]:
+    """The image files in ``folder`` (and below it when ``recursive``), by suffix in any case, sorted;
+    hidden files (``.name``, e.g. macOS ``._`` companions) are left out. The one listing of images."""
+    folder = Path(folder)
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(p for p in found if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+                  and p.is_file())
 
 
 class DataError(UserError, ValueError):

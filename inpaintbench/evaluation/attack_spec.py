@@ -9,13 +9,12 @@ Attacks are found only through the ``inpaintbench.attacks`` entry points.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from inpaintbench.sdk import registry
+from inpaintbench.sdk import env, registry
 from inpaintbench.sdk.contracts import Sample
 from inpaintbench.sdk.errors import UserError
 
@@ -34,8 +33,6 @@ GRIDS: dict[str, tuple[str, ...]] = {
 }
 #: Grids that take the re-encode setting when an autoencoder is configured.
 GRIDS_WITH_REENCODE = ("default",)
-#: Environment variable naming the autoencoder weights folder used by the grids' re-encode setting.
-AUTOENCODER_ENV = "INPAINTBENCH_AUTOENCODER"
 
 
 class AttackSpecError(UserError, ValueError):
@@ -142,7 +139,7 @@ def split_list(text: str) -> list[str]:
 
 def configured_autoencoder(autoencoder: str | None = None) -> str | None:
     """The autoencoder weights for the grids' re-encode setting: the argument, else ``$INPAINTBENCH_AUTOENCODER``."""
-    return autoencoder or os.environ.get(AUTOENCODER_ENV) or None
+    return autoencoder or env.AUTOENCODER.get() or None
 
 
 def grid(name: str, autoencoder: str | None = None) -> list[str]:

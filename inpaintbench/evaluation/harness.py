@@ -11,20 +11,19 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from inpaintbench.evaluation.metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
+from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
 from inpaintbench.evaluation.metrics import (
-    DEFAULT_THRESHOLD,
-    IMAGE_THRESHOLD_CHOICES,
     MetricState,
     add_detection_metrics,
     gather_state,
     warn_if_collapsed,
 )
+from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
 from inpaintbench.evaluation.slices import ImageInfo, SplitImages
-from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol, collate
+from inpaintbench.evaluation.tensors import SampleTensors, collate
 from inpaintbench.evaluation.tiling import predict_within
 from inpaintbench.io import distributed
-from inpaintbench.sdk.contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
+from inpaintbench.sdk.contracts import BaseDetector, DetectorProtocol, SplitName, as_detector
 from inpaintbench.sdk.errors import USER_ERRORS, ConfigError, PluginFailure
 
 
@@ -125,24 +124,24 @@ def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tenso
     return torch.cat(scores)
 
 
-def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: TensorProtocol,
-                   batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0,
-                   on_bad: str = "error", attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD,
-                   progress: bool = True, name: str = "detector",
-                   infos: list[ImageInfo] | None = None, presets: bool = False) -> tuple[MetricState, list[str]]:
-    """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad files;
-    ``infos``, when given, receives each measured image's ``ImageInfo`` in the state's order; ``presets``
-    keeps what the field's conventions other than ours need (``MetricState.presets``).
+def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: Protocol = DEFAULT_PROTOCOL,
+                   run: Execution = DEFAULT_EXECUTION, name: str = "detector", infos: list[ImageInfo] | None = None,
+                   presets: bool = False) -> tuple[MetricState, list[str]]:
+    """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad
+    files, measured under ``protocol`` (its attack included) and run as ``run`` says; ``infos``, when
+    given, receives each measured image's ``ImageInfo`` in the state's order; ``presets`` keeps what the
+    field's conventions other than ours need (``MetricState.presets``).
 
     Under torchrun each rank predicts its share of the batches; the states, messages and infos of all
     ranks are gathered, so every rank returns those of the whole split, in dataset order."""
     detector = as_detector(detector)
-    data = SampleTensors(dataset, dataset.records(split), protocol, attack=attack, seed=seed, on_bad=on_bad)
-    state = MetricState(threshold=threshold, presets=presets)
+    data = SampleTensors(dataset, dataset.records(split), protocol, seed=run.seed, on_bad=run.on_bad)
+    state = MetricState(threshold=protocol.threshold, presets=presets)
     bad: list[str] = []
     mine: list[ImageInfo] = []  # this rank's share of the infos
-    for batch, heat in predictions(detector, data, batch_size=batch_size, device=device, workers=workers,
-                                   desc=split, progress=progress, name=name, bad=bad, shard=True):
+    for batch, heat in predictions(detector, data, batch_size=run.batch_size, device=run.device,
+                                   workers=run.workers, desc=split, progress=run.progress, name=name, bad=bad,
+                                   shard=True):
         images, valid = batch["image"].to(heat.device), batch["valid"].to(heat.device)
         scores = image_scores(detector, images, heat, valid)
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
@@ -155,59 +154,43 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
     return gather_state(state), [msg for part in distributed.all_gather(bad) for msg in part]
 
 
-def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *, protocol: TensorProtocol,
-             batch_size: int = 8, device: str = "cpu", workers: int = 0, seed: int = 0, on_bad: str = "error",
-             attack: Attack | None = None, threshold: float = DEFAULT_THRESHOLD, progress: bool = True,
-             name: str = "detector", image_threshold_from: str = "fixed",
-             convention: str = DEFAULT_CONVENTION,
+def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *,
+             protocol: Protocol = DEFAULT_PROTOCOL, run: Execution = DEFAULT_EXECUTION, name: str = "detector",
              per_image: dict[str, SplitImages] | None = None) -> dict[str, dict[str, Any]]:
-    """Metrics for each split (default: every ``test/<kind>`` split of the dataset); ``per_image``, when
-    given, receives each split's metric state and image infos (for records, slices and galleries).
+    """Metrics for each split (default: every ``test/<kind>`` split of the dataset) under ``protocol``;
+    ``per_image``, when given, receives each split's metric state and image infos (for records, slices
+    and galleries).
 
-    ``image_threshold_from="val"`` also scores the clean ``val/<kind>`` splits of the manipulated kinds
-    evaluated and the val authentic split (one more prediction pass over them) to choose the
-    threshold of ``image_bacc`` (only when an authentic split is evaluated, without which there is
-    no ``image_bacc``); ``"fixed"`` uses 0.5. ``convention`` names whose pixel metrics each split gets
-    (ours, or a preset of ``metric_presets``, which binarizes at 0.5).
+    ``protocol.image_threshold_from == "val"`` also scores the clean ``val/<kind>`` splits of the
+    manipulated kinds evaluated and the val authentic split (one more prediction pass over them) to
+    choose the threshold of ``image_bacc`` (only when an authentic split is evaluated, without which
+    there is no ``image_bacc``); ``"fixed"`` uses 0.5. ``protocol.metrics_convention`` names whose pixel
+    metrics each split gets (ours, or a preset of ``metric_presets``, which binarizes at 0.5).
     """
     detector = as_detector(detector)
-    if image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
-        raise ConfigError(f"image_threshold_from {image_threshold_from!r}: "
-                         f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
-    check_convention(convention, threshold)
     splits = list(splits) if splits else required_test_splits(dataset)
     out: dict[str, dict[str, Any]] = {}
     states: dict[str, MetricState] = {}
-    common = dict(protocol=protocol, batch_size=batch_size, device=device, workers=workers, seed=seed,
-                  on_bad=on_bad, threshold=threshold, progress=progress, name=name)
     for split in splits:
         infos: list[ImageInfo] = []
-        state, bad = evaluate_split(detector, dataset, split, attack=attack, infos=infos,
-                                    presets=convention != DEFAULT_CONVENTION, **common)
+        state, bad = evaluate_split(detector, dataset, split, protocol=protocol, run=run, name=name, infos=infos,
+                                    presets=protocol.metrics_convention != DEFAULT_CONVENTION)
         states[split] = state
         if per_image is not None:
             per_image[split] = SplitImages(state, infos)
-        metrics = {"role": SplitName.parse(split).role, **state.compute(convention)}
+        metrics = {"role": SplitName.parse(split).role, **state.compute(protocol.metrics_convention)}
         metrics["n_skipped"] = len(bad)
         if bad:
             warnings.warn(f"{split}: skipped {len(bad)} bad file(s), first: {bad[0]}", stacklevel=2)
         warn_if_collapsed(metrics, f"{name} on {split}")
         out[split] = metrics
     val_states = None
-    if image_threshold_from == "val" and any(m["role"] == "authentic" for m in out.values()):
-        val_states = {split: evaluate_split(detector, dataset, split, **common)[0]
+    if protocol.image_threshold_from == "val" and any(m["role"] == "authentic" for m in out.values()):
+        clean = protocol.base()
+        val_states = {split: evaluate_split(detector, dataset, split, protocol=clean, run=run, name=name)[0]
                       for split in threshold_splits(dataset, splits)}
     add_detection_metrics(out, states, detector.image_score_source(), val_states)
     return out
-
-
-def check_convention(convention: str, threshold: float) -> None:
-    """A ConfigError unless ``convention`` is known and, for a preset, ``threshold`` is its 0.5."""
-    if convention not in CONVENTIONS:
-        raise ConfigError(f"metrics convention {convention!r}: choose one of {', '.join(CONVENTIONS)}")
-    if convention != DEFAULT_CONVENTION and threshold != PRESET_THRESHOLD:
-        raise ConfigError(f"metrics convention {convention!r} binarizes at {PRESET_THRESHOLD} as its code does; "
-                          f"--threshold {threshold} applies to the inpaintbench convention only")
 
 
 def required_test_splits(dataset) -> list[str]:

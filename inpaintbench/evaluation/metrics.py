@@ -120,6 +120,22 @@ def counts_iou(counts: torch.Tensor) -> torch.Tensor:
     return _ratio(tp, tp + fp + fn, (tp + fp + fn) == 0)
 
 
+#: Field metadata key of ``MetricState``'s per-image state, whose value says how the field merges:
+#: ``tensors`` (a list of per-batch tensors, concatenated) or ``items`` (a flat list, one item per image).
+PER_IMAGE = "per_image"
+
+
+def per_image_state(kind: str = "tensors") -> Any:
+    """Declare a per-image field of ``MetricState`` (torchmetrics' ``add_state`` habit): merged by
+    concatenation, selected by image, gathered across processes, with no field listed by hand."""
+    return field(default_factory=list, metadata={PER_IMAGE: kind})
+
+
+def per_image_fields() -> dict[str, str]:
+    """``MetricState``'s per-image fields and how each merges."""
+    return {f.name: f.metadata[PER_IMAGE] for f in dataclasses.fields(MetricState) if PER_IMAGE in f.metadata}
+
+
 @dataclass
 class MetricState:
     """Per-image confusion counts ``[N, 4]`` (tp, fp, fn, tn), score histograms ``[N, 2, bins]``
@@ -127,21 +143,21 @@ class MetricState:
 
     threshold: float = DEFAULT_THRESHOLD
     bins: int = DEFAULT_BINS
-    counts: list[torch.Tensor] = field(default_factory=list)
-    hists: list[torch.Tensor] = field(default_factory=list)
-    manipulated: list[torch.Tensor] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)
-    scores: list[torch.Tensor] = field(default_factory=list)
+    counts: list[torch.Tensor] = per_image_state()
+    hists: list[torch.Tensor] = per_image_state()
+    manipulated: list[torch.Tensor] = per_image_state()
+    ids: list[str] = per_image_state("items")
+    scores: list[torch.Tensor] = per_image_state()
     #: For the presets (``metric_presets``): per image, the valid pixels scoring exactly ``threshold``
     #: ``[B, 2]`` and the sum of scores ``[B, 2]`` (float64), each by truth (negative, positive), the
     #: counts ``[B, 4]`` at ``score > threshold`` off TruFor's boundary band (``band_counts``) and the
     #: pixel AUC of the unquantized scores ``[B]`` (``pixel_auc``).
     #: Kept only when ``presets`` is true: the exact AUC sorts every image's pixels and the band needs
     #: two pooling passes, a cost the default convention does not pay.
-    ties: list[torch.Tensor] = field(default_factory=list)
-    score_sums: list[torch.Tensor] = field(default_factory=list)
-    band: list[torch.Tensor] = field(default_factory=list)
-    exact_auc: list[torch.Tensor] = field(default_factory=list)
+    ties: list[torch.Tensor] = per_image_state()
+    score_sums: list[torch.Tensor] = per_image_state()
+    band: list[torch.Tensor] = per_image_state()
+    exact_auc: list[torch.Tensor] = per_image_state()
     presets: bool = False
 
     @torch.no_grad()
@@ -174,29 +190,29 @@ class MetricState:
                            else image_scores.detach().double().flatten().cpu())
         self.ids.extend(ids if ids is not None else [str(len(self.ids) + i) for i in range(b)])
 
+    def settings(self) -> dict[str, Any]:
+        """What two states must share to be merged: threshold, bins, whether preset state is kept."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if PER_IMAGE not in f.metadata}
+
     def merge(self, other: MetricState) -> MetricState:
         """The state of both sets of images (e.g. from two processes or shards)."""
-        if (self.threshold, self.bins, self.presets) != (other.threshold, other.bins, other.presets):
+        if self.settings() != other.settings():
             raise ValueError("cannot merge metric states with different threshold, bins or preset state")
-        return MetricState(self.threshold, self.bins, self.counts + other.counts,
-                           self.hists + other.hists, self.manipulated + other.manipulated,
-                           self.ids + other.ids, self.scores + other.scores, ties=self.ties + other.ties,
-                           score_sums=self.score_sums + other.score_sums, band=self.band + other.band,
-                           exact_auc=self.exact_auc + other.exact_auc, presets=self.presets)
+        return MetricState(**self.settings(), **{name: getattr(self, name) + getattr(other, name)
+                                                 for name in per_image_fields()})
 
     def select(self, indices: Sequence[int] | torch.Tensor) -> MetricState:
         """The state of the images at ``indices`` (positions in update order): a slice of a split is
         measured from its images' stored counts and histograms, with no second pass over the images."""
         index = torch.as_tensor(indices, dtype=torch.long).flatten()
-        counts, hists, manip = self.tensors()
-
-        def pick(parts: list[torch.Tensor]) -> list[torch.Tensor]:
-            return [torch.cat([x.cpu() for x in parts])[index]] if parts else []
-
-        return MetricState(self.threshold, self.bins, [counts[index]], [hists[index]], [manip[index]],
-                           [self.ids[i] for i in index.tolist()], [self.image_scores()[index]],
-                           ties=pick(self.ties), score_sums=pick(self.score_sums), band=pick(self.band),
-                           exact_auc=pick(self.exact_auc), presets=self.presets)
+        picked: dict[str, list] = {}
+        for name, kind in per_image_fields().items():
+            parts = getattr(self, name)
+            if kind == "items":
+                picked[name] = [parts[i] for i in index.tolist()]
+            else:
+                picked[name] = [torch.cat([x.cpu() for x in parts])[index]] if parts else []
+        return MetricState(**self.settings(), **picked)
 
     def image_scores(self) -> torch.Tensor:
         """The image-level scores ``[N]`` (float64; NaN where none was given)."""
@@ -437,10 +453,9 @@ def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:
 
 def _on_cpu(state: MetricState) -> MetricState:
     """A copy of ``state`` with every tensor moved to the CPU, to travel between ranks."""
-    moved = {f.name: [v.cpu() if isinstance(v, torch.Tensor) else v for v in value]
-             if isinstance(value := getattr(state, f.name), list) else value
-             for f in dataclasses.fields(state)}
-    return MetricState(**moved)
+    moved = {name: [v.cpu() if isinstance(v, torch.Tensor) else v for v in getattr(state, name)]
+             for name in per_image_fields()}
+    return MetricState(**state.settings(), **moved)
 
 
 def gather_state(state: MetricState) -> MetricState:

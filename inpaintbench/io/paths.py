@@ -8,12 +8,12 @@ import re
 from pathlib import Path
 from typing import Any
 
-CACHE_ENV = "INPAINTBENCH_CACHE"
+from inpaintbench.sdk import env
 
 
 def cache_root() -> Path:
     """``$INPAINTBENCH_CACHE``, else ``$XDG_CACHE_HOME/inpaintbench``, else ``~/.cache/inpaintbench``."""
-    root = os.environ.get(CACHE_ENV)
+    root = env.CACHE.get()
     if root:
         return Path(root)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "inpaintbench"
@@ -38,9 +38,18 @@ def portable_path(path: str | os.PathLike, base: str | os.PathLike | None = None
     return f"<abs:{digest}>/" + "/".join(target.parts[-2:])
 
 
+#: A URL (``https://...``): its path part is not a file's, and stays as written.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+
+
 def portable_text(text: str, base: str | os.PathLike | None = None) -> str:
-    """``text`` with every absolute path in it made portable (see ``portable_path``)."""
-    return _ABSOLUTE.sub(lambda m: portable_path(m.group(), base), text)
+    """``text`` with every absolute path in it made portable (see ``portable_path``); URLs are kept."""
+    parts, start = [], 0
+    for url in _URL.finditer(text):
+        parts += [_ABSOLUTE.sub(lambda m: portable_path(m.group(), base), text[start:url.start()]), url.group()]
+        start = url.end()
+    parts.append(_ABSOLUTE.sub(lambda m: portable_path(m.group(), base), text[start:]))
+    return "".join(parts)
 
 
 def portable(value: Any, base: str | os.PathLike | None = None) -> Any:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from inpaintbench.io.paths import cache_root
-from inpaintbench.jobs.job import Job, protocol_record
+from inpaintbench.jobs.job import Job
 from inpaintbench.jobs.results import Result, file_sha256, read_result, slug, write_result
 
 
@@ -28,8 +28,9 @@ def clean_key(job: Job, checkpoint: str | Path | None, dataset_info: dict[str, A
               "dataset": job.dataset, "dataset_options": job.dataset_options,
               "dataset_root": dataset_info.get("root"), "dataset_splits": dataset_info.get("splits"),
               "splits": list(splits) if splits else "every test split",
-              "protocol": protocol_record(job.protocol, job.threshold, convention=job.metrics_convention),
-              "seed": job.seed,
+              "protocol": job.protocol.base().record(),
+              "image_threshold_from": job.protocol.image_threshold_from,
+              "seed": job.run.seed,
               **({"slice_by": list(job.slice_by)} if job.slice_by else {})}
     digest = hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:20]
     return f"{slug(job.detector)}-{digest}"

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from inpaintbench.evaluation.harness import predictions
+from inpaintbench.evaluation.protocol import Execution, Protocol
 from inpaintbench.evaluation.slices import SplitImages, column_values
-from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
+from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.io.atomic import atomic_write_bytes
-from inpaintbench.sdk.contracts import Attack
 
 #: The per-image metrics a gallery can rank by.
 GALLERY_METRICS = ("iou", "f1_best")
@@ -64,26 +64,26 @@ def choose(per_image: dict[str, SplitImages], k: int = DEFAULT_GALLERY_K, metric
             + [GalleryImage(f"best {r + 1}", *pool[n][1:4], pool[n][0][0], pool[n][4]) for r, n in enumerate(best)])
 
 
-def gallery_png(detector, dataset, chosen: Sequence[GalleryImage], protocol: TensorProtocol, path: str | Path, *,
-                metric: str = "iou", device: str = "cpu", threshold: float = 0.5, attack: Attack | None = None,
-                seed: int = 0, title: str = "") -> Path:
-    """Predict the chosen images again and write one row per image (image | truth | heatmap | prediction)."""
+def gallery_png(detector, dataset, chosen: Sequence[GalleryImage], protocol: Protocol, run: Execution,
+                path: str | Path, *, metric: str = "iou", title: str = "") -> Path:
+    """Predict the chosen images again (under the protocol's attack, with the run's seed) and write one row
+    per image (image | truth | heatmap | prediction at the protocol's threshold)."""
     if not chosen:
         raise ValueError("no scored manipulated images to draw")
     rows = []
     for split in dict.fromkeys(c.split for c in chosen):
         mine = [c for c in chosen if c.split == split]
         records = dataset.records(split)
-        data = SampleTensors(dataset, [records[c.index] for c in mine], protocol, attack=attack, seed=seed)
+        data = SampleTensors(dataset, [records[c.index] for c in mine], protocol, seed=run.seed)
         drawn = iter(mine)
-        for batch, heat in predictions(detector, data, batch_size=len(mine), device=device, progress=False):
+        for batch, heat in predictions(detector, data, batch_size=len(mine), device=run.device, progress=False):
             heat = heat.cpu()
             for i, (h, w) in enumerate(batch["size"]):  # each image without the batch's padding
                 rows.append((next(drawn), batch["image"][i, :, :h, :w].permute(1, 2, 0).numpy(),
                              batch["target"][i, 0, :h, :w].numpy(), heat[i, 0, :h, :w].numpy()))
     order = {id(c): n for n, c in enumerate(chosen)}
     rows.sort(key=lambda row: order[id(row[0])])
-    _draw(rows, path, metric, threshold, title)
+    _draw(rows, path, metric, protocol.threshold, title)
     return Path(path)
 
 

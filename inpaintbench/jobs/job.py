@@ -10,11 +10,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inpaintbench.evaluation.attack_spec import Chain
 from inpaintbench.evaluation.harness import evaluate, required_test_splits
 from inpaintbench.evaluation.image_records import ImageRecords, split_rows
-from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
-from inpaintbench.evaluation.metrics import DEFAULT_THRESHOLD, conventions
+from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
 from inpaintbench.evaluation.slices import (
     SplitImages,
     check_columns,
@@ -24,14 +22,14 @@ from inpaintbench.evaluation.slices import (
     slice_split,
     slicing_record,
 )
-from inpaintbench.evaluation.tensors import TensorProtocol
 from inpaintbench.io import distributed
 from inpaintbench.io.fingerprint import data_fingerprint
 from inpaintbench.io.paths import portable, portable_path
 from inpaintbench.jobs.gallery import GALLERY_METRICS, choose, gallery_png
 from inpaintbench.jobs.results import Result, environment, file_sha256
 from inpaintbench.sdk import registry
-from inpaintbench.sdk.contracts import Attack, as_detector
+from inpaintbench.sdk.cards import card_of
+from inpaintbench.sdk.contracts import as_detector
 from inpaintbench.sdk.errors import CheckpointError, NotTrainable
 from inpaintbench.training.checkpoints import load_weights
 from inpaintbench.training.trainer import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
@@ -39,24 +37,14 @@ from inpaintbench.training.trainer import TrainConfig, TrainReport, load_checkpo
 
 @dataclass
 class Job:
-    """One detector on one dataset under one protocol: what every command starts from."""
+    """One detector on one dataset under one protocol, run one way: what every command starts from."""
 
     detector: str
     dataset: str
     detector_options: dict[str, Any] = field(default_factory=dict)
     dataset_options: dict[str, Any] = field(default_factory=dict)
-    protocol: TensorProtocol = field(default_factory=TensorProtocol)
-    threshold: float = DEFAULT_THRESHOLD
-    #: How ``image_bacc``'s threshold is chosen: ``fixed`` (0.5) or ``val`` (scores the val splits too).
-    image_threshold_from: str = "fixed"
-    #: Whose pixel-metric convention ``compute`` follows: ours, or a preset of ``metric_presets``.
-    metrics_convention: str = DEFAULT_CONVENTION
-    batch_size: int = 8
-    device: str = "cpu"
-    workers: int = 0
-    seed: int = 0
-    on_bad: str = "error"
-    progress: bool = True
+    protocol: Protocol = DEFAULT_PROTOCOL
+    run: Execution = DEFAULT_EXECUTION
     #: Columns whose values each split's metrics are also given for (``slices``), e.g. generator, mask_size.
     slice_by: tuple[str, ...] = ()
     #: The gallery beside a result: how many worst and best images, ranked by which per-image metric.
@@ -69,24 +57,8 @@ class Job:
             raise registry.unknown_name_error("gallery metrics", self.gallery_metric, list(GALLERY_METRICS))
 
 
-def protocol_record(job_protocol: TensorProtocol, threshold: float, attack: Attack | None = None,
-                    convention: str = DEFAULT_CONVENTION) -> dict[str, Any]:
-    """The whole protocol a result is measured under: metric conventions (named by ``convention``), resize,
-    binarization and the attack (``None`` when clean; else its spec, its description and its
-    robustness-curve coordinates)."""
-    record: dict[str, Any] = {**conventions(threshold, convention=convention), **job_protocol.describe(),
-                              "attack": None}
-    if attack is not None:
-        chain = attack if isinstance(attack, Chain) else Chain((attack,))
-        record["attack"] = chain.spec
-        record["attack_description"] = chain.describe()
-        record["attack_curve"] = {"family": chain.family, "strength": chain.strength, "value": chain.strength_value,
-                                  "neutral": chain.neutral, "geometric": chain.geometric}
-    return record
-
-
 def make_dataset(job: Job):
-    return registry.create("datasets", job.dataset, on_bad=job.on_bad, **job.dataset_options)
+    return registry.create("datasets", job.dataset, on_bad=job.run.on_bad, **job.dataset_options)
 
 
 def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[str, Any]]:
@@ -103,7 +75,7 @@ def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[st
     factory = entry.load()
     detector = as_detector(registry.instantiate(factory, options, f"detector {job.detector!r}"))
     info: dict[str, Any] = dict(detector.info())
-    card = detector.card if detector.card.description else getattr(factory, "card", None)
+    card = card_of(detector) or card_of(factory)
     if card is not None:
         info["card"] = asdict(card)
     info["distribution"] = entry.distribution
@@ -129,7 +101,7 @@ def skipped_at_scan(dataset) -> list[str]:
 def run_dir(job: Job, config: TrainConfig, root: str | Path = "runs") -> Path:
     """A folder named by everything that decides training except its length, so reruns resume."""
     key = {"detector": job.detector, "options": job.detector_options, "dataset": job.dataset,
-           "dataset_options": job.dataset_options, "protocol": job.protocol.describe(),
+           "dataset_options": job.dataset_options, "protocol": job.protocol.input_record(),
            "config": {k: v for k, v in config.record().items()
                       if k not in ("epochs", "max_steps", "device", "workers", "resume")}}
     digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:10]
@@ -146,18 +118,17 @@ def train_job(job: Job, config: TrainConfig, out_dir: str | Path | None = None, 
         detector, _ = make_detector(job)
     folder = Path(out_dir) if out_dir else run_dir(job, config)
     skipped_at_scan(dataset)
-    report = train(detector, dataset, config, job.protocol, folder, name=job.detector)
+    report = train(detector, dataset, config, job.protocol.for_validation(), folder, name=job.detector)
     return report, folder
 
 
 def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | None = None,
-                 attack: Attack | None = None,
                  training: dict[str, Any] | None = None, detector=None, info: dict | None = None,
                  dataset=None, overlay_path: str | Path | None = None) -> Result:
     """Evaluate on the given (default: every test) split and return a self-describing result, with its
     per-image records (written beside the JSON by ``write_result``) and the slices of ``job.slice_by``.
 
-    Under ``attack`` (applied to the stored images), the result's ``attack`` is its spec.
+    Under ``job.protocol.attack`` (applied to the stored images), the result's ``attack`` is its spec.
     With ``overlay_path``, also draw the gallery of the worst and best images there.
     """
     t0 = time.perf_counter()
@@ -169,37 +140,35 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
         detector, info = make_detector(job, checkpoint)
     t_build = time.perf_counter()
     per_image: dict[str, SplitImages] = {}
-    metrics = evaluate(detector, dataset, splits, protocol=job.protocol, batch_size=job.batch_size,
-                       device=job.device, workers=job.workers, seed=job.seed, on_bad=job.on_bad,
-                       attack=attack, threshold=job.threshold, progress=job.progress, name=job.detector,
-                       image_threshold_from=job.image_threshold_from, convention=job.metrics_convention,
+    metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
                        per_image=per_image)
     t_eval = time.perf_counter()
+    attack = job.protocol.attack
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
-            gallery_png(detector, dataset, chosen, job.protocol, overlay_path, metric=job.gallery_metric,
-                        device=job.device, threshold=job.threshold, attack=attack, seed=job.seed,
+            gallery_png(detector, dataset, chosen, job.protocol, job.run, overlay_path, metric=job.gallery_metric,
                         title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}: "
                               f"{job.gallery_k} worst and best by {job.gallery_metric}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
-              "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.workers,
+              "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.run.workers,
               "processes": distributed.world_size()}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     at_scan = len(skipped_at_scan(dataset))
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())
     dataset_info["n_skipped_at_scan"] = at_scan
     dataset_info["options"] = {k: str(v) for k, v in job.dataset_options.items()}
-    protocol = portable(protocol_record(job.protocol, job.threshold, attack, job.metrics_convention))
+    protocol = portable(job.protocol.record())
     rows = [row for images in per_image.values() for row in split_rows(images, protocol["attack"])]
+    convention = job.protocol.metrics_convention
     return Result(detector=job.detector, dataset=job.dataset, protocol=protocol,
                   metrics=metrics, checkpoint=portable_path(checkpoint) if checkpoint else None,
                   detector_info=portable({**(info or {}),
                                           "checkpoint_sha256": file_sha256(checkpoint) if checkpoint else None}),
-                  dataset_info=portable(dataset_info), environment=environment(job.device), timing=timing,
+                  dataset_info=portable(dataset_info), environment=environment(job.run.device), timing=timing,
                   training=portable(training), attack=protocol["attack"],
-                  slices={split: slice_split(images, job.slice_by, job.metrics_convention)
+                  slices={split: slice_split(images, job.slice_by, convention)
                           for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},
                   slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))

@@ -18,14 +18,13 @@ from typing import Any
 
 from inpaintbench.evaluation.image_records import ImageRecords
 from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.io.atomic import atomic_write_bytes
 from inpaintbench.sdk.contracts import SplitName
 from inpaintbench.sdk.errors import UserError
 
 SCHEMA = "inpaintbench-result-1"
 REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
-#: Protocol keys that describe the attack rather than the measurement (see ``jobs.protocol_record``).
-ATTACK_KEYS = ("attack", "attack_description", "attack_curve")
 
 
 @dataclass
@@ -155,16 +154,6 @@ def result_files(items: Iterable[str | Path]) -> list[Path]:
     return paths
 
 
-def protocol_key(protocol: dict[str, Any]) -> str:
-    """A canonical string of a protocol: results are ranked together only when these are equal."""
-    return json.dumps(protocol, sort_keys=True)
-
-
-def base_protocol(protocol: dict[str, Any]) -> dict[str, Any]:
-    """The protocol without its attack entries: clean and attacked runs of one model share it."""
-    return {k: v for k, v in protocol.items() if k not in ATTACK_KEYS}
-
-
 def slug(text: str) -> str:
     """The file-name-safe form of a name, spec or label; a path inside it becomes a short hash of the path."""
     text = re.sub(r"[^=:+,@]*/[^=:+,@]*", lambda m: "p" + hashlib.sha1(m.group().encode()).hexdigest()[:8], text)
@@ -205,4 +194,4 @@ def model_key(result) -> str:
     return json.dumps({"detector": result.detector, "options": info.get("options"),
                        "checkpoint_sha256": info.get("checkpoint_sha256"), "dataset": result.dataset,
                        "root": (result.dataset_info or {}).get("root"),
-                       "protocol": base_protocol(result.protocol)}, sort_keys=True, default=str)
+                       "protocol": Protocol.from_record(result.protocol).base().record()}, sort_keys=True, default=str)

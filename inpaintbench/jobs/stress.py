@@ -11,6 +11,7 @@ rank 0 decides what is kept and writes the files.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,7 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(job)
-    torch.manual_seed(job.seed)  # a detector built without a checkpoint starts from the same weights each run
+    torch.manual_seed(job.run.seed)  # a detector built without a checkpoint starts from the same weights each run
     detector, info = make_detector(job, checkpoint)
     common = dict(detector=detector, info=info, dataset=dataset)
     chosen = list(splits) if splits else None
@@ -88,7 +89,7 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     paths = [write_result(clean, out / "clean.json")]
 
     attacked, kept = [], []
-    for chain in tqdm(chains, desc="attacks", disable=not (job.progress and distributed.is_main()), unit="setting"):
+    for chain in tqdm(chains, desc="attacks", disable=not (job.run.progress and distributed.is_main()), unit="setting"):
         path = out / f"{slug(chain.spec)}.json"
         result, why = (None, None) if fresh else distributed.on_main(reusable, path, clean, chain.spec, fingerprint)
         if result is not None:
@@ -96,7 +97,8 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
         else:
             if why:
                 redone[chain.spec] = why
-            result = evaluate_job(job, checkpoint, chosen, attack=chain,
+            attacked_job = dataclasses.replace(job, protocol=job.protocol.with_attack(chain))
+            result = evaluate_job(attacked_job, checkpoint, chosen,
                                   overlay_path=path.with_suffix(".png") if overlays else None, **common)
             write_result(result, path)
         attacked.append(result)

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.io.atomic import atomic_write_bytes
-from inpaintbench.jobs.results import Result, base_protocol
+from inpaintbench.jobs.results import Result
 from inpaintbench.reports.generalization import matrix_cells, matrix_tables
 from inpaintbench.reports.markdown import protocol_lines
 from inpaintbench.reports.plots import heatmap, robustness_figures
@@ -54,7 +55,7 @@ def stress_markdown(group: StressGroup, curve_list: Sequence[Curve]) -> str:
              f"dataset `{first.dataset}` at `{first.dataset_info.get('root', '?')}`. Every attack is applied to "
              "the stored image (and its mask, for geometric attacks, nearest-neighbour) before the network's resize.",
              "", "Protocol:"]
-    lines += protocol_lines(base_protocol(first.protocol))
+    lines += protocol_lines(Protocol.from_record(first.protocol).base().record())
     lines += ["", "Attack settings:"]
     lines += [f"- {r.protocol.get('attack_description') or r.attack}" for r in group.attacked]
     lines += ["", "## Metrics per attack setting", "", stress_tables(group)]
@@ -96,6 +97,6 @@ def matrix_markdown(results: Sequence[Result]) -> str:
             seen.add(label)
             how = f"trained: {train['steps']} steps, {train['epochs_run']} epoch(s)" if "steps" in train else "given"
             lines.append(f"- `{label}`: `{res.checkpoint}` ({how})")
-    lines += ["", "Protocol:"] + protocol_lines(base_protocol(results[0].protocol))
+    lines += ["", "Protocol:"] + protocol_lines(Protocol.from_record(results[0].protocol).base().record())
     lines += [""] + matrix_tables(results)
     return "\n".join(lines).rstrip() + "\n"

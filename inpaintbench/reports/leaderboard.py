@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from inpaintbench.jobs.results import Result, base_protocol, option_labels, protocol_key, read_result
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.jobs.results import Result, option_labels, read_result
 from inpaintbench.reports.markdown import markdown_table
 from inpaintbench.reports.protocol_ids import ProtocolIds
 from inpaintbench.sdk.contracts import SplitName
@@ -158,6 +159,8 @@ def detector_cards(results: Iterable[Result]) -> list[str]:
             lines.append("")
         facts = [("reference", card.get("reference")), ("trainable", card.get("trainable")),
                  ("parameters", info.get("parameters")), ("weights", info.get("weights")),
+                 ("weights licence", (info.get("weights_entry") or {}).get("licence")),
+                 ("licence", card.get("licence")), ("designed for", card.get("designed_for")),
                  ("options", info.get("options")), ("distribution", info.get("distribution"))]
         lines += [f"- {k}: {v}" for k, v in facts if v not in (None, "", {})]
         lines.append("")
@@ -174,14 +177,12 @@ def conventions_section(results: Iterable[Result], detector: str) -> list[str]:
     and protocol (its convention entries aside), one row per convention, so that the effect of the
     convention alone shows. Attacked results are left out."""
     from inpaintbench.evaluation.metric_presets import CONVENTIONS
-    from inpaintbench.evaluation.metrics import conventions
 
-    own = {key for name in CONVENTIONS for key in conventions(convention=name)}
     groups: dict[tuple[str, str, str], list[tuple[Result, dict]]] = defaultdict(list)
     for res in results:
         if res.detector != detector or res.attack:
             continue
-        rest = protocol_key({k: v for k, v in res.protocol.items() if k not in own})
+        rest = Protocol.from_record(res.protocol).input_key()
         for split, metrics in res.metrics.items():
             groups[(res.dataset, split, rest)].append((res, metrics))
     lines = [f"## {detector} under each metrics convention", "",
@@ -290,9 +291,9 @@ def robustness_section(results: Iterable[Result], metric: str = "iou", ids: Prot
              "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]
     by_protocol: dict[tuple[str, str], list] = defaultdict(list)
     for group in groups:
-        by_protocol[(group.any.dataset, protocol_key(base_protocol(group.any.protocol)))].append(group)
+        by_protocol[(group.any.dataset, Protocol.from_record(group.any.protocol).key())].append(group)
     for (dataset, _), members in sorted(by_protocol.items()):
-        protocol = base_protocol(members[0].any.protocol)
+        protocol = members[0].any.protocol
         splits = list(dict.fromkeys(s for g in members for r in g.attacked
                                     for s, m in r.metrics.items() if metric in m))
         specs = order_settings(r for g in members for r in g.attacked)
@@ -319,7 +320,7 @@ def matrix_section(results: Iterable[Result], ids: ProtocolIds | None = None) ->
     ids = ids or ProtocolIds(results)
     groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for res in results:
-        groups[(res.detector, protocol_key(base_protocol(res.protocol)))].append(res)
+        groups[(res.detector, Protocol.from_record(res.protocol).key())].append(res)
     lines = ["## Generalization matrix", ""] if groups else []
     for (detector, _), members in sorted(groups.items()):
         lines += [f"### {detector} · {ids.of(members[0].protocol)}", ""]

@@ -5,36 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from inpaintbench.jobs.results import Result, base_protocol, protocol_key
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.jobs.results import Result
 from inpaintbench.reports.markdown import protocol_lines
-
-
-def protocol_summary(protocol: dict[str, Any]) -> str:
-    """The protocol's deciding choices in one line: resolution, mask binarization, threshold, convention."""
-    size = protocol.get("image_size", "native")
-    parts = ["native resolution" if size in (None, "native", 0) else f"resized to {size} px",
-             f"{str(protocol.get('mask_binarization', '?')).split(' ')[0]}-mask binarization",
-             f"threshold {protocol.get('threshold', '?')}"]
-    convention = protocol.get("metrics_convention")
-    if convention:
-        parts.append(f"{convention} metric convention")
-    return ", ".join(parts)
 
 
 class ProtocolIds:
     """The distinct clean protocols of some results (attack entries left out), numbered in a stable order."""
 
     def __init__(self, results: Iterable[Result]) -> None:
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, Protocol] = {}
         for res in results:
-            protocol = base_protocol(res.protocol)
-            found.setdefault(protocol_key(protocol), protocol)
+            protocol = Protocol.from_record(res.protocol).base()
+            found.setdefault(protocol.key(), protocol)
         self.protocols = {key: found[key] for key in sorted(found)}
         self.ids = {key: f"P{i}" for i, key in enumerate(self.protocols, 1)}
 
     def of(self, protocol: dict[str, Any]) -> str:
-        """The id of a result's protocol (its attack entries ignored)."""
-        return self.ids[protocol_key(base_protocol(protocol))]
+        """The id of a result's protocol record (its attack entries ignored)."""
+        return self.ids[Protocol.from_record(protocol).key()]
 
     def section(self) -> list[str]:
         """Markdown: each protocol once, its id and one-line summary, then its full record folded."""
@@ -43,8 +32,8 @@ class ProtocolIds:
         lines = ["## Protocols", "", "Numbers measured under different protocols are never ranked together; "
                  "every table names its protocol.", ""]
         for key, protocol in self.protocols.items():
-            lines += [f"- **{self.ids[key]}**: {protocol_summary(protocol)}"]
+            lines += [f"- **{self.ids[key]}**: {protocol.summary()}"]
         for key, protocol in self.protocols.items():
             lines += ["", f"<details><summary>{self.ids[key]}: the full record</summary>", ""]
-            lines += protocol_lines(protocol) + ["", "</details>"]
+            lines += protocol_lines(protocol.record()) + ["", "</details>"]
         return lines + [""]

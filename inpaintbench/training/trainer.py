@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from inpaintbench.evaluation.harness import evaluate_split, loader
 from inpaintbench.evaluation.metrics import confusion_counts, counts_iou, warn_if_collapsed
-from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.io import distributed
 from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
 from inpaintbench.io.fingerprint import data_change, data_fingerprint
@@ -102,6 +103,11 @@ class TrainConfig:
             else:
                 filled[key] = fallback
         return replace(self, **filled, from_card=tuple(from_card))
+
+    def validation_run(self) -> Execution:
+        """How validation runs: this training's batch size, device, workers, seed and bad-file rule, quietly."""
+        return Execution(batch_size=self.batch_size, device=self.device, workers=self.workers, seed=self.seed,
+                         on_bad=self.on_bad, progress=False)
 
     def record(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if k not in ("transform", "progress")}
@@ -220,7 +226,7 @@ class Progress:
 class Trainer:
     """One training run in steps: ``resume``, then per epoch ``train_epoch``, ``validate``, ``checkpoint``."""
 
-    def __init__(self, detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_dir: str | Path,
+    def __init__(self, detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,
                  name: str = "detector") -> None:
         self.detector = as_detector(detector)
         if not self.detector.trainable:
@@ -345,8 +351,7 @@ class Trainer:
         config, state = self.config, None
         for split in splits:
             part, _ = evaluate_split(self.detector, self.dataset, split, protocol=self.protocol,
-                                     batch_size=config.batch_size, device=config.device, workers=config.workers,
-                                     seed=config.seed, on_bad=config.on_bad, progress=False, name=self.name)
+                                     run=config.validation_run(), name=self.name)
             state = part if state is None else state.merge(part)
         return distributed.broadcast(state.compute())
 
@@ -380,7 +385,7 @@ class Trainer:
                    "steps": progress.steps, "history": progress.history, "best_key": list(progress.best_key),
                    "best_epoch": progress.best_epoch,
                    "best_val": {k: float(v) for k, v in progress.best_val.items()}, "rng": torch.get_rng_state(),
-                   "config": self.config.record(), "data": self.used, "protocol": self.protocol.describe()}
+                   "config": self.config.record(), "data": self.used, "protocol": self.protocol.input_record()}
         if improved:
             save_checkpoint(self.best_path, payload)
         save_checkpoint(self.last_path, payload)
@@ -424,7 +429,7 @@ class Trainer:
                            self.config.record(), self.used)
 
 
-def train(detector, dataset, config: TrainConfig, protocol: TensorProtocol, out_dir: str | Path,
+def train(detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,
           name: str = "detector") -> TrainReport:
     """Train ``detector.module`` on the dataset's train split, validating on ``val`` each epoch.
 
