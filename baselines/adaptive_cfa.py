@@ -1,0 +1,204 @@
+"""Detector ``adaptive-cfa``: demosaicing (Bayer grid) consistency with the adaptive network of Bammey,
+Grompone von Gioi & Morel (CVPR 2020), run on the authors' published weights.
+
+Every 32-pixel block gets a probability for each of the four positions of the 2x2 Bayer grid's
+origin; the image's grid is the position with the highest mean probability, and a block whose own
+most likely position differs from it is a forgery candidate, scored by its confidence in that
+position (the authors' forgery map). ``baselines/ADAPTIVE_CFA.md`` documents every choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from inpaintbench.contracts import BaseDetector, Card
+from inpaintbench.plugins import UserError, WeightsUnavailable, read_weights
+
+from .adaptive_cfa_net import MARGIN, AdaptiveCFANet, grid_probabilities
+
+#: variant -> (file name, sha256) of the authors' state dicts (qbammey/adaptive_cfa_forensics, src/models/).
+VARIANTS = {
+    "pretrained": ("pretrained.pt", "992dade71b8682a617f63e5a92e46292cd34e391f8b46dd050ce4c0f86e7745d"),
+    "j95": ("adapted_to_j95_database.pt", "4705e72f88c8c770cbfa763ae6c6866f316249ced456e2b8d1d1e91a273fafd2"),
+    "nojpeg": ("adapted_to_nojpeg_database.pt", "5cf541e11c0d6b06f860b9021f2e1ac144929cccbf0e0f1a634680c60c232bd3"),
+}
+WEIGHTS_FOLDER = "adaptive-cfa"
+WEIGHTS_SOURCE = "https://github.com/qbammey/adaptive_cfa_forensics (folder src/models/)"
+MAPS = ("paper", "soft")
+#: The state dicts' training-time copy of ``spatial`` and ``pixelwise`` (with its own pixel head).
+AUXILIARY = {"auxiliary.0.": "spatial.", "auxiliary.1.": "pixelwise."}
+
+
+def weights_candidates(file: str) -> list[Path]:
+    """Where a published weights file is looked for: ``$INPAINTBENCH_WEIGHTS/adaptive-cfa/``, then
+    ``../shared/weights/adaptive-cfa/`` beside the project's root."""
+    roots = [Path(os.environ["INPAINTBENCH_WEIGHTS"])] if os.environ.get("INPAINTBENCH_WEIGHTS") else []
+    roots.append((Path(__file__).resolve().parents[1] / ".." / "shared" / "weights").resolve())
+    return [root / WEIGHTS_FOLDER / file for root in roots]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def resolve_weights(variant: str, explicit: str | None) -> tuple[Path, str]:
+    """The weights file of ``variant`` (or ``explicit``) and its sha256; a published file found in the
+    default places must have its published sha256. Raises a one-line ``WeightsUnavailable``."""
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise WeightsUnavailable(f"adaptive-cfa: weights={explicit}: file not found")
+        return path, sha256(path)
+    file, expected = VARIANTS[variant]
+    candidates = weights_candidates(file)
+    path = next((p for p in candidates if p.is_file()), None)
+    if path is None:
+        raise WeightsUnavailable(f"adaptive-cfa variant={variant}: {file} not found in "
+                                 f"{', '.join(str(p.parent) for p in candidates)}; the authors publish it at "
+                                 f"{WEIGHTS_SOURCE} (research evaluation only); or pass weights=FILE")
+    digest = sha256(path)
+    if digest != expected:
+        raise WeightsUnavailable(f"adaptive-cfa: {path} has sha256 {digest[:12]}..., not the published "
+                                 f"{expected[:12]}... of {file}")
+    return path, digest
+
+
+def load_network(path: Path) -> AdaptiveCFANet:
+    """The network with the state dict of ``path``; the auxiliary copies, when present, must equal the
+    layers they copy (else the file is not one of this network's state dicts)."""
+    state = read_weights(path, "adaptive-cfa weights")
+    if not isinstance(state, dict):
+        raise UserError(f"{path}: not a state dict of the adaptive CFA network")
+    main = {k: v for k, v in state.items() if not k.startswith("auxiliary.")}
+    for key, value in state.items():
+        prefix = next((p for p in AUXILIARY if key.startswith(p)), None)
+        twin = key.replace(prefix, AUXILIARY[prefix], 1) if prefix else None
+        if twin is not None and (twin not in main or not torch.equal(main[twin], value)):
+            raise UserError(f"{path}: {key} differs from {twin}; not a state dict of the adaptive CFA network")
+    net = AdaptiveCFANet()
+    try:
+        net.load_state_dict(main)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{path}: not a state dict of the adaptive CFA network ({first[:160]})") from None
+    return net.eval()
+
+
+def block_grid_probabilities(net: AdaptiveCFANet, images: torch.Tensor, block: int, tile: int) -> torch.Tensor:
+    """``[B, 4, H', W']`` grid-origin probabilities of the full blocks of even-sized ``images``, computed
+    on tiles of ``tile`` x ``tile`` blocks (exact: the tiles overlap by the network's margins)."""
+    rows, cols = block_rows(images.shape[-2], block), block_rows(images.shape[-1], block)
+    out = images.new_zeros(images.shape[0], 4, rows, cols)
+    for r0 in range(0, rows, tile):
+        r1 = min(rows, r0 + tile)
+        for c0 in range(0, cols, tile):
+            c1 = min(cols, c0 + tile)
+            part = images[..., block * r0:block * r1 + 2 * MARGIN, block * c0:block * c1 + 2 * MARGIN]
+            out[..., r0:r1, c0:c1] = grid_probabilities(net(part, block))
+    return out
+
+
+def block_rows(size: int, block: int) -> int:
+    """Full blocks along an axis of ``size`` pixels (odd sizes lose their last pixel first)."""
+    return max(0, (size - size % 2 - 2 * MARGIN) // block)
+
+
+@dataclass(frozen=True)
+class GridAnalysis:
+    """One image's blocks: grid-origin probabilities ``[4, H', W']``, the image's grid (0..3, as
+    (row, column) parity of the origin relative to pixel (4, 4): 0=(0,0) 1=(0,1) 2=(1,0) 3=(1,1)),
+    and the block forgery map ``[H', W']``."""
+
+    probabilities: torch.Tensor
+    grid: int
+    blocks: torch.Tensor
+
+
+def analyse_blocks(probabilities: torch.Tensor, mode: str) -> GridAnalysis:
+    """The image's grid and block map from ``[4, H', W']`` probabilities. ``paper``: a block whose most
+    likely origin is not the image's scores that origin's probability, others 0; ``soft``: 1 minus
+    the probability of the image's origin."""
+    grid = int(probabilities.mean((1, 2)).argmax())
+    if mode == "paper":
+        confidence, vote = probabilities.max(0)
+        blocks = torch.where(vote == grid, torch.zeros_like(confidence), confidence)
+    else:
+        blocks = 1 - probabilities[grid]
+    return GridAnalysis(probabilities, grid, blocks.clamp(0, 1))
+
+
+def blocks_to_pixels(blocks: torch.Tensor, height: int, width: int, block: int) -> torch.Tensor:
+    """``[H', W']`` block values -> ``[height, width]``: block ``(i, j)`` covers pixels
+    ``4 + block*i .. 4 + block*(i+1) - 1`` (rows; columns alike); pixels outside every block take the
+    nearest block's value. No block at all: zeros."""
+    if blocks.numel() == 0:
+        return blocks.new_zeros(height, width)
+    ys = ((torch.arange(height, device=blocks.device) - MARGIN).div(block, rounding_mode="floor")
+          .clamp(0, blocks.shape[0] - 1))
+    xs = ((torch.arange(width, device=blocks.device) - MARGIN).div(block, rounding_mode="floor")
+          .clamp(0, blocks.shape[1] - 1))
+    return blocks[ys][:, xs]
+
+
+class AdaptiveCFADetector(BaseDetector):
+    card = Card(
+        description="Adaptive CFA Net (Bammey, Grompone von Gioi & Morel, CVPR 2020): per 32-px block, which of the "
+                    "four Bayer grid origins the demosaicing traces point to; blocks whose origin differs from the "
+                    "image's are flagged with their confidence. Designed for camera photos with demosaicing traces, "
+                    "not generator traces. Authors' weights: no licence, research evaluation only.",
+        reference="Q. Bammey, R. Grompone von Gioi, J.-M. Morel, 'An Adaptive Neural Network for Unsupervised Mosaic "
+                  "Consistency Analysis in Image Forensics', CVPR 2020; code and weights "
+                  "https://github.com/qbammey/adaptive_cfa_forensics",
+        trainable=False,
+        params={"variant": "authors' weights: pretrained (default; synthetic-mosaic pretraining), j95 (adapted to "
+                           "their JPEG-95 database) or nojpeg (adapted to their uncompressed database)",
+                "weights": "a state dict file of this network to use instead of the variant's published file",
+                "map": "paper (default): a block whose most likely origin differs from the image's scores that "
+                       "origin's probability, others 0; soft: 1 - probability of the image's origin",
+                "block": "block side in pixels (even; default 32, as trained)",
+                "tile": "blocks per tile side, bounding memory (default 8; the result does not depend on it)"},
+    )
+
+    def __init__(self, variant: str = "pretrained", weights: str | None = None, map: str = "paper",
+                 block: int = 32, tile: int = 8) -> None:
+        if variant not in VARIANTS:
+            raise ValueError(f"adaptive-cfa: variant={variant!r}: choose one of {', '.join(VARIANTS)}")
+        if map not in MAPS:
+            raise ValueError(f"adaptive-cfa: map={map!r}: choose one of {', '.join(MAPS)}")
+        if block < 2 or block % 2:
+            raise ValueError(f"adaptive-cfa: block must be an even number >= 2, not {block}")
+        if tile < 1:
+            raise ValueError(f"adaptive-cfa: tile must be >= 1, not {tile}")
+        self.path, self.sha256 = resolve_weights(variant, weights)
+        self.net = load_network(self.path)
+        self.map, self.block, self.tile = map, block, tile
+        self.options = {"variant": variant, "weights": weights, "map": map, "block": block, "tile": tile}
+        self.device = torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> AdaptiveCFADetector:
+        self.device = torch.device(device)
+        self.net.to(self.device)
+        return self
+
+    @torch.no_grad()
+    def analyse(self, images: torch.Tensor) -> list[GridAnalysis]:
+        """Each image's block probabilities, grid and block map (RGB in [0, 1]; odd sizes lose a row/column)."""
+        h, w = images.shape[-2:]
+        even = images[..., :h - h % 2, :w - w % 2].float()
+        probs = block_grid_probabilities(self.net, even, self.block, self.tile)
+        return [analyse_blocks(p, self.map) for p in probs]
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        h, w = images.shape[-2:]
+        maps = [blocks_to_pixels(a.blocks, h, w, self.block) for a in self.analyse(images)]
+        return torch.stack(maps)[:, None].float()
+
+    def info(self) -> dict:
+        return {"options": self.options, "weights": f"adaptive-cfa {self.options['variant']}: {self.path.name}",
+                "weights_sha256": self.sha256, "parameters": sum(p.numel() for p in self.net.parameters())}
