@@ -21,12 +21,12 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision.ops import sigmoid_focal_loss
 
-from inpaintbench import registry
 from inpaintbench.data.imageio import write_webp
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.harness import evaluate_split, loader
-from inpaintbench.training import Progress, TrainConfig, Trainer, seed_everything
+from inpaintbench.evaluation.harness import evaluate_split, loader
+from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
+from inpaintbench.sdk import registry
+from inpaintbench.training.trainer import Progress, TrainConfig, Trainer, seed_everything
 
 DETECTORS = {"nixnet": {}, "fcn": {"weights": "none"}}
 

@@ -17,13 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inpaintbench import leaderboard
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job, evaluate_job, train_job
-from inpaintbench.markdown import markdown_table
-from inpaintbench.registry import parse_key_values
-from inpaintbench.results import Result, write_result
-from inpaintbench.training import TrainConfig
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.jobs.job import Job, evaluate_job, train_job
+from inpaintbench.jobs.results import Result, write_result
+from inpaintbench.reports import leaderboard
+from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.sdk.registry import parse_key_values
+from inpaintbench.training.trainer import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
@@ -103,7 +103,7 @@ def write_tables(results: list[Result], rows: list[dict[str, Any]], out: Path, t
     board = leaderboard.render(results, title=title) if with_leaderboard else ""
     text = f"# {title}: summary\n\n{table}\n\n{board}"
     path = out / "summary.md"
-    from inpaintbench.data.imageio import atomic_write_bytes
+    from inpaintbench.io.atomic import atomic_write_bytes
 
     atomic_write_bytes(path, text.encode())
     print(table)

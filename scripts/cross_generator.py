@@ -25,8 +25,8 @@ from compare_fcn_nixnet import (
     write_tables,
 )
 
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.registry import parse_key_values
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.sdk.registry import parse_key_values
 
 BSDS = SHARED / "data" / "bsds500" / "images"
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job, run_job
-from inpaintbench.markdown import markdown_table
-from inpaintbench.registry import parse_key_values
-from inpaintbench.results import write_result
-from inpaintbench.training import TrainConfig
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.jobs.job import Job, run_job
+from inpaintbench.jobs.results import write_result
+from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.sdk.registry import parse_key_values
+from inpaintbench.training.trainer import TrainConfig
 
 
 def main() -> None:

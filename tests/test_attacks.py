@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inpaintbench.attack_spec import parse_chain
 from inpaintbench.attacks.blur import GaussianBlur
 from inpaintbench.attacks.crop import Crop
 from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.noise import GaussianNoise
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.attacks.webp import WebP
-from inpaintbench.contracts import Sample
-from inpaintbench.plugins import AttackOptionError
+from inpaintbench.evaluation.attack_spec import parse_chain
+from inpaintbench.sdk import AttackOptionError
+from inpaintbench.sdk.contracts import Sample
 
 ROOT = Path(__file__).resolve().parents[1]
 TAEF2 = ROOT / ".." / "shared" / "weights" / "taef2"
@@ -180,7 +180,7 @@ def test_chains_compose_left_to_right_and_order_matters():
 def test_same_seed_repeats_exactly_through_the_data_pipeline(tmp_path):
     from inpaintbench.data.imageio import write_webp
     from inpaintbench.data.layout import LayoutDataset
-    from inpaintbench.data.tensors import SampleTensors, TensorProtocol
+    from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
 
     for i in range(3):
         write_webp(tmp_path / "test" / f"im{i}.realfake.webp", textured(48, 64, seed=i))

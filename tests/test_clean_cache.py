@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from inpaintbench.clean_cache import CleanCache, clean_key
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job
-from inpaintbench.results import Result
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.jobs.job import Job
+from inpaintbench.jobs.results import Result
 
 INFO = {"root": "/data/a", "splits": {"test/realfake": 3}}
 FP = "fedcba9876543210"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from inpaintbench.attack_spec import parse_attacks
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import protocol_record
-from inpaintbench.metrics import conventions
-from inpaintbench.results import ATTACK_KEYS, base_protocol
+from inpaintbench.evaluation.attack_spec import parse_attacks
+from inpaintbench.evaluation.metrics import conventions
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.jobs.job import protocol_record
+from inpaintbench.jobs.results import ATTACK_KEYS, base_protocol
 
 
 def test_clean_record_holds_conventions_and_resize_and_no_attack():

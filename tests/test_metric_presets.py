@@ -9,13 +9,13 @@ import torch
 from scipy.ndimage import maximum_filter, minimum_filter
 
 from inpaintbench.cli import main
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.errors import ConfigError
-from inpaintbench.harness import check_convention, predictions
-from inpaintbench.jobs import Job, make_dataset, make_detector
-from inpaintbench.metric_presets import CONVENTIONS, PRESETS
-from inpaintbench.metrics import MetricState, conventions
-from inpaintbench.results import read_result
+from inpaintbench.evaluation.harness import check_convention, predictions
+from inpaintbench.evaluation.metric_presets import CONVENTIONS, PRESETS
+from inpaintbench.evaluation.metrics import MetricState, conventions
+from inpaintbench.evaluation.tensors import SampleTensors, TensorProtocol
+from inpaintbench.jobs.job import Job, make_dataset, make_detector
+from inpaintbench.jobs.results import read_result
+from inpaintbench.sdk.errors import ConfigError
 
 H = W = 24
 NAN = float("nan")
@@ -325,8 +325,8 @@ def test_old_results_read_as_measured_under_ours(tmp_path):
 
 
 def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_side(tmp_path, capsys):
-    from inpaintbench.jobs import protocol_record
-    from inpaintbench.results import Result, write_result
+    from inpaintbench.jobs.job import protocol_record
+    from inpaintbench.jobs.results import Result, write_result
 
     state = MetricState(presets=True)
     gt = torch.zeros(2, 1, 64, 64)

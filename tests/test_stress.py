@@ -7,12 +7,13 @@ import json
 import pytest
 from PIL import Image
 
-from inpaintbench import cli, stress
-from inpaintbench.attack_spec import parse_attacks
-from inpaintbench.leaderboard import build
-from inpaintbench.reports import write_stress_report
-from inpaintbench.results import read_result
-from inpaintbench.robustness import Curve
+from inpaintbench import cli
+from inpaintbench.evaluation.attack_spec import parse_attacks
+from inpaintbench.jobs import stress
+from inpaintbench.jobs.results import read_result
+from inpaintbench.reports.job_reports import write_stress_report
+from inpaintbench.reports.leaderboard import build
+from inpaintbench.reports.robustness import Curve
 
 SETTINGS = "jpeg:quality=90,jpeg:quality=30,gaussian_noise:std=40,resize:scale=0.5,keep_new_size=true"
 

@@ -9,17 +9,17 @@ import stat
 import pytest
 import torch
 
-from inpaintbench.data.imageio import atomic_write_bytes
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.errors import CheckpointError
-from inpaintbench.jobs import Job, train_job
-from inpaintbench.training import TrainConfig, load_checkpoint
+from inpaintbench.evaluation.tensors import TensorProtocol
+from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.jobs.job import Job, train_job
+from inpaintbench.sdk.errors import CheckpointError
+from inpaintbench.training.trainer import TrainConfig, load_checkpoint
 
 from layout_factory import make_layout
 
 UNSEEDED = '''
 from torch import nn
-from inpaintbench.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 
 class Unseeded(ModuleDetector):
