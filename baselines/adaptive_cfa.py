@@ -9,63 +9,47 @@ position (the authors' forgery map). ``baselines/ADAPTIVE_CFA.md`` documents eve
 
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from inpaintbench.contracts import BaseDetector, Card
-from inpaintbench.plugins import UserError, WeightsUnavailable, read_weights
+from inpaintbench.sdk.contracts import BaseDetector, Card
+from inpaintbench.sdk.errors import UserError
+from inpaintbench.sdk.weights import WeightsEntry, WeightsFile, read_weights, register_weights
 
 from .adaptive_cfa_net import MARGIN, AdaptiveCFANet, grid_probabilities
 
-#: variant -> (file name, sha256) of the authors' state dicts (qbammey/adaptive_cfa_forensics, src/models/).
-VARIANTS = {
-    "pretrained": ("pretrained.pt", "992dade71b8682a617f63e5a92e46292cd34e391f8b46dd050ce4c0f86e7745d"),
-    "j95": ("adapted_to_j95_database.pt", "4705e72f88c8c770cbfa763ae6c6866f316249ced456e2b8d1d1e91a273fafd2"),
-    "nojpeg": ("adapted_to_nojpeg_database.pt", "5cf541e11c0d6b06f860b9021f2e1ac144929cccbf0e0f1a634680c60c232bd3"),
-}
-WEIGHTS_FOLDER = "adaptive-cfa"
 WEIGHTS_SOURCE = "https://github.com/qbammey/adaptive_cfa_forensics (folder src/models/)"
 MAPS = ("paper", "soft")
 #: The state dicts' training-time copy of ``spatial`` and ``pixelwise`` (with its own pixel head).
 AUXILIARY = {"auxiliary.0.": "spatial.", "auxiliary.1.": "pixelwise."}
 
 
-def weights_candidates(file: str) -> list[Path]:
-    """Where a published weights file is looked for: ``$INPAINTBENCH_WEIGHTS/adaptive-cfa/``, then
-    ``../shared/weights/adaptive-cfa/`` beside the project's root."""
-    roots = [Path(os.environ["INPAINTBENCH_WEIGHTS"])] if os.environ.get("INPAINTBENCH_WEIGHTS") else []
-    roots.append((Path(__file__).resolve().parents[1] / ".." / "shared" / "weights").resolve())
-    return [root / WEIGHTS_FOLDER / file for root in roots]
+def weights_entry(variant: str, file: str, sha256: str, what: str) -> WeightsEntry:
+    """The published state dict of one variant, as a weights entry (folder ``adaptive-cfa``)."""
+    return register_weights(WeightsEntry(
+        name=f"adaptive-cfa-{variant}", folder="adaptive-cfa", files=(WeightsFile(file, sha256),),
+        licence="none: the authors' repository has no licence file (all rights reserved)",
+        restriction="research evaluation only, never redistribute", source=WEIGHTS_SOURCE,
+        paper="Q. Bammey, R. Grompone von Gioi, J.-M. Morel, 'An Adaptive Neural Network for Unsupervised "
+              f"Mosaic Consistency Analysis in Image Forensics', CVPR 2020 ({what})",
+        inputs="RGB in [0, 1], even height and width; camera photos with demosaicing traces"))
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def resolve_weights(variant: str, explicit: str | None) -> tuple[Path, str]:
-    """The weights file of ``variant`` (or ``explicit``) and its sha256; a published file found in the
-    default places must have its published sha256. Raises a one-line ``WeightsUnavailable``."""
-    if explicit is not None:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise WeightsUnavailable(f"adaptive-cfa: weights={explicit}: file not found")
-        return path, sha256(path)
-    file, expected = VARIANTS[variant]
-    candidates = weights_candidates(file)
-    path = next((p for p in candidates if p.is_file()), None)
-    if path is None:
-        raise WeightsUnavailable(f"adaptive-cfa variant={variant}: {file} not found in "
-                                 f"{', '.join(str(p.parent) for p in candidates)}; the authors publish it at "
-                                 f"{WEIGHTS_SOURCE} (research evaluation only); or pass weights=FILE")
-    digest = sha256(path)
-    if digest != expected:
-        raise WeightsUnavailable(f"adaptive-cfa: {path} has sha256 {digest[:12]}..., not the published "
-                                 f"{expected[:12]}... of {file}")
-    return path, digest
+#: variant -> the authors' state dict (qbammey/adaptive_cfa_forensics, src/models/).
+VARIANTS = {
+    "pretrained": weights_entry("pretrained", "pretrained.pt",
+                                "992dade71b8682a617f63e5a92e46292cd34e391f8b46dd050ce4c0f86e7745d",
+                                "trained on synthetic mosaics"),
+    "j95": weights_entry("j95", "adapted_to_j95_database.pt",
+                         "4705e72f88c8c770cbfa763ae6c6866f316249ced456e2b8d1d1e91a273fafd2",
+                         "adapted without labels to the authors' JPEG-95 database"),
+    "nojpeg": weights_entry("nojpeg", "adapted_to_nojpeg_database.pt",
+                            "5cf541e11c0d6b06f860b9021f2e1ac144929cccbf0e0f1a634680c60c232bd3",
+                            "adapted without labels to the authors' uncompressed database"),
+}
 
 
 def load_network(path: Path) -> AdaptiveCFANet:
@@ -174,7 +158,9 @@ class AdaptiveCFADetector(BaseDetector):
             raise ValueError(f"adaptive-cfa: block must be an even number >= 2, not {block}")
         if tile < 1:
             raise ValueError(f"adaptive-cfa: tile must be >= 1, not {tile}")
-        self.path, self.sha256 = resolve_weights(variant, weights)
+        entry = VARIANTS[variant]
+        self.path = entry.path(explicit=weights)
+        self.weights_record: dict[str, Any] = {**entry.record(self.path), "explicit": weights is not None}
         self.net = load_network(self.path)
         self.map, self.block, self.tile = map, block, tile
         self.options = {"variant": variant, "weights": weights, "map": map, "block": block, "tile": tile}
@@ -200,5 +186,5 @@ class AdaptiveCFADetector(BaseDetector):
         return torch.stack(maps)[:, None].float()
 
     def info(self) -> dict:
-        return {"options": self.options, "weights": f"adaptive-cfa {self.options['variant']}: {self.path.name}",
-                "weights_sha256": self.sha256, "parameters": sum(p.numel() for p in self.net.parameters())}
+        return {"options": self.options, "weights": self.weights_record,
+                "parameters": sum(p.numel() for p in self.net.parameters())}

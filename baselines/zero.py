@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from inpaintbench.contracts import BaseDetector, Card
-from inpaintbench.plugins import pil_roundtrip
+from inpaintbench.sdk.attacks import pil_roundtrip
+from inpaintbench.sdk.contracts import BaseDetector, Card
 
 from .zero_regions import GridRegion, grid_regions, main_grid, regularise
 from .zero_votes import to_uint8, votes_of_rgb8
@@ -92,8 +92,9 @@ def resaved_votes(rgb8: torch.Tensor, votes: np.ndarray, grid: int) -> np.ndarra
 
 
 def content_key(rgb8: torch.Tensor) -> str:
-    return hashlib.blake2b(rgb8.to(torch.uint8).cpu().numpy().tobytes(), digest_size=16).hexdigest() + \
-        str(tuple(rgb8.shape))
+    """A key for an image's analysis: a hash of its 8-bit values and its shape."""
+    digest = hashlib.blake2b(rgb8.to(torch.uint8).cpu().numpy().tobytes(), digest_size=16).hexdigest()
+    return f"{digest}{tuple(rgb8.shape)}"
 
 
 class ZeroDetector(BaseDetector):

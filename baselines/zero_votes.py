@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 #: Rec. 601 luma weights, applied to 8-bit RGB values.
 LUMA = (0.299, 0.587, 0.114)
-#: Output rows of one band of the DCT computation (bounds memory on large images).
+#: Rows of one band of the DCT and tie computations (bounds memory on large images).
 BAND = 64
 #: Margin below 0.5 under which a coefficient is zero: exact ties at 0.5 are not zeros.
 ZERO_EPS = 1e-9
@@ -88,7 +87,9 @@ def grid_votes(lum: torch.Tensor) -> torch.Tensor:
     # pixel (7 + a, 7 + b) lies in the blocks with top-left pixels (a..a+7, b..b+7)
     best, where = F.max_pool2d(counts[None, None].float(), 8, stride=1, return_indices=True)
     best, where = best[0, 0].long(), where[0, 0]
-    ties = (counts.unfold(0, 8, 1).unfold(1, 8, 1) == best[..., None, None]).sum((-1, -2))
+    windows = counts.unfold(0, 8, 1).unfold(1, 8, 1)  # a view: [H-14, W-14, 8, 8]
+    ties = torch.cat([(windows[top:top + BAND] == best[top:top + BAND, :, None, None]).sum((-1, -2))
+                      for top in range(0, best.shape[0], BAND)])
     y0, x0 = where.div(counts.shape[1], rounding_mode="floor"), where % counts.shape[1]
     valid = (ties == 1) & (best > 0) & ~flat.flatten()[where]
     votes[7:h - 7, 7:w - 7] = torch.where(valid, x0 % 8 + 8 * (y0 % 8), -1)
@@ -99,8 +100,3 @@ def votes_of_rgb8(rgb8: torch.Tensor) -> torch.Tensor:
     """Vote map of one ``[3, H, W]`` 8-bit RGB image."""
     return grid_votes(luminance(rgb8))
 
-
-def vote_counts(votes: torch.Tensor) -> np.ndarray:
-    """Votes per grid origin, ``[64]``."""
-    cast = votes[votes >= 0]
-    return torch.bincount(cast, minlength=64).cpu().numpy()

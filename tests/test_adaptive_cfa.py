@@ -12,14 +12,15 @@ import torch.nn.functional as F
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
-from inpaintbench.baselines import adaptive_cfa
 from inpaintbench.baselines.adaptive_cfa import (
     VARIANTS,
     AdaptiveCFADetector,
     block_grid_probabilities,
     blocks_to_pixels,
 )
-from inpaintbench.plugins import UserError, WeightsUnavailable
+from inpaintbench.sdk import weights as sdk_weights
+from inpaintbench.sdk.errors import CheckpointError, UserError
+from inpaintbench.sdk.weights import WeightsUnavailable
 
 from conftest import SHARED
 
@@ -109,8 +110,11 @@ def test_the_variants_load_and_differ():
     probs = {v: d.analyse(image)[0].probabilities for v, d in nets.items()}
     for a, b in (("pretrained", "j95"), ("pretrained", "nojpeg"), ("j95", "nojpeg")):
         assert (probs[a] - probs[b]).abs().max() > 1e-3
-        assert nets[a].info()["weights_sha256"] != nets[b].info()["weights_sha256"]
-    assert nets["j95"].info()["weights_sha256"] == VARIANTS["j95"][1]
+        assert nets[a].info()["weights"]["files"] != nets[b].info()["weights"]["files"]
+    record = nets["j95"].info()["weights"]
+    assert record["entry"] == "adaptive-cfa-j95" and not record["explicit"]
+    assert record["files"] == {"adapted_to_j95_database.pt": VARIANTS["j95"].files[0].sha256}
+    assert "research evaluation only" in record["restriction"]
 
 
 def test_tiles_give_the_same_blocks(detector):
@@ -146,11 +150,12 @@ def test_soft_map_is_one_minus_the_image_grid_probability():
 
 def test_own_weights_file_is_used_and_recorded(tmp_path):
     path = tmp_path / "mine.pt"
-    shutil.copyfile(WEIGHTS / VARIANTS["nojpeg"][0], path)
+    shutil.copyfile(WEIGHTS / VARIANTS["nojpeg"].files[0].name, path)
     image = bilinear_demosaic(traceless(5), 0, 0)[..., :72, :72]
     mine, ref = AdaptiveCFADetector(weights=str(path)), AdaptiveCFADetector(variant="nojpeg")
     assert torch.equal(mine.analyse(image)[0].probabilities, ref.analyse(image)[0].probabilities)
-    assert mine.info()["weights_sha256"] == VARIANTS["nojpeg"][1]
+    assert mine.info()["weights"]["files"] == {"mine.pt": VARIANTS["nojpeg"].files[0].sha256}
+    assert mine.info()["weights"]["explicit"]
     state = torch.load(path, weights_only=True)
     state["auxiliary.0.conv1.h1.bias"] = state["auxiliary.0.conv1.h1.bias"] + 1
     torch.save(state, path)
@@ -159,14 +164,23 @@ def test_own_weights_file_is_used_and_recorded(tmp_path):
 
 
 def test_missing_weights_name_where_they_were_looked_for_and_where_they_are_published(monkeypatch, tmp_path):
-    monkeypatch.setattr(adaptive_cfa, "weights_candidates", lambda file: [tmp_path / "adaptive-cfa" / file])
+    monkeypatch.setenv("INPAINTBENCH_WEIGHTS", str(tmp_path))
+    monkeypatch.setattr(sdk_weights, "shared_roots", lambda: [])
     with pytest.raises(WeightsUnavailable) as info:
         AdaptiveCFADetector(variant="j95")
     message = str(info.value)
     assert "\n" not in message and str(tmp_path / "adaptive-cfa") in message
     assert "adapted_to_j95_database.pt" in message and "qbammey/adaptive_cfa_forensics" in message
-    with pytest.raises(WeightsUnavailable, match="weights=/nowhere/x.pt: file not found"):
+    with pytest.raises(WeightsUnavailable, match="/nowhere/x.pt: weights file or folder not found"):
         AdaptiveCFADetector(weights="/nowhere/x.pt")
+
+
+def test_a_published_name_with_other_contents_is_refused(monkeypatch, tmp_path):
+    (tmp_path / "adaptive-cfa").mkdir()
+    shutil.copyfile(WEIGHTS / VARIANTS["j95"].files[0].name, tmp_path / "adaptive-cfa" / "pretrained.pt")
+    monkeypatch.setenv("INPAINTBENCH_WEIGHTS", str(tmp_path))
+    with pytest.raises(CheckpointError, match="sha256"):
+        AdaptiveCFADetector()
 
 
 @pytest.mark.parametrize("options", [{"variant": "j90"}, {"map": "hard"}, {"block": 31}, {"tile": 0}])
