@@ -29,8 +29,9 @@ GROWTH_FACTOR = 4.0
 LN10 = math.log(10.0)
 
 
-def log_binom_tail(k: int, n: int, p: float) -> float:
-    """``ln P[X >= k]`` for ``X ~ Binomial(n, p)``; exact (log-sum-exp of the terms) where scipy underflows."""
+def log_binom_tail(k: int, n: int, p: float, max_terms: int | None = None) -> float:
+    """``ln P[X >= k]`` for ``X ~ Binomial(n, p)``; exact (log-sum-exp of the terms) where scipy underflows.
+    ``max_terms`` bounds that sum to its first terms (they fall geometrically that far in the tail)."""
     if k <= 0:
         return 0.0
     if k > n:
@@ -38,7 +39,8 @@ def log_binom_tail(k: int, n: int, p: float) -> float:
     direct = float(binom.logsf(k - 1, n, p))
     if direct > -690.0:  # sf above ~1e-300: scipy's own value is accurate
         return direct
-    j = np.arange(k, n + 1, dtype=np.float64)
+    last = n if max_terms is None else min(n, k + max_terms)
+    j = np.arange(k, last + 1, dtype=np.float64)
     terms = gammaln(n + 1) - gammaln(j + 1) - gammaln(n - j + 1) + j * math.log(p) + (n - j) * math.log1p(-p)
     return float(logsumexp(terms))
 
