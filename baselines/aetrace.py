@@ -9,21 +9,30 @@ the state dict, and is loaded once per device.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from inpaintbench.sdk import load_autoencoder
+from inpaintbench.sdk import IMAGE_INPUT_DTYPE, ImageInput, file_sha256, load_autoencoder
 
 #: Default truncation of the trace in 8-bit grey levels: round-trip errors of real photos through
 #: TAEF2 are several grey levels, above SRM's noise floor (clip 3), so a wider range is kept.
 TRACE_CLIP = 16.0
+#: The name of the trace among a detector's image inputs.
+TRACE_INPUT = "aetrace"
+#: The formula's version, part of the cache key: change it whenever the trace's definition changes.
+TRACE_VERSION = "x-r1,r1-r2;clip;v1"
+#: Files of a local diffusers autoencoder folder whose sha256 decide its round trip.
+DIFFUSERS_FILES = ("*.safetensors", "*.bin", "*.json")
 
 
 class AutoencoderTrace(nn.Module):
     """Images ``[B, 3, H, W]`` in [0, 1] -> ``[B, 6, H, W]``: ``x - r1`` and ``r1 - r2`` (``r1``, ``r2``
-    the first and second round trips), in grey levels truncated at ``+-clip`` and divided by ``clip``."""
+    the first and second round trips), in grey levels truncated at ``+-clip`` and divided by ``clip``,
+    rounded to the SDK's image-input precision (so that it equals the cached trace)."""
 
     out_channels = 6
 
@@ -42,11 +51,51 @@ class AutoencoderTrace(nn.Module):
     def source(self) -> str:
         return self.autoencoder(torch.device("cpu")).source
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def raw(self, images: torch.Tensor) -> torch.Tensor:
+        """The trace in float32, before rounding."""
         ae = self.autoencoder(images.device)
         with torch.no_grad():
             x = images.detach().float()
             first = ae.roundtrip(x)
             second = ae.roundtrip(first)
             trace = torch.cat([x - first, first - second], 1)
-        return ((trace * 255.0).clamp(-self.clip, self.clip) / self.clip).to(images.dtype)
+        return (trace * 255.0).clamp(-self.clip, self.clip) / self.clip
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.raw(images).to(IMAGE_INPUT_DTYPE).to(images.dtype)
+
+    def fingerprint(self) -> str | None:
+        """What decides the trace besides the image: the autoencoder's weights (sha256 of each file), the
+        clip and the formula's version; ``None`` for a hub autoencoder, whose files are not known here."""
+        ae = self.autoencoder(torch.device("cpu"))
+        weights = ae.describe().get("weights")
+        if weights:
+            files = dict(weights["files"])
+        elif Path(ae.source).is_dir():
+            folder = Path(ae.source)
+            files = {p.relative_to(folder).as_posix(): file_sha256(p)
+                     for pattern in DIFFUSERS_FILES for p in sorted(folder.rglob(pattern))}
+        else:
+            return None
+        return json.dumps({"trace": TRACE_VERSION, "clip": self.clip, "autoencoder": type(ae).__name__,
+                           "weights_sha256": files}, sort_keys=True)
+
+
+class TraceInput(ImageInput):
+    """The trace as a detector's declared image input: computed once per stored image on the whole image,
+    cached under the autoencoder's weights sha256 and the image's content, cropped with the image."""
+
+    name = TRACE_INPUT
+    channels = AutoencoderTrace.out_channels
+
+    def __init__(self, trace: AutoencoderTrace) -> None:
+        self.trace = trace
+        self._key: str | None = None
+
+    def key(self) -> str | None:
+        if self._key is None:
+            self._key = self.trace.fingerprint()
+        return self._key
+
+    def compute(self, images: torch.Tensor) -> torch.Tensor:
+        return self.trace.raw(images)

@@ -18,7 +18,7 @@ from torch import nn
 from inpaintbench.sdk import read_weights
 from inpaintbench.sdk.contracts import Card, ModuleDetector
 
-from .aetrace import TRACE_CLIP, AutoencoderTrace
+from .aetrace import TRACE_CLIP, TRACE_INPUT, AutoencoderTrace, TraceInput
 from .fcn import IMAGENET_MEAN, IMAGENET_STD
 from .srm import NORMS, RESIDUALS, NoiseResidual
 
@@ -221,18 +221,27 @@ class NIXNet(nn.Module):
         self.head = nn.Sequential(conv_norm(sum(widths), width, 3, 1, norm),
                                   nn.Conv2d(width, 1, 1))
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, inputs: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """Logits; ``inputs[TRACE_INPUT]``, when given, is the autoencoder trace of these pixels (a crop of
+        the whole image's trace, from the data pipeline), else the trace of ``images`` is computed."""
         size = images.shape[-2:]
         img = self.image_fusion(self.image_stream(images))
-        noise = self.noise_fusion(self.noise_stream(self.noise_input(images)))
+        noise = self.noise_fusion(self.noise_stream(self.noise_input(images, inputs)))
         joint = self.joint_fusion([m(torch.cat([a, b], 1)) for m, a, b in zip(self.merge, img, noise)])
         half = joint[0].shape[-2:]
         logits = self.head(torch.cat([resize_to(f, half) for f in joint], 1))
         return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)
 
-    def noise_input(self, images: torch.Tensor) -> torch.Tensor:
-        """What the noise stream sees: the residual and/or the autoencoder trace, channels concatenated."""
-        parts = [m(images) for m in (self.residual, self.trace) if m is not None]
+    def noise_input(self, images: torch.Tensor, inputs: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """What the noise stream sees: the residual and/or the autoencoder trace (given in ``inputs``, or
+        computed from ``images``), channels concatenated."""
+        parts = [self.residual(images)] if self.residual is not None else []
+        if self.trace is not None:
+            given = (inputs or {}).get(TRACE_INPUT)
+            if given is not None and (given.shape[0], *given.shape[2:]) != (images.shape[0], *images.shape[2:]):
+                raise ValueError(f"nixnet: the {TRACE_INPUT} input has shape {tuple(given.shape)}, "
+                                 f"the images {tuple(images.shape)}")
+            parts.append(self.trace(images) if given is None else given.to(images.dtype))
         return parts[0] if len(parts) == 1 else torch.cat(parts, 1)
 
 
@@ -283,7 +292,13 @@ class NIXNetDetector(ModuleDetector):
         module = NIXNet(width, depth, residual, residual_norm, clip, norm, image_backbone, pretrained,
                         backbone_weights, autoencoder, trace_clip)
         weights = module.backbone_source
+        self.inputs: tuple[TraceInput, ...] = ()
         if module.trace is not None:
             options.update(autoencoder=autoencoder, trace_clip=trace_clip)
             weights = f"{weights}; trace autoencoder {module.trace.source} (frozen)"
+            self.inputs = (TraceInput(module.trace),)
         super().__init__(module, options=options, weights=weights)
+
+    def image_inputs(self) -> tuple[TraceInput, ...]:
+        """With the autoencoder trace: the trace of the whole image, computed and cached by the pipeline."""
+        return self.inputs

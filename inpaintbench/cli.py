@@ -121,6 +121,9 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
 def add_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps in all")
+    p.add_argument("--max-minutes", type=float,
+                   help="stop at this wall-clock budget in minutes (steps, validation and checkpoints; resumed runs "
+                        "add up); the steps reached and the minutes used are recorded")
     p.add_argument("--lr", type=float, default=None,
                    help="Adam learning rate (default: the detector card's recommendation, else 1e-4)")
     p.add_argument("--focal-alpha", type=float, default=None, help="focal loss alpha (default 0.75; -1 disables)")
@@ -185,8 +188,8 @@ def train_config_from_args(args: argparse.Namespace, job):
     return TrainConfig(epochs=args.epochs, batch_size=run.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
                        focal_gamma=args.focal_gamma, crop=args.crop, augment=parse_augment(args.augment),
                        patience=args.patience, seed=run.seed, device=run.device, workers=run.workers,
-                       max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=run.on_bad,
-                       resume=not args.no_resume, progress=run.progress,
+                       max_steps=args.max_steps, max_minutes=args.max_minutes, train_kinds=kinds, amp=not args.no_amp,
+                       on_bad=run.on_bad, resume=not args.no_resume, progress=run.progress,
                        **({} if args.image_loss_weight is None else {"image_loss_weight": args.image_loss_weight}))
 
 

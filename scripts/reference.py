@@ -1,7 +1,7 @@
 """Reproduce every committed leaderboard at a declared budget, from ../shared photos and the packaged TAEF2.
 
-    python scripts/reference.py --budget cpu     # 2 CPU cores, under an hour
-    python scripts/reference.py --budget gpu     # one GPU, under 40 minutes
+    python scripts/reference.py --budget cpu     # 2 CPU cores, about two hours (15 min of training per model)
+    python scripts/reference.py --budget gpu     # one GPU, under 40 minutes (step budgets)
     python scripts/reference.py --render-only    # rebuild leaderboards/README.md from the committed JSONs
 
 Steps, all through the package's own jobs, all at native resolution (no resize anywhere):
@@ -10,9 +10,11 @@ Steps, all through the package's own jobs, all at native resolution (no resize a
    ``fakefake`` (TAEF2 round trip blended through the mask), ``realfake`` (the ``latent-fill``
    stand-in: the masked latent filled and decoded by TAEF2) and the ``original``s; a small Kodak set
    for the stress test. The photos are read in place through symbolic links in the work folder.
-2. every trainable baseline trained on the BSDS train split (all kinds) for the budget's steps, on
-   random native crops, seed 0: ``nixnet`` with its SRM noise stream, with the autoencoder trace,
-   and with both (identical steps, batch and crop: the NIX-Net input table), ``fcn`` and ``unet-r18``;
+2. every trainable baseline trained on the BSDS train split (all kinds) for the budget's wall-clock minutes
+   (``cpu``: the same time for every model, the steps reached recorded) or steps (``gpu``), on random
+   native crops, seed 0: ``nixnet`` with its SRM noise stream, with the autoencoder trace, and with both
+   (identical time or steps, batch and crop: the NIX-Net input table), ``fcn`` and ``unet-r18``. The
+   trace is computed once per stored image and cached before the clock starts (``baselines/NIXNET.md``);
 3. every detector, training-free ones included, evaluated on every test set;
 4. the generalization matrix of ``nixnet``: trained on fakefake, on the realfake stand-in and on
    the universal data, tested on each;
@@ -44,7 +46,7 @@ CURVE_METRICS = ("iou", "auc")
 
 @dataclass(frozen=True)
 class Budget:
-    """What one reference run spends: data sizes, training steps, and where the heavy detectors run."""
+    """What one reference run spends: data sizes, training time or steps, and where the heavy detectors run."""
 
     name: str
     device: str
@@ -52,9 +54,9 @@ class Budget:
     stored_size: int
     #: Photos per source: BSDS500 train / val / test, BSDS500 test with object masks, Kodak24, CBSD68.
     photos: dict[str, int]
-    #: Optimizer steps per trained model (the three NIX-Net inputs get the same).
-    steps: dict[str, int]
-    matrix_steps: int
+    #: Optimizer steps per trained model (the three NIX-Net inputs get the same); ``None``: no step limit.
+    steps: dict[str, int] | None
+    matrix_steps: int | None
     crop: int
     batch_size: int
     #: Kodak photos of the stress set (fakefake and originals).
@@ -62,12 +64,18 @@ class Budget:
     #: Whether detectors that run the autoencoder inside their forward pass are evaluated on the
     #: extra test sets too, or on the BSDS test set only.
     trace_everywhere: bool
+    #: Wall-clock minutes of training per model (steps, validation, checkpoints), the same for every model;
+    #: ``None``: no time limit. With both, training stops at whichever ends first.
+    minutes: float | None = None
+    #: The same per generalization-matrix model.
+    matrix_minutes: float | None = None
 
 
 BUDGETS = {
+    # every model gets the same 15 minutes on 2 cores (the trace cached: a trace model steps as fast as SRM)
     "cpu": Budget("cpu", "cpu", 256, {"train": 100, "val": 8, "test": 32, "object": 24, "kodak24": 24, "cbsd68": 24},
-                  {"nixnet": 80, "nixnet-trace": 80, "nixnet-srm+trace": 80, "fcn": 60, "unet-r18": 120},
-                  matrix_steps=60, crop=64, batch_size=8, stress_photos=4, trace_everywhere=False),
+                  None, matrix_steps=None, crop=64, batch_size=8, stress_photos=4, trace_everywhere=True,
+                  minutes=15.0, matrix_minutes=5.0),
     "gpu": Budget("gpu", "cuda", 320, {"train": 200, "val": 100, "test": 200, "object": 100, "kodak24": 24,
                                        "cbsd68": 68},
                   {"nixnet": 4000, "nixnet-trace": 4000, "nixnet-srm+trace": 4000, "fcn": 3000, "unet-r18": 4000},
@@ -75,7 +83,8 @@ BUDGETS = {
     # the pipeline end to end in a few minutes, to check the script itself; its numbers mean nothing
     "smoke": Budget("smoke", "cpu", 128, {"train": 6, "val": 2, "test": 3, "object": 2, "kodak24": 2, "cbsd68": 2},
                     {"nixnet": 2, "nixnet-trace": 2, "nixnet-srm+trace": 2, "fcn": 1, "unet-r18": 2},
-                    matrix_steps=1, crop=64, batch_size=4, stress_photos=2, trace_everywhere=False),
+                    matrix_steps=1, crop=64, batch_size=4, stress_photos=2, trace_everywhere=False,
+                    minutes=0.5, matrix_minutes=0.5),
 }
 
 #: The trained models: name -> (detector, options). The three NIX-Net inputs share every other setting.
@@ -177,8 +186,9 @@ def train_models(work: Path, budget: Budget, data: dict, quiet: bool) -> dict[st
 
     trained = {}
     for model, (detector, options) in MODELS.items():
-        say(f"train: {model} for {budget.steps[model]} steps")
-        config = TrainConfig(epochs=100_000, max_steps=budget.steps[model], batch_size=budget.batch_size,
+        steps = budget.steps[model] if budget.steps else None
+        say(f"train: {model} for {length_text(steps, budget.minutes)}")
+        config = TrainConfig(epochs=100_000, max_steps=steps, max_minutes=budget.minutes, batch_size=budget.batch_size,
                              crop=budget.crop, patience=100_000, device=budget.device, seed=0, progress=not quiet)
         t0 = time.perf_counter()
         report, folder = train_job(job_for(detector, options, data[TRAIN_SET], budget, quiet), config,
@@ -220,9 +230,10 @@ def run_matrix_part(work: Path, budget: Budget, data: dict, photos: dict, quiet:
 
     root = data[TRAIN_SET][1]
     sets = parse_sets(f"freeform:fakefake@{root},freeform:realfake@{root},universal@{photos['bsds']}")
-    config = TrainConfig(epochs=100_000, max_steps=budget.matrix_steps, batch_size=budget.batch_size,
-                         crop=budget.crop, patience=100_000, device=budget.device, seed=0, progress=not quiet)
-    say(f"matrix: nixnet on {len(sets)} training sets, {budget.matrix_steps} steps each")
+    config = TrainConfig(epochs=100_000, max_steps=budget.matrix_steps, max_minutes=budget.matrix_minutes,
+                         batch_size=budget.batch_size, crop=budget.crop, patience=100_000, device=budget.device,
+                         seed=0, progress=not quiet)
+    say(f"matrix: nixnet on {len(sets)} training sets, {length_text(budget.matrix_steps, budget.matrix_minutes)} each")
     job = job_for("nixnet", {"residual": "srm"}, data[TRAIN_SET], budget, quiet)
     run = run_matrix(job, sets, sets, config, work / "matrix", cache_dir=work / "cache")
     folder = RESULTS / "matrix"
@@ -331,20 +342,37 @@ def render_readme(record: dict) -> str:
     return "\n".join(intro) + "\n\n" + board + "\n" + "\n".join(auc).rstrip() + "\n"
 
 
+def length_text(steps: int | None, minutes: float | None) -> str:
+    """``15 min``, ``80 steps`` or ``80 steps or 15 min, whichever ends first``."""
+    parts = [f"{steps} steps"] * (steps is not None) + [f"{minutes:g} min"] * (minutes is not None)
+    return " or ".join(parts) + (", whichever ends first" if len(parts) == 2 else "") if parts else "no limit"
+
+
 def budget_text(budget: Budget) -> str:
     p = budget.photos
-    steps = ", ".join(f"{k} {v}" for k, v in budget.steps.items())
+    if budget.steps and budget.minutes is None:
+        training = "training steps " + ", ".join(f"{k} {v}" for k, v in budget.steps.items())
+    elif budget.steps:
+        training = (f"training {budget.minutes:g} min of wall-clock time per model or its steps ("
+                    + ", ".join(f"{k} {v}" for k, v in budget.steps.items()) + "), whichever ends first")
+    else:
+        training = (f"training {budget.minutes:g} min of wall-clock time per model, the same for every model "
+                    "(steps, validation and checkpoints; the steps reached are in the budget column)")
     return (f"stored size {budget.stored_size} px; BSDS500 photos train {p['train']} / val {p['val']} / test "
             f"{p['test']}, object-mask test {p['object']}, Kodak24 {p['kodak24']}, CBSD68 {p['cbsd68']}; "
-            f"training steps {steps} (batch {budget.batch_size}, random {budget.crop} px crops, seed 0); "
-            f"matrix {budget.matrix_steps} steps per set; stress set {budget.stress_photos} Kodak photos; "
-            + ("autoencoder-trace models on every test set." if budget.trace_everywhere else
-               "autoencoder-trace models on bsds-freeform only (their forward runs the autoencoder)."))
+            f"{training} (batch {budget.batch_size}, random {budget.crop} px crops, seed 0); "
+            f"matrix {length_text(budget.matrix_steps, budget.matrix_minutes)} per set; "
+            f"stress set {budget.stress_photos} Kodak photos; "
+            + ("autoencoder-trace models on every test set (the trace computed once per image and cached)."
+               if budget.trace_everywhere else
+               "autoencoder-trace models on bsds-freeform only (the trace of each test image costs two round trips)."))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--budget", choices=sorted(BUDGETS), default="cpu")
+    p.add_argument("--minutes", type=float,
+                   help="wall-clock minutes of training per model instead of the budget's (cpu: 15); recorded")
     p.add_argument("--work", default=str(ROOT / "runs" / "reference"),
                    help="photo links, data, models and caches (not committed)")
     p.add_argument("--render-only", action="store_true", help="only rebuild the README from the committed results")
@@ -362,6 +390,8 @@ def main() -> None:
         from inpaintbench.jobs.results import environment
 
         budget = BUDGETS[args.budget]
+        if args.minutes is not None:
+            budget = dataclasses.replace(budget, minutes=args.minutes)
         work = Path(args.work) / budget.name
         os.chdir(ROOT)  # results record paths relative to the repository
         previous = json.loads(record_path.read_text()) if record_path.exists() else {}

@@ -14,12 +14,15 @@ from inpaintbench.sdk import load_autoencoder
 def test_the_trace_is_the_image_minus_its_round_trip_and_that_minus_the_second():
     torch.manual_seed(0)
     x = torch.rand(2, 3, 20, 28)
-    trace = AutoencoderTrace(clip=255.0)(x)
+    module = AutoencoderTrace(clip=255.0)
+    trace = module.raw(x)
     ae = load_autoencoder("taef2")
     first = ae.roundtrip(x)
     assert trace.shape == (2, 6, 20, 28)
     torch.testing.assert_close(trace[:, :3], x - first, atol=1e-5, rtol=0)
     torch.testing.assert_close(trace[:, 3:], first - ae.roundtrip(first), atol=1e-5, rtol=0)
+    # what the module gives is that trace at the precision image inputs are cached in (float16)
+    assert torch.equal(module(x), trace.half().float())
     clipped = AutoencoderTrace(clip=2.0)(x)
     assert float(clipped.abs().max()) <= 1.0 and float((clipped.abs() == 1.0).float().mean()) > 0.1
 

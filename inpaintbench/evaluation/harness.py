@@ -20,7 +20,7 @@ from inpaintbench.evaluation.metrics import (
 )
 from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
 from inpaintbench.evaluation.slices import ImageInfo, SplitImages
-from inpaintbench.evaluation.tensors import SampleTensors, collate
+from inpaintbench.evaluation.tensors import SampleTensors, collate, with_image_inputs
 from inpaintbench.evaluation.tiling import predict_within
 from inpaintbench.io import distributed
 from inpaintbench.sdk.contracts import BaseDetector, DetectorProtocol, SplitName, as_detector
@@ -80,9 +80,13 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
     detector = as_detector(detector)
     dev = move_detector(detector, device)
     protocol = data.protocol
+    data = with_image_inputs(data, detector, dev, workers)
+    channels = {inp.name: inp.channels for inp in detector.image_inputs()}
 
-    def checked(images: torch.Tensor) -> torch.Tensor:
-        return check_heatmap(detector.predict(images), images, name)
+    def checked(stack: torch.Tensor) -> torch.Tensor:
+        images, inputs = split_inputs(stack, channels)
+        heat = detector.predict(images) if inputs is None else detector.predict(images, inputs)
+        return check_heatmap(heat, images, name)
 
     batches = (distributed.EvalBatches(len(data), batch_size, distributed.rank(), distributed.world_size())
                if shard else distributed.EvalBatches(len(data), batch_size))
@@ -92,7 +96,8 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
             bad.extend(batch["bad"])
         if "image" not in batch:
             continue
-        images = batch["image"].to(dev, non_blocking=True)
+        # the image inputs travel as extra channels, so that chunks and tiles cut them with the image
+        images = torch.cat([batch["image"], *(batch["inputs"][n] for n in channels)], 1).to(dev, non_blocking=True)
         try:
             with torch.no_grad():
                 heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
@@ -102,6 +107,14 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
             raise PluginFailure(f"detector {name!r} failed on {batch_files(batch)}: "
                                 f"{type(exc).__name__}: {exc}") from exc
         yield batch, heat
+
+
+def split_inputs(stack: torch.Tensor, channels: dict[str, int]) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
+    """``[B, 3 + sum(channels), H, W]`` -> the images and ``{name: [B, C, H, W]}`` (``None`` without inputs)."""
+    if not channels:
+        return stack, None
+    parts = stack.split([3, *channels.values()], 1)
+    return parts[0], dict(zip(channels, parts[1:]))
 
 
 def batch_files(batch: dict, shown: int = 2) -> str:

@@ -7,6 +7,7 @@ protocol recorded with a result describes exactly what was done.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -16,8 +17,10 @@ from torch.utils.data import Dataset
 
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.seeds import sample_seed
+from inpaintbench.evaluation.image_inputs import InputMaker
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
-from inpaintbench.sdk.contracts import Sample
+from inpaintbench.io.feature_cache import FeatureCache
+from inpaintbench.sdk.contracts import BaseDetector, Sample
 
 
 def to_tensors(sample: Sample, image_size: int | None, binarization: str | int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,11 +53,14 @@ def check_mask_scale(sample: Sample, mask_file: object, binarization: str | int)
 class SampleTensors(Dataset):
     """A torch dataset over layout records: load, optionally attack (``protocol.attack``), resize, binarize.
 
-    With ``on_bad="skip"`` a bad file yields ``None`` (dropped by ``collate``) and is reported.
+    With ``on_bad="skip"`` a bad file yields ``None`` (dropped by ``collate``) and is reported. With
+    ``inputs`` (a detector's declared image inputs) each item also holds ``"inputs"``: the maps of the
+    whole image, from the feature cache when the image is a stored one (no attack, no transform).
     """
 
     def __init__(self, source, records: Sequence, protocol: Protocol, *, seed: int = 0, on_bad: str = "error",
-                 transform: Callable[[Sample, np.random.Generator], Sample] | None = None) -> None:
+                 transform: Callable[[Sample, np.random.Generator], Sample] | None = None,
+                 inputs: InputMaker | None = None) -> None:
         self.source = source
         self.records = list(records)
         self.protocol = protocol
@@ -62,10 +68,25 @@ class SampleTensors(Dataset):
         self.transform = transform
         self.seed = seed
         self.on_bad = on_bad
+        self.inputs = inputs
         self.epoch = 0
+
+    def with_inputs(self, inputs: InputMaker | None) -> SampleTensors:
+        """The same data, its items carrying ``inputs``' maps."""
+        other = copy.copy(self)
+        other.inputs = inputs
+        return other
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def prefill_inputs(self) -> None:
+        """Compute and cache, here and on the input maker's device, the image inputs of every stored
+        image, so that loader workers (which compute on the CPU) only read them; a no-op for attacked
+        or transformed images, which are not cached."""
+        if self.inputs and self.attack is None and self.transform is None:
+            for index in range(len(self)):
+                self[index]
 
     def __getitem__(self, index: int):
         record = self.records[index]
@@ -83,9 +104,12 @@ class SampleTensors(Dataset):
             sample = self.attack(sample, np.random.default_rng(sample_seed(self.seed, sample.id, sample.kind)))
         image, target = to_tensors(sample, self.protocol.image_size, self.protocol.binarization)
         columns = {k: v for k, v in sample.meta.items() if isinstance(v, (str, int, float, bool))}
-        return {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
+        item = {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
                 "manipulated": sample.manipulated, "index": index, "path": sample.path or sample.id,
                 "columns": columns}
+        if self.inputs:
+            item["inputs"] = self.inputs(image, store=self.attack is None and self.transform is None)
+        return item
 
 
 def pad_to(tensor: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
@@ -110,8 +134,28 @@ def collate(items: list[dict]) -> dict:
         batch["target"] = torch.stack([pad_to(it["target"], h, w, "constant") for it in good])
         batch["valid"] = torch.stack([pad_to(torch.ones_like(it["target"], dtype=torch.bool), h, w, "constant")
                                       for it in good])
+        if "inputs" in good[0]:  # the image inputs, padded like the image
+            batch["inputs"] = {name: torch.stack([pad_to(it["inputs"][name], h, w, PADDING) for it in good])
+                               for name in good[0]["inputs"]}
         batch["size"] = [tuple(it["image"].shape[1:]) for it in good]
         for key in ("id", "kind", "manipulated", "index", "columns"):
             batch[key] = [it[key] for it in good]
         batch["path"] = [it.get("path", it["id"]) for it in good]
     return batch
+
+
+def with_image_inputs(data: SampleTensors, detector: BaseDetector, device: str | torch.device,
+                      workers: int, cache: FeatureCache | None = None) -> SampleTensors:
+    """``data`` carrying the detector's declared image inputs (unchanged when it declares none or ``data``
+    has them already), kept in ``cache`` (default: the feature cache under the cache root) and computed on
+    ``device``. With loader workers, every stored image's inputs are computed here first; the workers
+    then read them, and compute on the CPU only what is not cached (attacked or transformed images)."""
+    inputs = detector.image_inputs()
+    if not inputs or data.inputs:
+        return data
+    maker = InputMaker(inputs, device, cache if cache is not None else FeatureCache())
+    data = data.with_inputs(maker)
+    if workers > 0:
+        data.prefill_inputs()
+        data = data.with_inputs(maker.on("cpu"))
+    return data

@@ -162,8 +162,8 @@ class _Logits(torch.nn.Module):
         self.net = detector.module
         self.logits = detector.logits
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        return self.logits(images)
+    def forward(self, images: torch.Tensor, inputs: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        return self.logits(images) if inputs is None else self.logits(images, inputs)
 
 
 def ddp_logits(detector: Any, device: torch.device) -> Callable[[torch.Tensor], torch.Tensor]:

@@ -103,7 +103,7 @@ def run_dir(job: Job, config: TrainConfig, root: str | Path = "runs") -> Path:
     key = {"detector": job.detector, "options": job.detector_options, "dataset": job.dataset,
            "dataset_options": job.dataset_options, "protocol": job.protocol.input_record(),
            "config": {k: v for k, v in config.record().items()
-                      if k not in ("epochs", "max_steps", "device", "workers", "resume")}}
+                      if k not in ("epochs", "max_steps", "max_minutes", "device", "workers", "resume")}}
     digest = hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return Path(root) / f"{job.detector}-{job.dataset}-{digest}"
 

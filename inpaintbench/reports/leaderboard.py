@@ -77,7 +77,8 @@ def training_data(result: Result) -> str:
 
 
 def training_budget(result: Result) -> str:
-    """Steps, batch and crop of a trained run, and its wall time; ``–`` when nothing was trained here."""
+    """Steps, batch and crop of a trained run, its training minutes (the trainer's own count when recorded,
+    else the job's wall time) and its time budget; ``–`` when nothing was trained here."""
     training = result.training or {}
     if "steps" not in training:
         return "–"
@@ -85,8 +86,11 @@ def training_budget(result: Result) -> str:
     crop = config.get("crop")
     text = f"{training['steps']} steps × {config.get('batch_size', '?')}"
     text += f", crop {crop}" if crop else ", whole images"
-    if training.get("seconds"):
-        text += f", {training['seconds'] / 60:.1f} min"
+    minutes = training.get("minutes") or (training["seconds"] / 60 if training.get("seconds") else None)
+    if minutes:
+        text += f", {minutes:.1f} min"
+    if config.get("max_minutes"):
+        text += f" (budget {config['max_minutes']:g} min)"
     return text
 
 

@@ -78,6 +78,39 @@ class SplitName:
 
 # --- detectors -----------------------------------------------------------------------------------
 
+#: The precision at which image inputs are stored and handed to a detector: a cached map and one
+#: computed afresh are then the same numbers.
+IMAGE_INPUT_DTYPE = torch.float16
+
+
+class ImageInput:
+    """A fixed, parameter-free map of a whole image that a detector's network reads beside the image
+    (NIX-Net's autoencoder trace). A detector declares its inputs in ``image_inputs()``; the data pipeline
+    then computes each once per stored image, at the resolution the network sees and before any crop,
+    tile or batch padding, keeps it in the cache under ``key()`` and the image's content, cuts it like
+    the image (crops, flips, padding, tiles) and passes it as ``inputs[name]`` to ``predict`` and
+    ``logits``. Values are rounded to ``IMAGE_INPUT_DTYPE`` (``stored``), cached or not.
+    """
+
+    #: The key of the map in ``inputs``; unique among one detector's inputs.
+    name: str = "input"
+    #: Channels of the map.
+    channels: int = 1
+
+    def key(self) -> str | None:
+        """Everything besides the image that decides the map (weights' sha256, options); ``None`` when it
+        cannot be told (then the map is computed for every image and never cached on disk)."""
+        return None
+
+    def compute(self, images: torch.Tensor) -> torch.Tensor:
+        """Float ``[B, 3, H, W]`` in [0, 1] -> float ``[B, channels, H, W]`` on the same device."""
+        raise NotImplementedError
+
+    def stored(self, images: torch.Tensor) -> torch.Tensor:
+        """``compute`` rounded to the stored precision, as float32: what the pipeline delivers."""
+        return self.compute(images).to(IMAGE_INPUT_DTYPE).float()
+
+
 @runtime_checkable
 class DetectorProtocol(Protocol):
     """The least a detector must do.
@@ -110,6 +143,11 @@ class BaseDetector:
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def image_inputs(self) -> tuple[ImageInput, ...]:
+        """The fixed per-image inputs its network reads (none by default). When there are any, the
+        pipeline computes and caches them, and calls ``predict(images, inputs={name: [B, C, H, W]})``."""
+        return ()
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
         """One real/fake score per image, ``[B]``; by default the heatmap's maximum.
@@ -183,15 +221,16 @@ class ModuleDetector(BaseDetector):
         self.module.to(self.device)
         return self
 
-    def logits(self, images: torch.Tensor) -> torch.Tensor:
-        return self.module(images)
+    def logits(self, images: torch.Tensor, inputs: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+        """The module's logits; ``inputs`` (the declared image inputs) go to it as a keyword when given."""
+        return self.module(images) if inputs is None else self.module(images, inputs=inputs)
 
     @torch.no_grad()
-    def predict(self, images: torch.Tensor) -> torch.Tensor:
+    def predict(self, images: torch.Tensor, inputs: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
         was_training = self.module.training
         self.module.eval()
         try:
-            return torch.sigmoid(self.logits(images).float())
+            return torch.sigmoid(self.logits(images, inputs).float())
         finally:
             self.module.train(was_training)
 

@@ -29,6 +29,8 @@ AUTOENCODER = Variable("INPAINTBENCH_AUTOENCODER", "the autoencoder of the re-en
 SD_MODEL = Variable("INPAINTBENCH_SD_MODEL", "the diffusers inpainting model of the sd generator")
 VAE = Variable("INPAINTBENCH_VAE", "the diffusers autoencoder of the vae generator")
 VAE_WEIGHTS = Variable("INPAINTBENCH_VAE_WEIGHTS", "the TAESD-family autoencoder of the vae generator")
+FEATURE_CACHE_GB = Variable("INPAINTBENCH_FEATURE_CACHE_GB", "the disk the cached image inputs of detectors (NIX-Net's "
+                            "autoencoder trace) may take, in GiB (default 4); least recently used go first")
 WILD = Variable("INPAINTBENCH_WILD", "the folder of the wild set of real inpaintings")
 
-VARIABLES = (CACHE, DATA, WEIGHTS, AUTOENCODER, SD_MODEL, VAE, VAE_WEIGHTS, WILD)
+VARIABLES = (CACHE, DATA, WEIGHTS, AUTOENCODER, SD_MODEL, VAE, VAE_WEIGHTS, WILD, FEATURE_CACHE_GB)

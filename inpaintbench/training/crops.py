@@ -27,28 +27,27 @@ def parse_augment(text: str | None) -> tuple[str, ...]:
     return names
 
 
-def random_crop(image: torch.Tensor, target: torch.Tensor, size: int,
-                rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """A random window of at most ``size x size`` of ``image [3,H,W]`` and ``target [1,H,W]``.
+def random_crop(tensors: list[torch.Tensor], size: int, rng: np.random.Generator) -> list[torch.Tensor]:
+    """One random window of at most ``size x size`` cut from each of ``tensors`` (``[C, H, W]``, the same
+    H and W: the image, its target and its image inputs), so that they stay aligned pixel for pixel.
 
     A side shorter than ``size`` is kept whole; ``collate`` pads the batch (edges replicated) and its
     validity mask keeps the padding out of the loss and of every count.
     """
-    top, left = crop_window(image.shape[1], image.shape[2], size, size, "random", rng)
-    return image[:, top:top + size, left:left + size], target[:, top:top + size, left:left + size]
+    top, left = crop_window(tensors[0].shape[1], tensors[0].shape[2], size, size, "random", rng)
+    return [t[:, top:top + size, left:left + size] for t in tensors]
 
 
-def flip(image: torch.Tensor, target: torch.Tensor, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """Flip left-right and, independently, top-bottom, each with probability 1/2."""
+def flip(tensors: list[torch.Tensor], rng: np.random.Generator) -> list[torch.Tensor]:
+    """Flip all of ``tensors`` left-right and, independently, top-bottom, each with probability 1/2."""
     dims = [d for d, coin in ((2, rng.random() < 0.5), (1, rng.random() < 0.5)) if coin]
-    if dims:
-        image, target = image.flip(dims), target.flip(dims)
-    return image, target
+    return [t.flip(dims) for t in tensors] if dims else tensors
 
 
 class CropTensors(Dataset):
     """The items of a ``SampleTensors`` as training crops: seeded per sample and epoch (not by order
-    or workers), so crops are reproducible and change every epoch. ``size=None`` keeps whole images."""
+    or workers), so crops are reproducible and change every epoch. ``size=None`` keeps whole images.
+    An item's image inputs (``"inputs"``, maps of the whole image) get the same window and flips."""
 
     def __init__(self, data: SampleTensors, size: int | None, augment: tuple[str, ...] = (), seed: int = 0) -> None:
         if size is not None and size < 8:
@@ -65,12 +64,16 @@ class CropTensors(Dataset):
         if "bad" in item:
             return item
         rng = np.random.default_rng([sample_seed(self.seed, item["id"], item["kind"]), self.epoch])
-        image, target = item["image"], item["target"]
+        names = list(item.get("inputs", {}))  # the image inputs are cut with the image
+        tensors = [item["image"], item["target"], *(item["inputs"][n] for n in names)]
         if self.size is not None:
-            image, target = random_crop(image, target, self.size, rng)
+            tensors = random_crop(tensors, self.size, rng)
         if "flip" in self.augment:
-            image, target = flip(image, target, rng)
-        return {**item, "image": image.contiguous(), "target": target.contiguous()}
+            tensors = flip(tensors, rng)
+        out = {**item, "image": tensors[0].contiguous(), "target": tensors[1].contiguous()}
+        if names:
+            out["inputs"] = {n: t.contiguous() for n, t in zip(names, tensors[2:])}
+        return out
 
 
 def describe_crops(size: int | None, augment: tuple[str, ...]) -> dict[str, Any]:

@@ -19,11 +19,13 @@ from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
 from inpaintbench.evaluation.harness import evaluate_split, loader
+from inpaintbench.evaluation.image_inputs import InputMaker
 from inpaintbench.evaluation.metrics import confusion_counts, counts_iou, warn_if_collapsed
 from inpaintbench.evaluation.protocol import Execution, Protocol
 from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.io import distributed
 from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
+from inpaintbench.io.feature_cache import FeatureCache
 from inpaintbench.io.fingerprint import data_change, data_fingerprint
 from inpaintbench.io.paths import portable_path
 from inpaintbench.io.runlock import RunLock
@@ -74,6 +76,9 @@ class TrainConfig:
     device: str = "cpu"
     workers: int = 0
     max_steps: int | None = None
+    #: Wall-clock budget of the run in minutes (training steps, validation and checkpoints; resumed runs
+    #: add up): training stops at the first step that ends past it. ``None``: no time limit.
+    max_minutes: float | None = None
     train_kinds: tuple[str, ...] | None = None
     amp: bool = True
     on_bad: str = "error"
@@ -85,6 +90,12 @@ class TrainConfig:
     image_loss_weight: float = DEFAULT_IMAGE_LOSS_WEIGHT
     #: The settings that came from the detector card (filled by ``resolve``).
     from_card: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ConfigError(f"max_minutes must be > 0, not {self.max_minutes}")
+        if self.max_steps is not None and self.max_steps < 1:
+            raise ConfigError(f"max_steps must be >= 1, not {self.max_steps}")
 
     def resolve(self, card: Card | None) -> TrainConfig:
         """This config with every unset recommendable setting taken from ``card.training``, else the fallback."""
@@ -136,11 +147,16 @@ class TrainReport:
     config: dict[str, Any] = field(default_factory=dict)
     #: What was trained on: images per kind, crops and augmentations.
     data: dict[str, Any] = field(default_factory=dict)
+    #: Wall-clock minutes of training over all runs into the folder (resumes add up), as the budget counts them.
+    minutes: float = 0.0
+    #: What ended training: ``epochs``, ``max_steps``, ``max_minutes`` or ``patience``.
+    stopped_by: str = "epochs"
 
     def record(self) -> dict[str, Any]:
         return {"config": self.config, "data": self.data, "epochs_run": self.epochs_run, "steps": self.steps,
                 "best_epoch": self.best_epoch, "best_val": self.best_val, "stopped_early": self.stopped_early,
-                "resumed_from_epoch": self.resumed_from_epoch, "seconds": self.seconds, "history": self.history}
+                "resumed_from_epoch": self.resumed_from_epoch, "seconds": self.seconds,
+                "minutes": round(self.minutes, 3), "stopped_by": self.stopped_by, "history": self.history}
 
 
 def dataset_label(dataset: Any) -> str:
@@ -221,14 +237,19 @@ class Progress:
     best_epoch: int = -1
     best_val: dict[str, float] = field(default_factory=dict)
     resumed_from_epoch: int | None = None
+    #: Minutes the runs before this one used (restored on resume).
+    minutes_before: float = 0.0
 
 
 class Trainer:
     """One training run in steps: ``resume``, then per epoch ``train_epoch``, ``validate``, ``checkpoint``."""
 
     def __init__(self, detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,
-                 name: str = "detector") -> None:
+                 name: str = "detector", clock: Callable[[], float] = time.monotonic) -> None:
         self.detector = as_detector(detector)
+        #: Seconds on a monotonic clock; what ``max_minutes`` is measured with (tests pass a fake one).
+        self.clock = clock
+        self.started: float | None = None
         if not self.detector.trainable:
             raise NotTrainable(f"detector {name!r} is not trainable: it exposes no torch module")
         self.config = config.resolve(self.detector.card)
@@ -244,8 +265,11 @@ class Trainer:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
         self.kinds = train_kinds(dataset, self.config.train_kinds)
         records = [r for k in self.kinds for r in dataset.records(f"train/{k}")]
+        inputs = self.detector.image_inputs()  # fixed maps of the whole image, cached (e.g. the trace)
+        self.inputs = InputMaker(inputs, self.device, FeatureCache()) if inputs else None
         samples = SampleTensors(dataset, records, protocol, seed=self.config.seed, on_bad=self.config.on_bad,
-                                transform=self.config.transform)
+                                transform=self.config.transform,
+                                inputs=self.inputs.on("cpu") if self.inputs and self.config.workers else self.inputs)
         self.data = CropTensors(samples, self.config.crop or None, self.config.augment, self.config.seed)
         # one loader for the whole run (persistent workers on CUDA); under torchrun each rank draws its share
         self.sampler = distributed.EpochSampler(self.data, distributed.world_size(), distributed.rank(),
@@ -262,6 +286,8 @@ class Trainer:
                      "image_loss": (f"BCE of the mean of the top {self.image_topk:.0%} logits against manipulated, "
                                     f"weight {self.image_loss_weight:g}" if self.image_loss_weight else
                                     "off: " + ("weight 0" if authentic else "no authentic images in training"))}
+        if self.inputs:
+            self.used["image_inputs"] = self.inputs.record()
         self.identity = {"detector": name, "options": dict(self.detector.info().get("options", {})),
                          "data_fingerprint": data_fingerprint(dataset)}
         self.bad_files = 0
@@ -285,10 +311,37 @@ class Trainer:
         self.optimizer.load_state_dict(ckpt["optimizer"])
         torch.set_rng_state(ckpt["rng"])
         return Progress(ckpt["epoch"] + 1, ckpt["steps"], list(ckpt["history"]), tuple(ckpt["best_key"]),
-                        ckpt["best_epoch"], dict(ckpt["best_val"]), resumed_from_epoch=ckpt["epoch"])
+                        ckpt["best_epoch"], dict(ckpt["best_val"]), resumed_from_epoch=ckpt["epoch"],
+                        minutes_before=float(ckpt.get("minutes", 0.0)))
 
-    def budget_spent(self, progress: Progress) -> bool:
-        return self.config.max_steps is not None and progress.steps >= self.config.max_steps
+    def minutes(self, progress: Progress) -> float:
+        """Wall-clock minutes of training so far: earlier runs' and this one's since ``_run`` started."""
+        now = 0.0 if self.started is None else (self.clock() - self.started) / 60.0
+        return progress.minutes_before + now
+
+    def budget_spent(self, progress: Progress) -> str | None:
+        """Which budget is spent (``max_steps`` or ``max_minutes``), ``None`` while neither is."""
+        if self.config.max_steps is not None and progress.steps >= self.config.max_steps:
+            return "max_steps"
+        if self.config.max_minutes is not None and self.minutes(progress) >= self.config.max_minutes:
+            return "max_minutes"
+        return None
+
+    def prepare_inputs(self) -> float:
+        """Compute and cache the image inputs of every stored train and val image (on the training device,
+        here) before the clock starts, so that a budget buys training steps alike for every model;
+        returns the seconds it took (all but nothing when they are cached)."""
+        if not self.inputs:
+            return 0.0
+        t0 = time.perf_counter()
+        self.data.data.with_inputs(self.inputs).prefill_inputs()  # a no-op under a random transform
+        for split in self.val_splits():
+            SampleTensors(self.dataset, self.dataset.records(split), self.protocol, seed=self.config.seed,
+                          on_bad=self.config.on_bad, inputs=self.inputs).prefill_inputs()
+        return time.perf_counter() - t0
+
+    def val_splits(self) -> list[str]:
+        return [f"val/{k}" for k in self.kinds if f"val/{k}" in self.dataset.splits()]
 
     def train_epoch(self, epoch: int, progress: Progress) -> dict[str, Any]:
         """One pass over the train split (or up to ``max_steps``); returns the epoch's loss and pooled IoU."""
@@ -309,7 +362,9 @@ class Trainer:
             target = batch["target"].to(device, non_blocking=True)
             valid = batch["valid"].to(device, non_blocking=True)
             manipulated = torch.as_tensor(batch["manipulated"], dtype=torch.bool, device=device)
-            logits, loss = self.step(images, target, valid, manipulated)
+            inputs = ({k: v.to(device, non_blocking=True) for k, v in batch["inputs"].items()}
+                      if "inputs" in batch else None)
+            logits, loss = self.step(images, target, valid, manipulated, inputs)
             progress.steps += 1
             n_batches += 1
             loss_sum += loss.detach().double()
@@ -326,12 +381,13 @@ class Trainer:
         return {"epoch": epoch, "steps": progress.steps, "train_loss": float(totals[0]) / max(1.0, float(totals[1])),
                 "train_iou_pooled": float(counts_iou(counts)[0])}
 
-    def step(self, images: torch.Tensor, target: torch.Tensor, valid: torch.Tensor,
-             manipulated: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One optimizer step on a batch; returns its logits and the loss: the focal loss over valid
-        pixels plus, when authentic images are in training, the weighted image-level loss."""
+    def step(self, images: torch.Tensor, target: torch.Tensor, valid: torch.Tensor, manipulated: torch.Tensor,
+             inputs: dict[str, torch.Tensor] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """One optimizer step on a batch (with its image inputs, when the detector declares any); returns
+        its logits and the loss: the focal loss over valid pixels plus, when authentic images are in
+        training, the weighted image-level loss."""
         with torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.use_amp):
-            logits = self.forward(images)
+            logits = self.forward(images) if inputs is None else self.forward(images, inputs)
         loss = focal_loss(logits.float(), target, valid, self.config.focal_alpha, self.config.focal_gamma)
         if self.image_loss_weight:
             loss = loss + self.image_loss_weight * image_loss(logits.float(), valid, manipulated, self.image_topk)
@@ -345,7 +401,7 @@ class Trainer:
         """Metrics over every ``val/<kind>`` split of the trained kinds, or ``None`` without one; under
         torchrun measured on all ranks together and rank 0's figures given to all, so that every rank
         takes the same early-stopping decision."""
-        splits = [f"val/{k}" for k in self.kinds if f"val/{k}" in self.dataset.splits()]
+        splits = self.val_splits()
         if not splits:
             return None
         config, state = self.config, None
@@ -385,6 +441,7 @@ class Trainer:
                    "steps": progress.steps, "history": progress.history, "best_key": list(progress.best_key),
                    "best_epoch": progress.best_epoch,
                    "best_val": {k: float(v) for k, v in progress.best_val.items()}, "rng": torch.get_rng_state(),
+                   "minutes": self.minutes(progress),
                    "config": self.config.record(), "data": self.used, "protocol": self.protocol.input_record()}
         if improved:
             save_checkpoint(self.best_path, payload)
@@ -406,17 +463,24 @@ class Trainer:
     def _run(self) -> TrainReport:
         progress = self.resume()
         self.forward = distributed.ddp_logits(self.detector, self.device)
+        self.used["image_inputs_seconds"] = round(self.prepare_inputs(), 1) if self.inputs else None
         t0 = time.perf_counter()
-        stopped_early = False
+        self.started = self.clock()
+        stopped_by = "epochs"
         for epoch in range(progress.next_epoch, self.config.epochs):
-            if self.budget_spent(progress):
+            spent = self.budget_spent(progress)
+            if spent:
+                stopped_by = spent
                 break
             if progress.best_epoch >= 0 and epoch - progress.best_epoch > self.config.patience:
-                stopped_early = True
+                stopped_by = "patience"
                 break
             row = self.train_epoch(epoch, progress)
+            row["minutes"] = round(self.minutes(progress), 3)
             improved = self.record_epoch(row, self.validate(), progress)
             self.checkpoint(progress, improved)
+        else:
+            stopped_by = self.budget_spent(progress) or "epochs"
         self.bad_files = int(distributed.all_sum(torch.tensor(self.bad_files, device=self.device)))
         if self.bad_files and distributed.is_main():
             warnings.warn(f"training skipped {self.bad_files} bad file(s)", stacklevel=3)
@@ -424,9 +488,10 @@ class Trainer:
             raise ConfigError(f"{self.out_dir}: no epoch was trained (epochs={self.config.epochs}, "
                               f"max_steps={self.config.max_steps})")
         return TrainReport(str(self.best_path), str(self.last_path), len(progress.history), progress.steps,
-                           progress.best_epoch, {k: float(v) for k, v in progress.best_val.items()}, stopped_early,
-                           progress.resumed_from_epoch, time.perf_counter() - t0, progress.history,
-                           self.config.record(), self.used)
+                           progress.best_epoch, {k: float(v) for k, v in progress.best_val.items()},
+                           stopped_by == "patience", progress.resumed_from_epoch, time.perf_counter() - t0,
+                           progress.history, self.config.record(), self.used, minutes=self.minutes(progress),
+                           stopped_by=stopped_by)
 
 
 def train(detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,
