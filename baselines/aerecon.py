@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from inpaintbench.contracts import BaseDetector, Card
-from inpaintbench.plugins import load_autoencoder
+from inpaintbench.sdk import load_autoencoder
+from inpaintbench.sdk.contracts import BaseDetector, Card
 
 DISTANCES = ("l2", "l1")
 EPS = 1e-6

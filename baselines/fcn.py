@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import WeightsUnavailable, is_cached, load_url_state_dict
+from inpaintbench.sdk import WeightsUnavailable, is_cached, load_url_state_dict
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import read_weights
+from inpaintbench.sdk import read_weights
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 from .aetrace import TRACE_CLIP, AutoencoderTrace
 from .fcn import IMAGENET_MEAN, IMAGENET_STD

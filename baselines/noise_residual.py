@@ -20,7 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from inpaintbench.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector, Card
 
 #: Rec. 601 luma weights: noise is measured on brightness in 8-bit units.
 LUMA = (0.299, 0.587, 0.114)

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import WeightsUnavailable, read_weights, unknown_name_error
+from inpaintbench.sdk import WeightsUnavailable, read_weights, unknown_name_error
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 from .fcn import Normalized
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from . import registry
-from .contracts import Sample
-from .errors import UserError
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.contracts import Sample
+from inpaintbench.sdk.errors import UserError
 
 #: Named grids of attack settings. ``default`` gains ``reencode`` when an autoencoder is configured.
 GRIDS: dict[str, tuple[str, ...]] = {

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .jobs import Job, protocol_record
-from .paths import cache_root
-from .results import Result, file_sha256, read_result, slug, write_result
+from inpaintbench.jobs import Job, protocol_record
+from inpaintbench.paths import cache_root
+from inpaintbench.results import Result, file_sha256, read_result, slug, write_result
 
 
 def default_cache_dir() -> Path:

@@ -14,8 +14,9 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import registry
-from .errors import ConfigError
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.crops import CROP_POSITIONS, POSITION_ALIASES
+from inpaintbench.sdk.errors import ConfigError
 
 KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
 
@@ -62,7 +63,7 @@ def _pixels(text: str) -> int:
 
 
 def _binarization(text: str) -> str:
-    from .data.tensors import mask_threshold
+    from inpaintbench.data.tensors import mask_threshold
 
     try:
         mask_threshold(text)
@@ -144,7 +145,7 @@ def resolve_device(name: str) -> str:
     """``auto``: cuda when available, else cpu; under torchrun a bare ``cuda`` is this rank's GPU."""
     import torch
 
-    from .distributed import device_for_rank
+    from inpaintbench.distributed import device_for_rank
 
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
@@ -152,12 +153,12 @@ def resolve_device(name: str) -> str:
 
 
 def job_from_args(args: argparse.Namespace):
-    from .data.tensors import TensorProtocol
-    from .harness import check_convention, default_workers
-    from .jobs import Job
-    from .metric_presets import DEFAULT_CONVENTION
-    from .slices import parse_columns
-    from .tiling import DEFAULT_MAX_PIXELS
+    from inpaintbench.data.tensors import TensorProtocol
+    from inpaintbench.harness import check_convention, default_workers
+    from inpaintbench.jobs import Job
+    from inpaintbench.metric_presets import DEFAULT_CONVENTION
+    from inpaintbench.slices import parse_columns
+    from inpaintbench.tiling import DEFAULT_MAX_PIXELS
 
     data_options = registry.parse_key_values(args.data_opt)
     if args.data_root:
@@ -178,8 +179,8 @@ def job_from_args(args: argparse.Namespace):
 
 def train_config_from_args(args: argparse.Namespace, job):
     """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
-    from .crops import parse_augment
-    from .training import TrainConfig
+    from inpaintbench.crops import parse_augment
+    from inpaintbench.training import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
     return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
@@ -192,8 +193,8 @@ def train_config_from_args(args: argparse.Namespace, job):
 
 def result_path(args: argparse.Namespace) -> Path:
     """The result file (``--output``, else a new default name), checked writable before any work."""
-    from .outputs import check_output_file
-    from .results import default_result_path
+    from inpaintbench.outputs import check_output_file
+    from inpaintbench.results import default_result_path
 
     return check_output_file(Path(args.output) if args.output else default_result_path(args.detector, args.dataset))
 
@@ -208,8 +209,8 @@ def main_process() -> bool:
 
 
 def write_and_report(result, path: Path) -> Path:
-    from .outputs import replaced_note
-    from .results import write_result
+    from inpaintbench.outputs import replaced_note
+    from inpaintbench.results import write_result
 
     if not main_process():  # under torchrun rank 0 writes and reports
         return path
@@ -297,7 +298,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def parameter_count(factory) -> str:
     """The parameter count of a detector built with default options (offline: ``auto`` weights never download)."""
-    from .contracts import as_detector, count_parameters
+    from inpaintbench.sdk.contracts import as_detector, count_parameters
 
     try:
         detector = factory()
@@ -318,8 +319,8 @@ def add_train(sub) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .jobs import train_job
-    from .outputs import check_output_dir
+    from inpaintbench.jobs import train_job
+    from inpaintbench.outputs import check_output_dir
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
@@ -339,7 +340,7 @@ def add_evaluate(sub) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .jobs import evaluate_job
+    from inpaintbench.jobs import evaluate_job
 
     job = job_from_args(args)
     path = result_path(args)
@@ -355,8 +356,8 @@ def add_run(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .jobs import run_job
-    from .outputs import check_output_dir
+    from inpaintbench.jobs import run_job
+    from inpaintbench.outputs import check_output_dir
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
@@ -379,10 +380,10 @@ def add_leaderboard(sub) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from .leaderboard import build
-    from .outputs import check_not_an_input, check_output_file
-    from .results import result_files
-    from .slices import parse_columns
+    from inpaintbench.leaderboard import build
+    from inpaintbench.outputs import check_not_an_input, check_output_file
+    from inpaintbench.results import result_files
+    from inpaintbench.slices import parse_columns
 
     paths = result_files(args.results)
     if args.output:
@@ -419,11 +420,11 @@ def add_stress(sub) -> None:
 
 
 def cmd_stress(args: argparse.Namespace) -> int:
-    from .attack_spec import parse_attacks
-    from .outputs import check_output_dir
-    from .reports import write_stress_report
-    from .results import read_result, result_files
-    from .stress import run_stress
+    from inpaintbench.attack_spec import parse_attacks
+    from inpaintbench.outputs import check_output_dir
+    from inpaintbench.reports import write_stress_report
+    from inpaintbench.results import read_result, result_files
+    from inpaintbench.stress import run_stress
 
     if args.output:
         raise ConfigError("stress writes one JSON per setting into --output-dir; --output is not used")
@@ -462,9 +463,9 @@ def add_matrix(sub) -> None:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from .matrix import parse_sets, run_matrix
-    from .outputs import check_output_dir
-    from .reports import write_matrix_report
+    from inpaintbench.matrix import parse_sets, run_matrix
+    from inpaintbench.outputs import check_output_dir
+    from inpaintbench.reports import write_matrix_report
 
     if args.output:
         raise ConfigError("matrix writes its results into --output-dir; --output is not used")
@@ -483,7 +484,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def add_generate(sub) -> None:
-    from .data.generation.catalog import GENERATED_DATASETS
+    from inpaintbench.data.generation.catalog import GENERATED_DATASETS
 
     names = ", ".join(GENERATED_DATASETS)
     p = sub.add_parser("generate", help=f"generate a dataset ({names}) from real photos (sharded, resumable)")
@@ -503,7 +504,8 @@ def add_generate(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--shard", help="i/n: this process generates ids i, i+n, i+2n, ... (default: RANK/WORLD_SIZE "
                                    "under torchrun, else 0/1)")
-    p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
+    p.add_argument("--crop", choices=(*CROP_POSITIONS, *POSITION_ALIASES), default="random",
+                   help="crop placement (default random)")
     p.add_argument("--crops-per-image", type=_positive,
                    help="crops (ids) per source photo (default 1 per photo of --source; "
                         "the embedded default's own counts)")
@@ -520,7 +522,7 @@ def add_generate(sub) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .data.generation.generate import GenerateConfig, generate, parse_shard
+    from inpaintbench.data.generation.generate import GenerateConfig, generate, parse_shard
 
     config = GenerateConfig(
         dataset=args.dataset, out=args.out, source=args.source, generator=args.generator, model=args.model,
@@ -554,7 +556,7 @@ def distributed_run(args: argparse.Namespace) -> Iterator[None]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not hasattr(args, "device"):
         yield
         return
-    from . import distributed
+    from inpaintbench import distributed
 
     distributed.init(resolve_device(args.device))
     try:
@@ -585,7 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Expected user errors print one line and exit 2; anything else is a bug and
     keeps its traceback."""
-    from .errors import USER_ERRORS
+    from inpaintbench.sdk.errors import USER_ERRORS
 
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")

@@ -9,8 +9,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .data.tensors import SampleTensors, sample_seed
-from .errors import ConfigError
+from inpaintbench.data.tensors import SampleTensors, sample_seed
+from inpaintbench.sdk.crops import crop_window
+from inpaintbench.sdk.errors import ConfigError
 
 #: Augmentations that may be asked for; none changes pixel statistics.
 AUGMENTS = ("flip",)
@@ -32,9 +33,7 @@ def random_crop(image: torch.Tensor, target: torch.Tensor, size: int,
     A side shorter than ``size`` is kept whole; ``collate`` pads the batch (edges replicated) and its
     validity mask keeps the padding out of the loss and of every count.
     """
-    _, h, w = image.shape
-    top = int(rng.integers(0, h - size + 1)) if h > size else 0
-    left = int(rng.integers(0, w - size + 1)) if w > size else 0
+    top, left = crop_window(image.shape[1], image.shape[2], size, size, "random", rng)
     return image[:, top:top + size, left:left + size], target[:, top:top + size, left:left + size]
 
 

@@ -20,7 +20,7 @@ import torch.distributed as dist
 from torch.utils.data import Sampler
 from torch.utils.data.distributed import DistributedSampler
 
-from .metrics import MetricState
+from inpaintbench.metrics import MetricState
 
 T = TypeVar("T")
 

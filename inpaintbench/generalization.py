@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .markdown import markdown_table
+from inpaintbench.markdown import markdown_table
 
 
 def is_matrix_result(result) -> bool:

@@ -11,14 +11,20 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from . import distributed
-from .contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
-from .data.tensors import SampleTensors, TensorProtocol, collate
-from .errors import USER_ERRORS, ConfigError, PluginFailure
-from .metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
-from .metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, MetricState, add_detection_metrics, warn_if_collapsed
-from .slices import ImageInfo, SplitImages
-from .tiling import predict_within
+from inpaintbench import distributed
+from inpaintbench.data.tensors import SampleTensors, TensorProtocol, collate
+from inpaintbench.metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
+from inpaintbench.metrics import (
+    DEFAULT_THRESHOLD,
+    IMAGE_THRESHOLD_CHOICES,
+    MetricState,
+    add_detection_metrics,
+    warn_if_collapsed,
+)
+from inpaintbench.sdk.contracts import Attack, BaseDetector, DetectorProtocol, SplitName, as_detector
+from inpaintbench.sdk.errors import USER_ERRORS, ConfigError, PluginFailure
+from inpaintbench.slices import ImageInfo, SplitImages
+from inpaintbench.tiling import predict_within
 
 
 class DetectorOutputError(RuntimeError):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .data.imageio import atomic_write_bytes
-from .slices import DERIVED_COLUMNS, SplitImages, column_values, mask_fractions
+from inpaintbench.data.imageio import atomic_write_bytes
+from inpaintbench.slices import DERIVED_COLUMNS, SplitImages, column_values, mask_fractions
 
 #: The per-image metrics every row holds (``MetricState.per_image``), besides the image score.
 ROW_METRICS = ("iou", "f1", "precision", "recall", "f1_best", "auc", "fpr", "empty_prediction")

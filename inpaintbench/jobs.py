@@ -10,20 +10,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import distributed, registry
-from .attack_spec import Chain
-from .contracts import Attack, as_detector
-from .data.tensors import TensorProtocol
-from .errors import CheckpointError, NotTrainable
-from .fingerprint import data_fingerprint
-from .harness import evaluate, required_test_splits
-from .image_records import ImageRecords, split_rows
-from .metric_presets import DEFAULT_CONVENTION
-from .metrics import DEFAULT_THRESHOLD, conventions
-from .overlays import GALLERY_METRICS, choose, gallery_png
-from .paths import portable, portable_path
-from .results import Result, environment, file_sha256
-from .slices import (
+from inpaintbench import distributed
+from inpaintbench.attack_spec import Chain
+from inpaintbench.data.tensors import TensorProtocol
+from inpaintbench.fingerprint import data_fingerprint
+from inpaintbench.harness import evaluate, required_test_splits
+from inpaintbench.image_records import ImageRecords, split_rows
+from inpaintbench.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.metrics import DEFAULT_THRESHOLD, conventions
+from inpaintbench.overlays import GALLERY_METRICS, choose, gallery_png
+from inpaintbench.paths import portable, portable_path
+from inpaintbench.results import Result, environment, file_sha256
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.contracts import Attack, as_detector
+from inpaintbench.sdk.errors import CheckpointError, NotTrainable
+from inpaintbench.slices import (
     SplitImages,
     check_columns,
     dataset_columns,
@@ -32,8 +33,8 @@ from .slices import (
     slice_split,
     slicing_record,
 )
-from .state_dicts import load_weights
-from .training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
+from inpaintbench.state_dicts import load_weights
+from inpaintbench.training import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
 
 @dataclass

@@ -8,10 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .contracts import SplitName
-from .markdown import markdown_table
-from .protocol_ids import ProtocolIds
-from .results import Result, base_protocol, option_labels, protocol_key, read_result
+from inpaintbench.markdown import markdown_table
+from inpaintbench.protocol_ids import ProtocolIds
+from inpaintbench.results import Result, base_protocol, option_labels, protocol_key, read_result
+from inpaintbench.sdk.contracts import SplitName
 
 #: The columns of each kind of table after detector, training data and budget: (header, metric key).
 TABLE_COLUMNS = {
@@ -173,8 +173,8 @@ def conventions_section(results: Iterable[Result], detector: str) -> list[str]:
     """One detector under every metrics convention it was evaluated with, side by side: per dataset, split
     and protocol (its convention entries aside), one row per convention, so that the effect of the
     convention alone shows. Attacked results are left out."""
-    from .metric_presets import CONVENTIONS
-    from .metrics import conventions
+    from inpaintbench.metric_presets import CONVENTIONS
+    from inpaintbench.metrics import conventions
 
     own = {key for name in CONVENTIONS for key in conventions(convention=name)}
     groups: dict[tuple[str, str, str], list[tuple[Result, dict]]] = defaultdict(list)
@@ -208,7 +208,7 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
     if conventions_of is not None:
         text += "\n" + "\n".join(conventions_section(results, conventions_of)).rstrip() + "\n"
     if output is not None:
-        from .data.imageio import atomic_write_bytes
+        from inpaintbench.data.imageio import atomic_write_bytes
 
         atomic_write_bytes(output, text.encode("utf-8"))
     return text
@@ -219,7 +219,7 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
 def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard", slice_by: Sequence[str] = ()) -> str:
     """The clean tables of ``render`` (generalization-matrix results left to their own section), then
     the slice tables of ``slice_by``, the robustness and generalization-matrix sections."""
-    from .generalization import is_matrix_result
+    from inpaintbench.generalization import is_matrix_result
 
     results = list(results)
     ids = ProtocolIds(results)
@@ -240,7 +240,7 @@ def slice_section(results: Sequence[Result], columns: Sequence[str], ids: Protoc
     present = sorted({c for r in results for split in r.slices.values() for c in split})
     for column in columns:
         if column not in present:
-            from .registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("slice columns", column, present)
     groups: dict[tuple[str, str, str, str], list[Result]] = defaultdict(list)
@@ -278,7 +278,7 @@ def slice_table(results: Sequence[Result], split: str, column: str) -> str:
 def robustness_section(results: Iterable[Result], metric: str = "iou", ids: ProtocolIds | None = None) -> list[str]:
     """Per dataset, split and protocol: rows are attack settings (clean first), columns are models;
     then the area under each robustness curve (see ``inpaintbench.robustness``)."""
-    from .robustness import AURC_DOC, aurc_table, curves, group_results, order_settings
+    from inpaintbench.robustness import AURC_DOC, aurc_table, curves, group_results, order_settings
 
     results = list(results)
     groups = group_results(results)
@@ -313,7 +313,7 @@ def robustness_section(results: Iterable[Result], metric: str = "iou", ids: Prot
 
 def matrix_section(results: Iterable[Result], ids: ProtocolIds | None = None) -> list[str]:
     """The generalization matrix of each detector and protocol: rows trained on, columns tested on."""
-    from .generalization import matrix_tables
+    from inpaintbench.generalization import matrix_tables
 
     results = list(results)
     ids = ids or ProtocolIds(results)

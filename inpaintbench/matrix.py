@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import distributed
-from .clean_cache import CleanCache, clean_key
-from .contracts import KINDS, SplitName
-from .errors import ConfigError
-from .fingerprint import data_fingerprint
-from .jobs import Job, evaluate_job, make_dataset, make_detector, train_job
-from .paths import portable
-from .registry import unknown_name_error
-from .results import Result, slug, write_result
-from .training import TrainConfig
+from inpaintbench import distributed
+from inpaintbench.clean_cache import CleanCache, clean_key
+from inpaintbench.fingerprint import data_fingerprint
+from inpaintbench.jobs import Job, evaluate_job, make_dataset, make_detector, train_job
+from inpaintbench.paths import portable
+from inpaintbench.results import Result, slug, write_result
+from inpaintbench.sdk.contracts import KINDS, SplitName
+from inpaintbench.sdk.errors import ConfigError
+from inpaintbench.sdk.registry import unknown_name_error
+from inpaintbench.training import TrainConfig
 
 
 @dataclass(frozen=True)

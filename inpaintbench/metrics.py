@@ -17,8 +17,15 @@ from typing import Any
 
 import torch
 
-from .contracts import SplitName
-from .metric_presets import DEFAULT_CONVENTION, PRESET_THRESHOLD, ImageCounts, band_counts, pixel_auc, preset
+from inpaintbench.metric_presets import (
+    DEFAULT_CONVENTION,
+    PRESET_THRESHOLD,
+    ImageCounts,
+    band_counts,
+    pixel_auc,
+    preset,
+)
+from inpaintbench.sdk.contracts import SplitName
 
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_BINS = 256

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import UserError
+from inpaintbench.sdk.errors import UserError
 
 
 class OutputError(UserError, OSError):

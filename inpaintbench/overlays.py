@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .contracts import Attack
-from .data.imageio import atomic_write_bytes
-from .data.tensors import SampleTensors, TensorProtocol
-from .harness import predictions
-from .slices import SplitImages, column_values
+from inpaintbench.data.imageio import atomic_write_bytes
+from inpaintbench.data.tensors import SampleTensors, TensorProtocol
+from inpaintbench.harness import predictions
+from inpaintbench.sdk.contracts import Attack
+from inpaintbench.slices import SplitImages, column_values
 
 #: The per-image metrics a gallery can rank by.
 GALLERY_METRICS = ("iou", "f1_best")
@@ -43,7 +43,7 @@ def choose(per_image: dict[str, SplitImages], k: int = DEFAULT_GALLERY_K, metric
     by ``metric``, ties broken by the other gallery metric, then evaluation order. ``columns`` (default
     ``mask_size``) go in the titles."""
     if metric not in GALLERY_METRICS:
-        from .registry import unknown_name_error
+        from inpaintbench.sdk.registry import unknown_name_error
 
         raise unknown_name_error("gallery metrics", metric, list(GALLERY_METRICS))
     shown = list(columns) or ["mask_size"]

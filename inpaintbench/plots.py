@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from .data.imageio import atomic_write_bytes
-from .results import slug
-from .robustness import Curve
+from inpaintbench.data.imageio import atomic_write_bytes
+from inpaintbench.results import slug
+from inpaintbench.robustness import Curve
 
 
 def _pyplot():

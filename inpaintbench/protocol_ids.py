@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .markdown import protocol_lines
-from .results import Result, base_protocol, protocol_key
+from inpaintbench.markdown import protocol_lines
+from inpaintbench.results import Result, base_protocol, protocol_key
 
 
 def protocol_summary(protocol: dict[str, Any]) -> str:

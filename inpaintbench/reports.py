@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .data.imageio import atomic_write_bytes
-from .generalization import matrix_cells, matrix_tables
-from .markdown import protocol_lines
-from .plots import heatmap, robustness_figures
-from .results import Result, base_protocol
-from .robustness import AURC_DOC, Curve, StressGroup, aurc_table, curves, group_results, stress_tables
+from inpaintbench.data.imageio import atomic_write_bytes
+from inpaintbench.generalization import matrix_cells, matrix_tables
+from inpaintbench.markdown import protocol_lines
+from inpaintbench.plots import heatmap, robustness_figures
+from inpaintbench.results import Result, base_protocol
+from inpaintbench.robustness import AURC_DOC, Curve, StressGroup, aurc_table, curves, group_results, stress_tables
 
 
 @dataclass

@@ -16,11 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .contracts import SplitName
-from .data.imageio import atomic_write_bytes
-from .errors import UserError
-from .image_records import ImageRecords
-from .metric_presets import DEFAULT_CONVENTION
+from inpaintbench.data.imageio import atomic_write_bytes
+from inpaintbench.image_records import ImageRecords
+from inpaintbench.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.sdk.contracts import SplitName
+from inpaintbench.sdk.errors import UserError
 
 SCHEMA = "inpaintbench-result-1"
 REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
@@ -102,7 +102,7 @@ def file_sha256(path: str | Path) -> str:
 def write_result(result: Result, path: str | Path) -> Path:
     """Write the result JSON, and its per-image records beside it (named in the JSON); under torchrun
     on rank 0 alone (every rank holds the same result), so that any job may call it on every rank."""
-    from .distributed import is_main
+    from inpaintbench.distributed import is_main
 
     path = Path(path)
     if not is_main():

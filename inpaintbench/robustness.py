@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .markdown import ROLE_COLUMNS, markdown_table
-from .results import base_protocol, option_labels
+from inpaintbench.markdown import ROLE_COLUMNS, markdown_table
+from inpaintbench.results import base_protocol, option_labels
 
 #: The definition of ``aurc`` as the reports state it.
 AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "

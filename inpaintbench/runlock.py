@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from .errors import UserError
+from inpaintbench.sdk.errors import UserError
 
 LOCK_NAME = ".lock"
 #: A lock file without a readable pid younger than this is being written by its taker, not stale.

@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 
-from .contracts import SplitName
-from .metric_presets import DEFAULT_CONVENTION
-from .metrics import MetricState
+from inpaintbench.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.metrics import MetricState
+from inpaintbench.sdk.contracts import SplitName
 
 #: What a slice's metrics are; recorded with every result that has slices.
 AGGREGATION = ("each value's metrics are the split's metrics (same conventions, see the protocol) over the "
@@ -107,7 +107,7 @@ def available_columns(manifest_columns: Sequence[str]) -> list[str]:
 
 def dataset_columns(dataset: Any, split: str) -> list[str]:
     """The columns the dataset gives the records of ``split``, read from the first record that loads."""
-    from .data.imageio import DataError
+    from inpaintbench.data.imageio import DataError
 
     for record in dataset.records(split):
         try:
@@ -120,7 +120,7 @@ def dataset_columns(dataset: Any, split: str) -> list[str]:
 
 def check_columns(columns: Sequence[str], manifest_columns: Sequence[str]) -> None:
     """Raise naming the columns that exist when one of ``columns`` is not among them."""
-    from .registry import unknown_name_error
+    from inpaintbench.sdk.registry import unknown_name_error
 
     known = available_columns(manifest_columns)
     for column in columns:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import CheckpointError
+from inpaintbench.sdk.errors import CheckpointError
 
 #: How many keys of each kind the summary names.
 SHOWN = 3

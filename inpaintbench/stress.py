@@ -18,14 +18,14 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from . import distributed
-from .attack_spec import Chain
-from .clean_cache import CleanCache, clean_key
-from .fingerprint import data_change, data_fingerprint
-from .jobs import Job, evaluate_job, make_dataset, make_detector
-from .paths import portable
-from .results import Result, read_result, slug, write_result
-from .robustness import model_key
+from inpaintbench import distributed
+from inpaintbench.attack_spec import Chain
+from inpaintbench.clean_cache import CleanCache, clean_key
+from inpaintbench.fingerprint import data_change, data_fingerprint
+from inpaintbench.jobs import Job, evaluate_job, make_dataset, make_detector
+from inpaintbench.paths import portable
+from inpaintbench.results import Result, read_result, slug, write_result
+from inpaintbench.robustness import model_key
 
 
 def reusable(path: Path, reference: Result, attack: str, fingerprint: str) -> tuple[Result | None, str | None]:

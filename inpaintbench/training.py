@@ -18,19 +18,19 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from . import distributed
-from .contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role, pooled_logit
-from .crops import CropTensors, describe_crops
-from .data.imageio import atomic_write_bytes, remove_stale_temps
-from .data.tensors import SampleTensors, TensorProtocol
-from .errors import CheckpointError, ConfigError, NotTrainable
-from .fingerprint import data_change, data_fingerprint
-from .harness import evaluate_split, loader
-from .metrics import confusion_counts, counts_iou, warn_if_collapsed
-from .paths import portable_path
-from .plugins import read_weights
-from .runlock import RunLock
-from .state_dicts import load_weights
+from inpaintbench import distributed
+from inpaintbench.crops import CropTensors, describe_crops
+from inpaintbench.data.imageio import atomic_write_bytes, remove_stale_temps
+from inpaintbench.data.tensors import SampleTensors, TensorProtocol
+from inpaintbench.fingerprint import data_change, data_fingerprint
+from inpaintbench.harness import evaluate_split, loader
+from inpaintbench.metrics import confusion_counts, counts_iou, warn_if_collapsed
+from inpaintbench.paths import portable_path
+from inpaintbench.runlock import RunLock
+from inpaintbench.sdk import read_weights
+from inpaintbench.sdk.contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role, pooled_logit
+from inpaintbench.sdk.errors import CheckpointError, ConfigError, NotTrainable
+from inpaintbench.state_dicts import load_weights
 
 CHECKPOINT_FORMAT = "inpaintbench-checkpoint-1"
 

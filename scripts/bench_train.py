@@ -21,11 +21,11 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision.ops import sigmoid_focal_loss
 
-from inpaintbench import registry
 from inpaintbench.data.imageio import write_webp
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
 from inpaintbench.harness import evaluate_split, loader
+from inpaintbench.sdk import registry
 from inpaintbench.training import Progress, TrainConfig, Trainer, seed_everything
 
 DETECTORS = {"nixnet": {}, "fcn": {"weights": "none"}}

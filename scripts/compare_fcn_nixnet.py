@@ -21,8 +21,8 @@ from inpaintbench import leaderboard
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.jobs import Job, evaluate_job, train_job
 from inpaintbench.markdown import markdown_table
-from inpaintbench.registry import parse_key_values
 from inpaintbench.results import Result, write_result
+from inpaintbench.sdk.registry import parse_key_values
 from inpaintbench.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]

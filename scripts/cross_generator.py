@@ -26,7 +26,7 @@ from compare_fcn_nixnet import (
 )
 
 from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.registry import parse_key_values
+from inpaintbench.sdk.registry import parse_key_values
 
 BSDS = SHARED / "data" / "bsds500" / "images"
 

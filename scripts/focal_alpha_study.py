@@ -17,8 +17,8 @@ from pathlib import Path
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.jobs import Job, run_job
 from inpaintbench.markdown import markdown_table
-from inpaintbench.registry import parse_key_values
 from inpaintbench.results import write_result
+from inpaintbench.sdk.registry import parse_key_values
 from inpaintbench.training import TrainConfig
 
 

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from inpaintbench import registry
 from inpaintbench.metrics import MetricState
+from inpaintbench.sdk import registry
 
 from conftest import SHARED
 

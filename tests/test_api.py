@@ -9,8 +9,8 @@ import torch
 
 import inpaintbench as ib
 from inpaintbench.cli import main
-from inpaintbench.errors import UserError
 from inpaintbench.paths import portable_path
+from inpaintbench.sdk.errors import UserError
 from inpaintbench.training import load_checkpoint
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from inpaintbench import registry
 from inpaintbench.attack_spec import (
     GRIDS,
     AttackSpecError,
@@ -12,6 +11,7 @@ from inpaintbench.attack_spec import (
     parse_attacks,
     parse_chain,
 )
+from inpaintbench.sdk import registry
 
 
 def test_every_grid_spec_is_canonical_and_registered():

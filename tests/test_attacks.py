@@ -15,8 +15,8 @@ from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.noise import GaussianNoise
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.attacks.webp import WebP
-from inpaintbench.contracts import Sample
-from inpaintbench.plugins import AttackOptionError
+from inpaintbench.sdk import AttackOptionError
+from inpaintbench.sdk.contracts import Sample
 
 ROOT = Path(__file__).resolve().parents[1]
 TAEF2 = ROOT / ".." / "shared" / "weights" / "taef2"

@@ -8,7 +8,7 @@ from torchvision.ops import sigmoid_focal_loss
 from inpaintbench.crops import CropTensors, parse_augment
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol, collate
-from inpaintbench.errors import ConfigError
+from inpaintbench.sdk.errors import ConfigError
 from inpaintbench.training import focal_loss
 
 from layout_factory import make_layout

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from inpaintbench.contracts import Sample
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.harness import evaluate, evaluate_split
+from inpaintbench.sdk.contracts import Sample
 
 from layout_factory import InMemoryDataset
 
@@ -117,7 +117,7 @@ def test_the_heatmap_maximum_image_score_ignores_the_padding():
 def test_a_detectors_own_image_score_never_sees_the_padding():
     from torch import nn
 
-    from inpaintbench.contracts import ModuleDetector
+    from inpaintbench.sdk.contracts import ModuleDetector
 
     torch.manual_seed(0)
     det = ModuleDetector(nn.Conv2d(3, 1, 1))  # pointwise: the heatmap of a real pixel ignores the padding

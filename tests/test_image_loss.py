@@ -7,9 +7,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from inpaintbench.contracts import ModuleDetector, Sample, pooled_logit
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.metrics import image_auc
+from inpaintbench.sdk.contracts import ModuleDetector, Sample, pooled_logit
 from inpaintbench.training import TrainConfig, Trainer, image_loss
 
 from layout_factory import InMemoryDataset

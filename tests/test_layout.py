@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inpaintbench.contracts import Sample
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import HASH_SPLIT_FRACTIONS, LayoutDataset, hash_split, parse_name
 from inpaintbench.data.tensors import TensorProtocol, mask_threshold
+from inpaintbench.sdk.contracts import Sample
 
 
 def test_scan_pairs_kinds_and_splits(tiny_layout):

@@ -10,12 +10,12 @@ from scipy.ndimage import maximum_filter, minimum_filter
 
 from inpaintbench.cli import main
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.errors import ConfigError
 from inpaintbench.harness import check_convention, predictions
 from inpaintbench.jobs import Job, make_dataset, make_detector
 from inpaintbench.metric_presets import CONVENTIONS, PRESETS
 from inpaintbench.metrics import MetricState, conventions
 from inpaintbench.results import read_result
+from inpaintbench.sdk.errors import ConfigError
 
 H = W = 24
 NAN = float("nan")

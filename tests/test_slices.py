@@ -17,7 +17,7 @@ from inpaintbench.image_records import BASE_COLUMNS
 from inpaintbench.leaderboard import build
 from inpaintbench.metrics import MetricState
 from inpaintbench.overlays import choose
-from inpaintbench.registry import RegistryError
+from inpaintbench.sdk.registry import RegistryError
 from inpaintbench.slices import ImageInfo, SplitImages, check_columns, slice_split
 
 MEAN_METRICS = ("iou", "f1", "precision", "recall", "f1_best")

@@ -9,8 +9,8 @@ from inpaintbench.baselines import smp as smpdet
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import TensorProtocol
 from inpaintbench.jobs import Job, make_detector
-from inpaintbench.plugins import WeightsUnavailable
-from inpaintbench.registry import OptionValueError, RegistryError, create
+from inpaintbench.sdk import WeightsUnavailable
+from inpaintbench.sdk.registry import OptionValueError, RegistryError, create
 from inpaintbench.training import TrainConfig, load_checkpoint, train
 
 RESNET18 = smpdet.pretrained_settings("resnet18")["imagenet"]

@@ -6,7 +6,7 @@ import torch
 
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.registry import create
+from inpaintbench.sdk.registry import create
 from inpaintbench.training import TrainConfig, load_checkpoint, train
 
 
@@ -96,7 +96,7 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
 
 
 def test_card_recommendations_are_resolved_in_the_config():
-    from inpaintbench.contracts import Card
+    from inpaintbench.sdk.contracts import Card
     from inpaintbench.training import FALLBACKS
 
     card = Card(description="x", training={"lr": 1e-3})
@@ -112,7 +112,7 @@ def test_card_recommendations_are_resolved_in_the_config():
 
 def test_train_applies_the_card_for_every_caller(tiny_layout, tiny_detector, tmp_path, monkeypatch):
     """A script that builds TrainConfig without lr gets the card's; the run records where it came from."""
-    from inpaintbench.contracts import Card
+    from inpaintbench.sdk.contracts import Card
 
     det = create("detectors", "tiny")
     monkeypatch.setattr(type(det), "card", Card(description="tiny", trainable=True, training={"lr": 0.02}))
@@ -123,7 +123,7 @@ def test_train_applies_the_card_for_every_caller(tiny_layout, tiny_detector, tmp
 
 
 def test_authentic_images_are_trained_on_by_default_and_can_be_excluded(tiny_layout, tiny_detector, tmp_path):
-    from inpaintbench.errors import ConfigError
+    from inpaintbench.sdk.errors import ConfigError
     from inpaintbench.training import Trainer
 
     ds = LayoutDataset(tiny_layout)

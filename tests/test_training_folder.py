@@ -11,15 +11,15 @@ import torch
 
 from inpaintbench.data.imageio import atomic_write_bytes
 from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.errors import CheckpointError
 from inpaintbench.jobs import Job, train_job
+from inpaintbench.sdk.errors import CheckpointError
 from inpaintbench.training import TrainConfig, load_checkpoint
 
 from layout_factory import make_layout
 
 UNSEEDED = '''
 from torch import nn
-from inpaintbench.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 
 class Unseeded(ModuleDetector):

@@ -11,12 +11,12 @@ import torch
 from PIL import Image
 
 from inpaintbench.baselines.srm import NoiseResidual
-from inpaintbench.contracts import Sample
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.universal import UniversalDataset, UniversalTransform, photos_in_folder
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.registry import RegistryError, create
+from inpaintbench.sdk.contracts import Sample
+from inpaintbench.sdk.registry import RegistryError, create
 from inpaintbench.training import TrainConfig, load_checkpoint, train
 
 from conftest import SHARED
@@ -162,7 +162,7 @@ def test_universal_data_trains_a_detector(tmp_path, tiny_detector):
 
 
 def test_registered_dataset_reads_a_folder(tmp_path):
-    from inpaintbench import registry
+    from inpaintbench.sdk import registry
 
     _photo_folder(tmp_path)
     ds = registry.create("datasets", "universal", data_root=str(tmp_path / "imgs"), image_size="32",

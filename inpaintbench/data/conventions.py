@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .imageio import DataError, decode
+from inpaintbench.data.imageio import DataError, decode
 
 #: What a mask pixel's value means; ``nonzero`` reads any non-zero channel as manipulated.
 POLARITIES = ("white", "invert", "nonzero")

@@ -7,10 +7,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .generation.catalog import GENERATED_DATASETS, GeneratedDataset
-from .imageio import DataError
-from .layout import LayoutDataset
-from .pairs import PairsDataset
+from inpaintbench.data.generation.catalog import GENERATED_DATASETS, GeneratedDataset
+from inpaintbench.data.imageio import DataError
+from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.data.pairs import PairsDataset
 
 DATA_ENV = "INPAINTBENCH_DATA"
 
@@ -43,9 +43,9 @@ def pairs(data_root: str | None = None, on_bad: str = "error", layout: str | Non
     and ``mask_threshold`` override the layout's (default: white, brightest channel, soft); the result
     records the convention used.
     """
-    from .conventions import MaskConvention
-    from .pairs import discover
-    from .public_layouts import public_layout
+    from inpaintbench.data.conventions import MaskConvention
+    from inpaintbench.data.pairs import discover
+    from inpaintbench.data.public_layouts import public_layout
 
     root = Path(resolve_root(data_root, "pairs"))
     preset = public_layout(layout) if layout else None
@@ -71,8 +71,14 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
                 model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
                 image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
                 max_coverage: float | None = None, crops_per_photo: int | None = None) -> LayoutDataset:
-        from ..paths import cache_root
-        from .generation.generate import GenerateConfig, choose_generators, config_hash, fingerprint, generate
+        from inpaintbench.data.generation.generate import (
+            GenerateConfig,
+            choose_generators,
+            config_hash,
+            fingerprint,
+            generate,
+        )
+        from inpaintbench.paths import cache_root
 
         if data_root:
             try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ..errors import UserError
+from inpaintbench.sdk.errors import UserError
 
 
 class DataError(UserError, ValueError):
@@ -104,7 +104,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
 def remove_stale_temps(folder: str | os.PathLike) -> list[Path]:
     """Delete the abandoned temporary files of ``atomic_write_bytes`` in ``folder`` (a killed write
     leaves one); returns them. Stale: its writer pid is dead, or it names none and is old."""
-    from ..runlock import pid_alive
+    from inpaintbench.runlock import pid_alive
 
     folder = Path(folder)
     removed = []

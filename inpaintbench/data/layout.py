@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
-from .imageio import DataError, header, read_mask, read_rgb
+from inpaintbench.data.imageio import DataError, header, read_mask, read_rgb
+from inpaintbench.sdk.contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
 
 #: Fractions used when a folder has no split subfolders: the split is a hash of the id.
 HASH_SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
@@ -87,7 +87,7 @@ class RecordIndex:
         """Records of ``"<split>/<kind>"``, or of every kind with ``"<split>"`` alone."""
         part, _, kind = split.partition("/")
         if part not in SPLITS or (kind and kind not in KINDS):
-            from ..registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("splits", split, self.splits())
         return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
@@ -130,7 +130,7 @@ def record_columns(row: dict[str, str], kind: str) -> dict[str, str]:
 
 def image_files(root: Path) -> list[Path]:
     """Every image file under ``root`` (any case of suffix), sorted."""
-    from .conventions import IMAGE_SUFFIXES
+    from inpaintbench.data.conventions import IMAGE_SUFFIXES
 
     return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conventions import IMAGE_SUFFIXES
-from .imageio import DataError
+from inpaintbench.data.conventions import IMAGE_SUFFIXES
+from inpaintbench.data.imageio import DataError
 
 #: IMDL-BenCo's word for "no mask: an authentic image" in its JSON lists.
 NEGATIVE = "negative"

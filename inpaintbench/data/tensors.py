@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from ..contracts import Attack, Sample
-from ..tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
-from .imageio import DataError
+from inpaintbench.data.imageio import DataError
+from inpaintbench.sdk.contracts import Attack, Sample
+from inpaintbench.tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
 
 #: Named binarizations of the soft mask: a pixel is inpainted when its mask value >= the number.
 BINARIZATIONS = {"full": 255, "half": 128, "any": 1}

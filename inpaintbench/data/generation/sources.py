@@ -13,11 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ...contracts import SPLITS
-from ..conventions import read_any_rgb
-from ..imageio import DataError, header
-from ..layout import hash_split
-from .masks.labels import CocoLabels, read_bsds_segmentations
+from inpaintbench.data.conventions import read_any_rgb
+from inpaintbench.data.generation.masks.labels import CocoLabels, read_bsds_segmentations
+from inpaintbench.data.imageio import DataError, header
+from inpaintbench.data.layout import hash_split
+from inpaintbench.sdk.contracts import SPLITS
+from inpaintbench.sdk.crops import crop_window
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -214,15 +215,5 @@ def random_crop(image: np.ndarray, size: int | None, rng: np.random.Generator) -
     if not size:
         return image
     image, _ = fit_short_side(image, None, size, None)
-    top, left = crop_window(image.shape[0], image.shape[1], size, "random", rng)
+    top, left = crop_window(image.shape[0], image.shape[1], size, size, "random", rng)
     return np.ascontiguousarray(image[top:top + size, left:left + size])
-
-
-def crop_window(height: int, width: int, size: int, mode: str, rng: np.random.Generator) -> tuple[int, int]:
-    """Top-left corner of a ``size`` square: uniform (``random``) or the centre (``centre``)."""
-    if mode == "centre":
-        return (height - size) // 2, (width - size) // 2
-    if mode == "random":
-        return int(rng.integers(0, height - size + 1)), int(rng.integers(0, width - size + 1))
-    raise ValueError(f"crop must be 'random' or 'centre', not {mode!r}")
-

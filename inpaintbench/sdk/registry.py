@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from .errors import USER_ERRORS, PluginFailure, UserError
+from inpaintbench.sdk.errors import USER_ERRORS, PluginFailure, UserError
 
 #: The distribution of the package itself: its plugins win a clash of names unless another is selected.
 OWN_DISTRIBUTION = "inpaintbench"

@@ -1,6 +1,6 @@
 """The plugin SDK's contracts: what detectors, datasets and attacks promise, and the records they share.
 
-Third parties code against this module (and ``inpaintbench.plugins`` for helpers). A detector
+Third parties code against this module (and ``inpaintbench.sdk`` for helpers). A detector
 needs only ``predict(images) -> heatmap``; every optional ability is declared on ``BaseDetector``
 with a default, and ``as_detector`` gives any plain object those defaults, so the framework
 never probes a plugin for what it can do.

@@ -1,116 +1,19 @@
-"""The plugin SDK's helpers: everything a detector, dataset or attack plugin needs besides the
-contracts. ``inpaintbench.baselines`` and ``inpaintbench.attacks`` import only this module and
-``inpaintbench.contracts`` from the package, exactly as a third party's plugin would.
-
-- Offline-safe pretrained weights: ``load_url_state_dict``, ``is_cached``, ``WeightsUnavailable``.
-- Did-you-mean errors: ``unknown_name_error``; ``UserError``, the base of errors the CLI reports in one line.
-- Latent autoencoders: ``load_autoencoder`` (TAESD-family folders, diffusers VAEs, the packaged TAEF2).
-- Attacks: the ``ImageAttack`` base class with its option ``Range`` checks and encoders' round trips.
-"""
+"""The attack SDK: the ``ImageAttack`` base that every attack plugin subclasses, its option checks
+(``Range``, ``check_range``, ``check_choice``) and the encoders' round trips attacks share."""
 
 from __future__ import annotations
 
 import abc
 import dataclasses
-import functools
 import io
-import os
-import pickle
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 from PIL import Image
 
-from .contracts import Sample
-from .errors import UserError
-from .registry import RegistryError, unknown_name_error
-
-__all__ = ["UserError", "WeightsUnavailable", "cache_path", "is_cached", "load_url_state_dict", "read_weights",
-           "RegistryError", "unknown_name_error", "load_autoencoder", "check_autoencoder", "AttackOptionError",
-           "Range", "ImageAttack", "check_range", "check_choice", "format_value", "pil_roundtrip", "to_uint8",
-           "MASK_MAPPING"]
-
-
-# --- offline-safe pretrained weights --------------------------------------------------------------
-
-class WeightsUnavailable(UserError, RuntimeError):
-    """Pretrained weights were asked for but are neither cached nor downloadable."""
-
-
-def cache_path(url: str) -> Path:
-    """Where torch.hub keeps the file of ``url`` (``$TORCH_HOME/hub/checkpoints/<name>``)."""
-    return Path(torch.hub.get_dir()) / "checkpoints" / os.path.basename(url)
-
-
-def is_cached(url: str) -> bool:
-    return cache_path(url).is_file()
-
-
-def load_url_state_dict(url: str, *, download: bool = True) -> dict[str, torch.Tensor]:
-    """The state dict behind ``url``, from the cache or downloaded into it; read with weights_only."""
-    path = cache_path(url)
-    if not path.is_file():
-        if not download:
-            raise WeightsUnavailable(f"weights {path.name} are not cached at {path}")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            torch.hub.download_url_to_file(url, str(path), progress=True)
-        except Exception as exc:
-            raise WeightsUnavailable(
-                f"could not download pretrained weights {url} ({type(exc).__name__}: {exc}). "
-                f"This machine may be offline: place the file at {path}, or choose weights=none") from exc
-    return read_weights(path, "pretrained weights")
-
-
-def read_weights(path: str | os.PathLike, what: str, map_location: str | torch.device = "cpu") -> Any:
-    """A weights file (``.safetensors``, or a torch file read with ``weights_only``), refused in one line
-    naming ``what`` and the file when it is missing, broken, or a pickle that holds more than tensors
-    (whose code never runs)."""
-    from .errors import CheckpointError
-
-    path = Path(path)
-    try:
-        if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            return load_file(str(path), device=str(map_location))
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: {what} not found") from None
-    except Exception as exc:
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        if isinstance(exc, pickle.UnpicklingError) and any("Unsupported global" in line for line in lines):
-            raise CheckpointError(f"{path}: {what} refused: it holds Python objects other than tensors (a "
-                                  "pickle that could run code); only weights-only files are read") from exc
-        # torch's weights-only message is a page long: keep the line that says what was wrong
-        detail = next((line for line in lines if line.startswith("Unsupported")), lines[0] if lines else "")
-        raise CheckpointError(f"{path}: not a readable weights-only {what} "
-                              f"({type(exc).__name__}: {detail[:200]})") from exc
-
-
-# --- latent autoencoders --------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=4)
-def load_autoencoder(weights: str = "taef2", device: str = "cpu"):
-    """A latent autoencoder (cached per weights and device) with ``roundtrip`` and ``roundtrip_images``:
-    a weights folder, a diffusers model, or ``taef2`` (the packaged default)."""
-    from .data.generation.autoencoders import load_autoencoder as load
-
-    return load(weights, device)
-
-
-def check_autoencoder(weights: str) -> None:
-    """Refuse (``FileNotFoundError``) autoencoder weights that name no packaged autoencoder, weights
-    folder or hub id, without loading anything: options are checked before any evaluation runs."""
-    from .data.generation.autoencoders import locate_autoencoder
-
-    locate_autoencoder(weights)
-
-
-# --- attacks --------------------------------------------------------------------------------------
+from inpaintbench.sdk.contracts import Sample
+from inpaintbench.sdk.errors import UserError
 
 #: How geometric attacks carry the soft mask along; recorded in ``sample.meta`` and descriptions.
 MASK_MAPPING = "nearest-neighbour"
