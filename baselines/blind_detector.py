@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from inpaintbench.contracts import BaseDetector
+from inpaintbench.sdk.contracts import BaseDetector
 
 from .blind_em import BlindMap, fill_invalid, to_pixels
 

@@ -14,14 +14,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from inpaintbench.contracts import Card, count_parameters
+from inpaintbench.sdk.contracts import Card, count_parameters
+from inpaintbench.sdk.weights import read_weights
 
 from .blind_detector import BlindDetector, check_calibration, grey_of
 from .blind_em import BlindMap
 from .jpeg_quality import LOSSLESS, nearest_model, quality_of_tables
 from .noiseprint_blind import DIMS, noiseprint_blind_map
 from .noiseprint_net import NoiseprintNet, extract, load_net, luma
-from .noiseprint_weights import LICENCE, locate
+from .noiseprint_weights import locate
 
 #: The logistic on ``log(d2 / 32)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
 CENTER = 1.0
@@ -87,8 +88,8 @@ class NoiseprintDetector(BlindDetector):
         self.files = list(files)
 
     def choose(self, facts: Mapping[str, Any] | None) -> tuple[int, str]:
-        """The model quality for one image and why."""
-        available = self.weights.models
+        """The model quality for one image and why (with one given file: the quality it stands for)."""
+        available = self.weights.models or QUALITIES
         if self.fixed_quality is not None:
             return nearest_model(self.fixed_quality, available), f"option quality={self.fixed_quality}"
         if facts is None:
@@ -99,11 +100,11 @@ class NoiseprintDetector(BlindDetector):
         return nearest_model(estimate, available), f"JPEG quality {estimate} from the luminance table"
 
     def net(self, quality: int) -> NoiseprintNet:
-        key = LOSSLESS if self.weights.single is not None else quality
+        """The extractor for ``quality``, loaded on first use."""
+        key = 0 if self.weights.single is not None else quality
         if key not in self.nets:
-            self.weights.sha256(key)
-            self.nets[key] = load_net(torch.load(self.weights.path(key), map_location="cpu",
-                                                 weights_only=True)).to(self.device)
+            state = read_weights(self.weights.path(quality), "noiseprint weights")
+            self.nets[key] = load_net(state).to(self.device)
         return self.nets[key]
 
     def residual(self, image: torch.Tensor, quality: int = LOSSLESS) -> np.ndarray:
@@ -121,10 +122,9 @@ class NoiseprintDetector(BlindDetector):
 
     def info(self) -> dict[str, Any]:
         return {"options": self.options,
-                "weights": f"noiseprint model_qf<Q>.pth from {self.weights.source} ({LICENCE})",
+                "weights": self.weights.record(),
                 "models_available": sorted(self.weights.models),
                 "model_rule": "quality auto: JPEG quality estimated from the stored file's luminance table, nearest "
                               "available model (ties to the higher); 101 when the file is not a JPEG",
                 "models_used": {str(q): n for q, n in sorted(self.models_used.items())},
-                "weights_sha256": {str(q): d for q, d in sorted(self.weights.checked.items())},
                 "parameters": count_parameters(NoiseprintNet())}

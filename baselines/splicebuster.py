@@ -9,15 +9,15 @@ from typing import Any
 
 import torch
 
-from inpaintbench.contracts import Card
+from inpaintbench.sdk.contracts import Card
 
 from .blind_detector import BlindDetector, check_calibration, grey_of
 from .blind_em import BlindMap, blind_map
 from .splicebuster_features import Settings, splicebuster_features
 
 #: The logistic on ``log(d2 / 25)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
-CENTER = 1.0
-TEMPERATURE = 0.5
+CENTER = 4.15
+TEMPERATURE = 1.0
 
 
 class SplicebusterDetector(BlindDetector):

@@ -17,7 +17,7 @@ import numpy as np
 from inpaintbench.data.imageio import atomic_write_bytes
 from inpaintbench.data.tensors import SampleTensors, TensorProtocol
 from inpaintbench.harness import predictions
-from inpaintbench.sdk.contracts import Attack
+from inpaintbench.sdk.contracts import Attack, as_detector
 from inpaintbench.slices import SplitImages, column_values
 
 #: The per-image metrics a gallery can rank by.
@@ -74,7 +74,8 @@ def gallery_png(detector, dataset, chosen: Sequence[GalleryImage], protocol: Ten
     for split in dict.fromkeys(c.split for c in chosen):
         mine = [c for c in chosen if c.split == split]
         records = dataset.records(split)
-        data = SampleTensors(dataset, [records[c.index] for c in mine], protocol, attack=attack, seed=seed)
+        data = SampleTensors(dataset, [records[c.index] for c in mine], protocol, attack=attack, seed=seed,
+                             facts=as_detector(detector).observes_files)
         drawn = iter(mine)
         for batch, heat in predictions(detector, data, batch_size=len(mine), device=device, progress=False):
             heat = heat.cpu()

@@ -1,19 +1,25 @@
 """Fit the probability map of the blind detectors (``splicebuster``, ``noiseprint``) on constructed splices.
 
 Hosts are BSDS500 train photos; into each, an object-shaped region (a human segment covering 5-30 %
-of the image) is pasted from another photo after one of three kinds of processing that change
-the residual statistics: a 1.5x bicubic resampling, a Gaussian blur (sigma 1) plus Gaussian noise
-(std 2), or Gaussian noise alone (std 3). Each detector's Mahalanobis map (invalid windows at the
-image's smallest value) is read per pixel as ``x = log(d2 / dims)``, and a class-balanced logistic
-regression of the ground truth on ``x`` gives ``center = -b / a`` and ``temperature = 1 / a``.
-The unmodified hosts also give the image-level AUC of the image score candidates.
+of the image) is pasted from another photo after one of four kinds of processing that change the
+residual statistics: a 1.5x bicubic resampling, a Gaussian blur (sigma 1) plus Gaussian noise
+(std 2), Gaussian noise alone (std 3), or a light blur (sigma 0.8) into a host given Gaussian noise
+(std 2) everywhere else (a noise-level mismatch). Each detector's Mahalanobis map (invalid windows at the
+image's smallest value) is read per pixel as ``x = log(d2 / dims)``; the ``center`` is the threshold
+on ``x`` with the highest mean per-image F1 over the spliced images (where the probability map
+crosses 0.5). The unmodified hosts give the share of authentic pixels above it and the image-level
+AUC of the image score candidates.
 
     python scripts/calibrate_blind.py [--images 24] [--detectors splicebuster,noiseprint]
+
+The photos are read from ``../shared`` beside the checkout (``$INPAINTBENCH_SHARED`` elsewhere), the
+Noiseprint weights from where the detector finds them (``$INPAINTBENCH_WEIGHTS``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -22,7 +28,6 @@ import scipy.io as sio
 import torch
 from PIL import Image
 from scipy.ndimage import gaussian_filter
-from scipy.optimize import minimize
 from scipy.stats import rankdata
 
 from inpaintbench.baselines.blind_em import fill_invalid, to_pixels
@@ -30,8 +35,9 @@ from inpaintbench.baselines.noiseprint import NoiseprintDetector
 from inpaintbench.baselines.splicebuster import SplicebusterDetector
 
 ROOT = Path(__file__).resolve().parents[1]
-BSDS = ROOT.parent / "shared" / "data" / "bsds500"
-KINDS = ("resample", "blur_noise", "noise")
+SHARED = Path(os.environ.get("INPAINTBENCH_SHARED") or ROOT.parent / "shared")
+BSDS = SHARED / "data" / "bsds500"
+KINDS = ("resample", "blur_noise", "noise", "noisy_host")
 DETECTORS = {"splicebuster": SplicebusterDetector, "noiseprint": NoiseprintDetector}
 
 
@@ -48,6 +54,8 @@ def segment_mask(name: str, shape: tuple[int, int]) -> np.ndarray:
 def processed_donor(donor: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray:
     """The donor photo after ``kind`` of processing, uint8, at the host's size."""
     h, w = donor.shape[:2]
+    if kind == "noisy_host":  # the host gets the noise (below), the donor a light blur
+        return np.clip(np.rint(gaussian_filter(donor.astype(np.float64), (0.8, 0.8, 0))), 0, 255).astype(np.uint8)
     if kind == "resample":
         big = np.asarray(Image.fromarray(donor).resize((int(w * 1.5), int(h * 1.5)), Image.BICUBIC))
         return big[:h, :w]
@@ -69,7 +77,10 @@ def cases(n: int):
             donor = np.asarray(Image.fromarray(donor).resize(host.shape[1::-1], Image.BICUBIC))
         mask = segment_mask(files[2 * i].stem, host.shape[:2])
         kind = KINDS[i % len(KINDS)]
-        spliced = np.where(mask[..., None], processed_donor(donor, kind, np.random.default_rng(i)), host)
+        rng = np.random.default_rng(i)
+        if kind == "noisy_host":
+            host = np.clip(np.rint(host + rng.normal(0, 2.0, (*host.shape[:2], 1))), 0, 255).astype(np.uint8)
+        spliced = np.where(mask[..., None], processed_donor(donor, kind, rng), host)
         yield host, spliced, mask, kind
 
 
@@ -89,16 +100,17 @@ def auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * (len(labels) - pos)))
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """``(center, temperature)`` of the class-balanced logistic regression of ``y`` on ``x``."""
-    weight = np.where(y, 0.5 / y.sum(), 0.5 / (~y).sum())
+def f1(flagged: np.ndarray, truth: np.ndarray) -> float:
+    tp = float((flagged & truth).sum())
+    return 2 * tp / max(float(flagged.sum() + truth.sum()), 1.0)
 
-    def loss(params: np.ndarray) -> float:
-        z = params[0] * x + params[1]
-        return float((weight * (np.logaddexp(0, z) - y * z)).sum())
 
-    a, b = minimize(loss, np.array([1.0, 0.0]), method="Nelder-Mead").x
-    return -b / a, 1.0 / a
+def best_center(spliced: list[tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
+    """The ``x`` threshold with the highest mean per-image F1 over the spliced images, and that F1."""
+    grid = np.round(np.arange(0.0, 6.01, 0.05), 2)
+    scores = [np.mean([f1(x > c, m) for x, m in spliced]) for c in grid]
+    best = int(np.argmax(scores))
+    return float(grid[best]), float(scores[best])
 
 
 def quantile_score(x: np.ndarray, q: float) -> float:
@@ -107,27 +119,25 @@ def quantile_score(x: np.ndarray, q: float) -> float:
 
 def calibrate(name: str, n: int) -> None:
     detector = DETECTORS[name]()
-    xs, ys, per_kind = [], [], {k: [] for k in KINDS}
-    images: list[tuple[np.ndarray, bool]] = []
+    spliced, authentic, per_kind = [], [], {k: [] for k in KINDS}
     t0 = time.perf_counter()
-    for host, spliced, mask, kind in cases(n):
-        x = log_distance(detector, spliced)
+    for host, image, mask, kind in cases(n):
+        x = log_distance(detector, image)
         per_kind[kind].append(auc(x.ravel(), mask.ravel()))
-        xs.append(x[::4, ::4].ravel())
-        ys.append(mask[::4, ::4].ravel())
-        images += [(x, True), (log_distance(detector, host), False)]
+        spliced.append((x, mask))
+        authentic.append(log_distance(detector, host))
     seconds = time.perf_counter() - t0
-    center, temperature = fit_logistic(np.concatenate(xs), np.concatenate(ys))
+    center, score = best_center(spliced)
     print(f"## {name}: {n} spliced + {n} authentic BSDS500-train images, {seconds:.0f} s")
-    print(f"center {center:.3f}, temperature {temperature:.3f}")
     for kind, values in per_kind.items():
         print(f"pixel AUC {kind}: mean {np.mean(values):.3f} (min {np.min(values):.3f}, n {len(values)})")
-    labels = np.array([s for _, s in images])
+    print(f"center {center:.2f} (threshold d2 = {np.exp(center):.1f} x dims): mean F1 {score:.3f}")
+    share = [float((x > center).mean()) for x in authentic]
+    print(f"authentic share of pixels above it: median {np.median(share):.3f}, mean {np.mean(share):.3f}")
+    labels = np.array([True] * len(spliced) + [False] * len(authentic))
     for q in (0.5, 0.9, 0.99, 1.0):
-        scores = np.array([quantile_score(x, q) for x, _ in images])
+        scores = np.array([quantile_score(x, q) for x in [x for x, _ in spliced] + authentic])
         print(f"image AUC of the {q:g} quantile: {auc(scores, labels):.3f}")
-    share = [float((x > center).mean()) for x, s in images if not s]
-    print(f"authentic share of pixels above 0.5: median {np.median(share):.3f}, max {np.max(share):.3f}")
 
 
 def main() -> None:
