@@ -126,5 +126,7 @@ class NoiseprintDetector(BlindDetector):
                 "models_available": sorted(self.weights.models),
                 "model_rule": "quality auto: JPEG quality estimated from the stored file's luminance table, nearest "
                               "available model (ties to the higher); 101 when the file is not a JPEG",
-                "models_used": {str(q): n for q, n in sorted(self.models_used.items())},
-                "parameters": count_parameters(NoiseprintNet())}
+                "parameters": count_parameters(NoiseprintNet()),
+                # after predictions only, so that a result (which reads info() again) records them
+                **({"models_used": {str(q): n for q, n in sorted(self.models_used.items())}}
+                   if self.models_used else {})}

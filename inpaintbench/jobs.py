@@ -175,6 +175,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                        image_threshold_from=job.image_threshold_from, convention=job.metrics_convention,
                        per_image=per_image)
     t_eval = time.perf_counter()
+    info = {**(info or {}), **learned_info(detector, info or {})}
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
@@ -203,6 +204,12 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                           for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},
                   slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))
+
+
+def learned_info(detector, built: dict[str, Any]) -> dict[str, Any]:
+    """What the detector's ``info()`` gained while it evaluated (keys absent at build time, e.g. the
+    models a per-file model choice used), so that the result records it too."""
+    return {k: v for k, v in as_detector(detector).info().items() if k not in built}
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,

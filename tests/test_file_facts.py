@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+import inpaintbench as ib
 from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.baselines.jpeg_quality import quality_of_tables
@@ -81,6 +82,17 @@ def test_attacks_keep_the_facts_true_to_the_pixels(tmp_path):
     # a resize for the network leaves no JPEG grid either; the image already at that size keeps its tables
     resized = observed_qualities(Recorder(), ds, protocol=TensorProtocol(image_size=16))
     assert resized == {"a.jpg": None, "b.png": None, "c.jpg": 61}
+
+
+def test_what_a_detector_learns_while_evaluating_is_recorded_in_the_result(tmp_path):
+    class Counting(Recorder):
+        def info(self):
+            return {"options": {}, **({"files_seen": len(self.calls)} if self.calls else {})}
+
+    detector = Counting()
+    assert "files_seen" not in detector.info()
+    result = ib.evaluate(detector, dataset(tmp_path))
+    assert result.detector_info["files_seen"] == 3
 
 
 def test_detectors_that_do_not_observe_get_the_padded_batch(tmp_path):
