@@ -25,8 +25,8 @@ from .noiseprint_net import NoiseprintNet, extract, load_net, luma
 from .noiseprint_weights import locate
 
 #: The logistic on ``log(d2 / 32)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
-CENTER = 1.0
-TEMPERATURE = 0.5
+CENTER = 4.1
+TEMPERATURE = 1.0
 QUALITIES = range(51, 102)
 
 

@@ -16,7 +16,7 @@ from .blind_em import BlindMap, blind_map
 from .splicebuster_features import Settings, splicebuster_features
 
 #: The logistic on ``log(d2 / 25)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
-CENTER = 4.15
+CENTER = 4.1
 TEMPERATURE = 1.0
 
 
