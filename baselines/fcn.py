@@ -87,6 +87,9 @@ class FCNDetector(ModuleDetector):
         trainable=True,
         params={"backbone": "resnet50 (default) or resnet101",
                 "weights": "auto (best cached: coco, imagenet, else none; never downloads), none, imagenet, coco"},
+        licence="code BSD-3-Clause (torchvision); pretrained weights under their sources' terms",
+        designed_for="semantic segmentation, trained here as an inpainting localizer on any RGB input",
+        parameters=32_946_753,
     )
 
     def __init__(self, backbone: str = "resnet50", weights: str = "auto") -> None:

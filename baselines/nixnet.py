@@ -267,6 +267,9 @@ class NIXNetDetector(ModuleDetector):
                           "clear error offline) (default true)",
             "backbone_weights": "with image_backbone: a local state-dict file to load instead",
         },
+        licence="MIT (our implementation from the paper; the authors published no code or weights)",
+        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch",
+        parameters=380_273,
     )
 
     def __init__(self, width: int = 16, depth: int = 1, residual: str = "srm", residual_norm: str = "clip",

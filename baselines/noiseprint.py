@@ -22,12 +22,14 @@ from .blind_em import BlindMap
 from .jpeg_quality import LOSSLESS, nearest_model, quality_of_tables
 from .noiseprint_blind import DIMS, noiseprint_blind_map
 from .noiseprint_net import NoiseprintNet, extract, load_net, luma
-from .noiseprint_weights import locate
+from .noiseprint_weights import ENTRY, locate
 
 #: The logistic on ``log(d2 / 32)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
 CENTER = 4.1
 TEMPERATURE = 1.0
 QUALITIES = range(51, 102)
+#: The extractor's parameter count (conv weights and biases; the normalisations' statistics are buffers).
+PARAMETERS = 555_137
 
 
 def parse_quality(quality: str | int) -> int | None:
@@ -59,6 +61,13 @@ class NoiseprintDetector(BlindDetector):
                 "center": f"log(d2 / {DIMS}) at which the probability is 0.5 (default {CENTER}, calibrated)",
                 "temperature": f"logistic temperature (default {TEMPERATURE}, calibrated)",
                 "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
+        input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; read as the BT.601 luma of 8-bit values / 256",
+        licence="code: project licence (our implementation from the paper); weights: GRIP-UNINA licence, "
+                "non-commercial research use only (not shipped)",
+        designed_for="camera-model traces of camera photos (JPEG or not): regions from another camera or whose "
+                     "traces were destroyed; not generator traces",
+        weights=(ENTRY.name,),
+        parameters=PARAMETERS,
     )
     observes_files = True
     dims = DIMS

@@ -2,10 +2,10 @@
 quality (51..100) and ``model_qf101.pth`` for never-compressed images, PyTorch state dicts converted
 from the authors' TensorFlow checkpoints. GRIP-UNINA licence: non-commercial research use only.
 
-Each quality is its own entry (``noiseprint-qf<Q>``, folder ``noiseprint``), found by the SDK's
-resolver (``weights=``, ``$INPAINTBENCH_WEIGHTS/noiseprint/``, ``../shared/weights/noiseprint/``)
-and checked against its published sha256. A folder may hold any subset; the detector uses the
-nearest quality present.
+One weights entry ``noiseprint`` (folder ``noiseprint``) lists every file with its published sha256;
+the SDK's resolver finds each (``weights=``, ``$INPAINTBENCH_WEIGHTS/noiseprint/``,
+``../shared/weights/noiseprint/``). A folder may hold any subset; the detector uses the nearest
+quality present.
 """
 
 from __future__ import annotations
@@ -75,10 +75,9 @@ SHA256 = {
     100: "12369602ab0397c9f42242960940518e4e1f2d5e92c6e7feb3acf965da76603e",
     101: "61ae852fca4a26821851f673dd1e2ba28c37bd6a274aaaead6041718088e2c93",
 }
-ENTRIES = {q: register_weights(WeightsEntry(
-    name=f"noiseprint-qf{q}", folder=FOLDER, files=(WeightsFile(f"model_qf{q}.pth", digest),), licence=LICENCE,
-    source=SOURCE, paper=PAPER, inputs=INPUTS, restriction="non-commercial research only"))
-    for q, digest in SHA256.items()}
+ENTRY = register_weights(WeightsEntry(
+    name="noiseprint", folder=FOLDER, files=tuple(WeightsFile(f"model_qf{q}.pth", d) for q, d in SHA256.items()),
+    licence=LICENCE, source=SOURCE, paper=PAPER, inputs=INPUTS, restriction="non-commercial research only"))
 
 
 @dataclass
@@ -96,15 +95,15 @@ class NoiseprintWeights:
     def record(self) -> dict:
         """What a result records: the entries, their licence and source, the sha256 of each file there."""
         files = [self.single] if self.single is not None else list(self.models.values())
-        return {**ENTRIES[101].record({p.name: p for p in files}), "entry": "noiseprint-qf<Q>", "found": self.source}
+        return {**ENTRY.record({p.name: p for p in files}), "found": self.source}
 
 
 def present(explicit: str | None) -> dict[int, Path]:
     """``{quality: path}`` of every published model the resolver finds (sha256-checked)."""
     found = {}
-    for quality, entry in ENTRIES.items():
+    for quality in SHA256:
         try:
-            found[quality] = entry.path(explicit=explicit)
+            found[quality] = ENTRY.path(f"model_qf{quality}.pth", explicit=explicit)
         except WeightsUnavailable:
             continue
     return found
@@ -118,7 +117,7 @@ def locate(explicit: str | None = None) -> NoiseprintWeights:
         return NoiseprintWeights({}, str(path), single=path)
     models = present(explicit)
     if not models:
-        places = [str(Path(explicit).expanduser())] if explicit else [str(f) for _, f in ENTRIES[101].places()]
+        places = [str(Path(explicit).expanduser())] if explicit else [str(f) for _, f in ENTRY.places()]
         raise WeightsUnavailable(f"noiseprint: no model_qf<Q>.pth weights in {'; '.join(places)}. Published at "
                                  f"{SOURCE} ({LICENCE}); put them in $INPAINTBENCH_WEIGHTS/{FOLDER}/ or pass "
                                  "--opt weights=FILE_OR_FOLDER")

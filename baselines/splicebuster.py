@@ -31,6 +31,12 @@ class SplicebusterDetector(BlindDetector):
         params={"center": f"log(d2 / 25) at which the probability is 0.5 (default {CENTER}, calibrated)",
                 "temperature": f"logistic temperature (default {TEMPERATURE}, calibrated)",
                 "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
+        input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; read as the BT.601 luma of 8-bit values / 256",
+        licence="project licence (our implementation from the paper; the authors' code is GRIP-UNINA "
+                "non-commercial, none copied); no weights",
+        designed_for="splices whose local residual statistics differ from the host's (another camera, noise "
+                     "level, resampling), in images several 128 px windows wide; not generator traces",
+        parameters=0,
     )
 
     def __init__(self, center: float = CENTER, temperature: float = TEMPERATURE, image_quantile: float = 0.99) -> None:

@@ -43,9 +43,9 @@ def test_plugins_import_only_the_sdk_from_the_package(folder):
 
 def test_the_import_rule_check_catches_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from inpaintbench.harness import evaluate\nimport inpaintbench.jobs\n"
+    bad.write_text("from inpaintbench.evaluation.harness import evaluate\nimport inpaintbench.jobs.job\n"
                    "import inpaintbench.sdk.registry\n")
-    assert imported_modules(bad) - SDK == {"inpaintbench.harness", "inpaintbench.jobs"}
+    assert imported_modules(bad) - SDK == {"inpaintbench.evaluation.harness", "inpaintbench.jobs.job"}
 
 
 class Plain:

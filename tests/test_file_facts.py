@@ -14,8 +14,8 @@ from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.baselines.jpeg_quality import quality_of_tables
 from inpaintbench.data.datasets import pairs
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.harness import evaluate_split
+from inpaintbench.evaluation.harness import evaluate_split
+from inpaintbench.evaluation.protocol import DEFAULT_PROTOCOL, Execution, Protocol
 from inpaintbench.sdk.contracts import BaseDetector, as_detector
 
 SIZES = {"a.jpg": (24, 40), "b.png": (32, 20), "c.jpg": (16, 16)}
@@ -52,10 +52,10 @@ def dataset(root: Path):
     return pairs(data_root=str(root / "pairs.csv"))
 
 
-NATIVE = TensorProtocol()
+RUN = Execution(batch_size=3, progress=False)
 
 
-def observed_qualities(detector: Recorder, ds, protocol: TensorProtocol = NATIVE, **kwargs) -> dict[str, int | None]:
+def observed_qualities(detector: Recorder, ds, protocol: Protocol = DEFAULT_PROTOCOL) -> dict[str, int | None]:
     split = ds.splits()[0]
     facts: dict[str, int | None] = {}
     original = detector.observe
@@ -65,7 +65,7 @@ def observed_qualities(detector: Recorder, ds, protocol: TensorProtocol = NATIVE
         original(files)
 
     detector.observe = spy
-    evaluate_split(detector, ds, split, protocol=protocol, batch_size=3, progress=False, **kwargs)
+    evaluate_split(detector, ds, split, protocol=protocol, run=RUN)
     return facts
 
 
@@ -77,10 +77,10 @@ def test_each_image_is_predicted_alone_at_its_size_after_its_facts(tmp_path):
 
 def test_attacks_keep_the_facts_true_to_the_pixels(tmp_path):
     ds = dataset(tmp_path)
-    assert set(observed_qualities(Recorder(), ds, attack=JPEG(quality=70)).values()) == {70}
-    assert set(observed_qualities(Recorder(), ds, attack=Resize(scale=0.5)).values()) == {None}
+    assert set(observed_qualities(Recorder(), ds, Protocol(attack=JPEG(quality=70))).values()) == {70}
+    assert set(observed_qualities(Recorder(), ds, Protocol(attack=Resize(scale=0.5))).values()) == {None}
     # a resize for the network leaves no JPEG grid either; the image already at that size keeps its tables
-    resized = observed_qualities(Recorder(), ds, protocol=TensorProtocol(image_size=16))
+    resized = observed_qualities(Recorder(), ds, Protocol(image_size=16))
     assert resized == {"a.jpg": None, "b.png": None, "c.jpg": 61}
 
 
@@ -106,7 +106,7 @@ def test_detectors_that_do_not_observe_get_the_padded_batch(tmp_path):
 
     plain = Plain()
     ds = dataset(tmp_path)
-    evaluate_split(plain, ds, ds.splits()[0], protocol=TensorProtocol(), batch_size=3, progress=False)
+    evaluate_split(plain, ds, ds.splits()[0], run=RUN)
     assert plain.shapes == [(3, 3, 32, 40)]
     assert not as_detector(plain).observes_files
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inpaintbench.attack_spec import AttackSpecError, parse_attacks
 from inpaintbench.cli import main
 from inpaintbench.data.imageio import read_mask, write_webp
+from inpaintbench.evaluation.attack_spec import AttackSpecError, parse_attacks
 
 from layout_factory import make_layout
 

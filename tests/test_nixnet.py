@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from inpaintbench.baselines.nixnet import NIXNet, NIXNetDetector
 from inpaintbench.baselines.srm import NoiseResidual, srm_bank
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk import registry
 from inpaintbench.sdk.contracts import count_parameters
 

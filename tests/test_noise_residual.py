@@ -9,7 +9,7 @@ from scipy.ndimage import gaussian_filter
 
 from inpaintbench.baselines import noise_residual as nr
 from inpaintbench.cli import main
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk.registry import create
 
 

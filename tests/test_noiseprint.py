@@ -200,3 +200,19 @@ def test_a_single_weights_file_serves_every_image(tmp_path):
     assert detector.choose(jpeg)[0] == 60
     assert detector.net(60) is detector.net(101)
     assert list(detector.info()["weights"]["files"]) == ["model_qf90.pth"]
+
+
+def test_the_weights_listing_counts_the_models_present(tmp_path, monkeypatch):
+    import hashlib
+
+    from inpaintbench.reports.plugins import where_found
+    from inpaintbench.sdk.weights import WeightsEntry, WeightsFile
+
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "a.pth").write_bytes(b"a")
+    entry = WeightsEntry("demo", "demo", (WeightsFile("a.pth", hashlib.sha256(b"a").hexdigest()),
+                                          WeightsFile("b.pth", "0" * 64)), licence="", source="")
+    monkeypatch.setenv("INPAINTBENCH_WEIGHTS", str(tmp_path))
+    assert where_found(entry, WeightsUnavailable) == f"{tmp_path / 'demo'} (1 of 2 files)"
+    (tmp_path / "demo" / "a.pth").unlink()
+    assert where_found(entry, WeightsUnavailable).startswith("not found here")

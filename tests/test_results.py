@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from inpaintbench.results import Result, default_result_path, read_result, slug, write_result
+from inpaintbench.jobs.results import Result, default_result_path, read_result, slug, write_result
 from inpaintbench.sdk.contracts import SplitName
 
 

@@ -14,7 +14,6 @@ from inpaintbench.data.imageio import DataError, decode
 POLARITIES = ("white", "invert", "nonzero")
 CHANNELS = ("all", "0", "1", "2")
 #: File kinds the pairs dataset reads (PIL decodes each by content, these pick files in folders).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ generated sets, a ``PairsDataset`` for image/mask files a user already has."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,15 +10,14 @@ from inpaintbench.data.generation.catalog import GENERATED_DATASETS, GeneratedDa
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.pairs import PairsDataset
-
-DATA_ENV = "INPAINTBENCH_DATA"
+from inpaintbench.sdk import env
 
 
 def resolve_root(data_root: str | None, dataset: str) -> str:
     """``data_root``, else ``$INPAINTBENCH_DATA``, else a clear error saying how to give one."""
-    root = data_root or os.environ.get(DATA_ENV)
+    root = data_root or env.DATA.get()
     if not root:
-        raise DataError(f"<{dataset}>", f"no data folder given: pass --data-root DIR or set {DATA_ENV}")
+        raise DataError(f"<{dataset}>", f"no data folder given: pass --data-root DIR or set {env.DATA}")
     return root
 
 
@@ -78,7 +76,7 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
             fingerprint,
             generate,
         )
-        from inpaintbench.paths import cache_root
+        from inpaintbench.io.paths import cache_root
 
         if data_root:
             try:

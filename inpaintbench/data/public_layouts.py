@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from inpaintbench.data.conventions import IMAGE_SUFFIXES, MaskConvention
-from inpaintbench.data.imageio import DataError
-from inpaintbench.data.manifests import Pair, first_folder, image_files
+from inpaintbench.data.conventions import MaskConvention
+from inpaintbench.data.imageio import IMAGE_SUFFIXES, DataError, image_files
+from inpaintbench.data.manifests import Pair, first_folder
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any
 #: Public name -> the SDK module that defines it.
 _EXPORTS = {
     "contracts": ("AUTHENTIC_KINDS", "KINDS", "MANIPULATED_KINDS", "ROLES", "SPLITS", "Attack", "BaseDetector",
-                  "Card", "Dataset", "DetectorProtocol", "ModuleDetector", "PlainDetector", "Sample", "SplitName",
+                  "Dataset", "DetectorProtocol", "ModuleDetector", "PlainDetector", "Sample", "SplitName",
                   "as_detector", "count_parameters", "kind_role", "pooled_logit", "HEATMAP_LOGIT_EPS", "FILE_FACTS"),
+    "cards": ("Card", "card_of"),
     "errors": ("UserError", "CheckpointError", "ConfigError", "NotTrainable", "PluginFailure", "USER_ERRORS"),
     "registry": ("RegistryError", "OptionValueError", "unknown_name_error", "suggest"),
     "weights": ("WeightsEntry", "WeightsFile", "WeightsUnavailable", "register_weights", "weights_entries",

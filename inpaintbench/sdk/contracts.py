@@ -16,6 +16,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from inpaintbench.sdk.cards import Card, card_of  # noqa: F401  (part of the contracts' surface)
+
 #: The kinds of image a dataset may hold for one id.
 MANIPULATED_KINDS = ("realfake", "fakefake", "inpainted", "manipulated")
 AUTHENTIC_KINDS = ("original",)
@@ -79,23 +81,6 @@ class SplitName:
 
     def __str__(self) -> str:
         return f"{self.part}/{self.kind}" if self.kind else self.part
-
-
-@dataclass(frozen=True)
-class Card:
-    """What a plugin says about itself; ``list -v`` prints it and the leaderboard links to it."""
-
-    description: str
-    reference: str = ""
-    trainable: bool = False
-    params: dict[str, str] = field(default_factory=dict)
-    input_range: str = "float32 RGB in [0, 1], shape [B, 3, H, W]"
-    #: Training settings the detector's authors recommend (e.g. ``{"lr": 1e-3}``); used only where
-    #: the user gives none, and the values used are recorded with the result.
-    training: dict[str, float] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        return self.description.strip().splitlines()[0] if self.description.strip() else ""
 
 
 # --- detectors -----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from inpaintbench.sdk.cards import card_of
 from inpaintbench.sdk.errors import USER_ERRORS, PluginFailure, UserError
 
 #: The distribution of the package itself: its plugins win a clash of names unless another is selected.
@@ -136,8 +137,8 @@ def instantiate(factory: Callable[..., Any], options: dict[str, Any], what: str)
 
 def describe(obj: Any) -> str:
     """A plugin's one-line description: its card's, else its docstring's first line."""
-    card = getattr(obj, "card", None)
-    if card is not None and getattr(card, "description", ""):
+    card = card_of(obj)
+    if card is not None:
         return card.summary()
     doc = inspect.getdoc(obj) or ""
     return doc.strip().splitlines()[0] if doc.strip() else ""

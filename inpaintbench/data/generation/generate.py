@@ -25,20 +25,19 @@ from typing import Any
 
 import numpy as np
 
-from inpaintbench import distributed
 from inpaintbench.data.generation.catalog import generated_dataset
-from inpaintbench.data.generation.generators import SD_MODEL_ENV, GeneratorSet, Item
+from inpaintbench.data.generation.generators import GeneratorSet, Item
 from inpaintbench.data.generation.masks import MaskUnavailable, coverage
 from inpaintbench.data.generation.sources import Photo, embedded_photos, fit_short_side, folder_photos
-from inpaintbench.data.imageio import DataError, atomic_write_bytes, remove_stale_temps, write_webp
-from inpaintbench.data.tensors import sample_seed
-from inpaintbench.sdk import registry
+from inpaintbench.data.imageio import DataError, write_webp
+from inpaintbench.data.seeds import sample_seed
+from inpaintbench.io import distributed
+from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
+from inpaintbench.sdk import env, registry
 from inpaintbench.sdk.contracts import SPLITS
 from inpaintbench.sdk.crops import crop_position, crop_window
 from inpaintbench.sdk.errors import ConfigError
 
-VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
-VAE_ENV = "INPAINTBENCH_VAE"
 MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "kind_generators", "model", "recipe", "mask_type",
                     "mask_fraction", "seed", "prompt", "source", "crop", "image_size")
 #: Bump when the recipe changes so cached embedded datasets are rebuilt.
@@ -119,9 +118,9 @@ def choose_generators(config: GenerateConfig) -> GeneratorChoice:
     one (``--vae-weights``/``--vae`` or their variables), else the packaged TAEF2."""
     from inpaintbench.sdk.autoencoders import DEFAULT_AUTOENCODER
 
-    vae_weights = config.vae_weights or os.environ.get(VAE_WEIGHTS_ENV) or None
-    vae = config.vae or os.environ.get(VAE_ENV) or None
-    model = config.model or os.environ.get(SD_MODEL_ENV) or None
+    vae_weights = config.vae_weights or env.VAE_WEIGHTS.get()
+    vae = config.vae or env.VAE.get()
+    model = config.model or env.SD_MODEL.get()
     configured = vae_weights or vae
     autoencoder = {"vae_weights": vae_weights, "vae": vae} if configured else {"vae_weights": DEFAULT_AUTOENCODER}
     ae_text = "the configured autoencoder" if vae_weights or vae else f"the packaged {DEFAULT_AUTOENCODER}"
@@ -129,11 +128,11 @@ def choose_generators(config: GenerateConfig) -> GeneratorChoice:
         names, reason = tuple(n.strip() for n in config.generator.split(",") if n.strip()), "requested"
     elif model:
         names = ("sd", "vae")
-        reason = (f"inpainting model configured ({'--model' if config.model else '$' + SD_MODEL_ENV}); "
+        reason = (f"inpainting model configured ({'--model' if config.model else env.SD_MODEL}); "
                   f"fakefake by {ae_text}")
     else:
         names = ("latent-fill", "vae")
-        reason = (f"no inpainting model configured (${SD_MODEL_ENV}): realfake is a classical fill decoded "
+        reason = (f"no inpainting model configured ({env.SD_MODEL}): realfake is a classical fill decoded "
                   f"by {ae_text}, fakefake its round trip")
     offered = {"model": model, "prompt": config.prompt, "device": config.device, **autoencoder}
     return GeneratorChoice(names, _options(names, {k: v for k, v in offered.items() if v}, config.generator_options),

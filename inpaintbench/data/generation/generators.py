@@ -19,13 +19,13 @@ blended into the original through the soft mask by ``blend`` (``out = orig*(1-m)
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-SD_MODEL_ENV = "INPAINTBENCH_SD_MODEL"
+from inpaintbench.sdk import env
+
 DEFAULT_PROMPT = "a high quality photograph"
 
 
@@ -256,10 +256,10 @@ class StableDiffusionGenerator(Generator):
                  fp16: bool | None = None) -> None:
         import torch
 
-        self.model_id = model or os.environ.get(SD_MODEL_ENV, "")
+        self.model_id = model or env.SD_MODEL.get() or ""
         if not self.model_id:
             raise ValueError(f"generator 'sd' needs --model (a diffusers inpainting folder or hub id) "
-                             f"or ${SD_MODEL_ENV}")
+                             f"or {env.SD_MODEL}")
         self.device = torch.device(device or default_device())
         self.fp16 = self.device.type == "cuda" if fp16 is None else bool(fp16)
         self.prompt = prompt

@@ -15,12 +15,10 @@ import numpy as np
 
 from inpaintbench.data.conventions import read_any_rgb
 from inpaintbench.data.generation.masks.labels import CocoLabels, read_bsds_segmentations
-from inpaintbench.data.imageio import DataError, header
+from inpaintbench.data.imageio import IMAGE_SUFFIXES, DataError, header, image_files
 from inpaintbench.data.layout import hash_split
 from inpaintbench.sdk.contracts import SPLITS
 from inpaintbench.sdk.crops import crop_window
-
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
 
 
 @dataclass(frozen=True)
@@ -124,8 +122,7 @@ def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None, 
         raise DataError(root, "source folder not found")
     coco = CocoLabels(coco_annotations) if coco_annotations else None
     photos = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()
-                       and not p.name.startswith(".")):
+    for path in image_files(root, recursive=True):
         try:
             header(path)
         except DataError as err:
@@ -138,7 +135,7 @@ def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None, 
         split = next((part for part in relative.parts[:-1] if part in SPLITS), None)
         photos.append(Photo(_key(relative), str(path), split, label_file=_bsds_labels(path), coco=coco))
     if not photos:
-        raise DataError(root, f"no photos ({', '.join(PHOTO_SUFFIXES)}) found in this folder or below")
+        raise DataError(root, f"no photos ({', '.join(IMAGE_SUFFIXES)}) found in this folder or below")
     keys = [p.key for p in photos]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)

@@ -20,7 +20,7 @@ import numpy as np
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.sources import Photo, folder_photos, random_crop
 from inpaintbench.data.imageio import DataError
-from inpaintbench.data.tensors import sample_seed
+from inpaintbench.data.seeds import sample_seed
 from inpaintbench.sdk.contracts import SPLITS, Sample
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
