@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inpaintbench.plugins import ImageAttack, Range
-
-POSITIONS = ("center", "random", "top_left")
+from inpaintbench.sdk import ImageAttack, Range
+from inpaintbench.sdk.crops import CROP_POSITIONS, POSITION_ALIASES, crop_position, crop_window
 
 
 @dataclass(frozen=True)
@@ -23,7 +22,11 @@ class Crop(ImageAttack):
     neutral = 0.0
 
     ranges = {"fraction": Range(0.0, 0.9, examples=(0.1, 0.25, 0.5))}
-    choices = {"position": POSITIONS}
+    choices = {"position": (*CROP_POSITIONS, *POSITION_ALIASES)}
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "position", crop_position(self.position))
 
     @property
     def geometric(self) -> bool:
@@ -33,11 +36,8 @@ class Crop(ImageAttack):
         """``(top, left, h, w)`` of the kept region."""
         h = max(1, round(height * (1 - self.fraction)))
         w = max(1, round(width * (1 - self.fraction)))
-        if self.position == "center":
-            return (height - h) // 2, (width - w) // 2, h, w
-        if self.position == "random":
-            return int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1)), h, w
-        return 0, 0, h, w
+        top, left = crop_window(height, width, h, w, self.position, rng)
+        return top, left, h, w
 
     def apply(self, image, mask, rng):
         top, left, h, w = self.window(*image.shape[:2], rng)

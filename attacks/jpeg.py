@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inpaintbench.plugins import ImageAttack, Range, pil_roundtrip
+from inpaintbench.sdk import ImageAttack, Range, pil_roundtrip
 
 SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
 

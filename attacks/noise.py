@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inpaintbench.plugins import ImageAttack, Range, to_uint8
+from inpaintbench.sdk import ImageAttack, Range, to_uint8
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inpaintbench.plugins import AttackOptionError, ImageAttack, check_autoencoder, check_choice, load_autoencoder
+from inpaintbench.sdk import AttackOptionError, ImageAttack, check_autoencoder, check_choice, load_autoencoder
 
 
 @dataclass(frozen=True)
 class Reencode(ImageAttack):
-    """A latent autoencoder round trip of the whole image (``inpaintbench.plugins.load_autoencoder``)."""
+    """A latent autoencoder round trip of the whole image (``inpaintbench.sdk.load_autoencoder``)."""
 
     weights: str = ""
     device: str = "cpu"

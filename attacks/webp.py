@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inpaintbench.plugins import ImageAttack, Range, pil_roundtrip
+from inpaintbench.sdk import ImageAttack, Range, pil_roundtrip
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from inpaintbench.contracts import BaseDetector, Card
-from inpaintbench.plugins import load_autoencoder
+from inpaintbench.sdk import load_autoencoder
+from inpaintbench.sdk.contracts import BaseDetector, Card
 
 DISTANCES = ("l2", "l1")
 EPS = 1e-6
@@ -42,6 +42,11 @@ class AEReconDetector(BaseDetector):
                 "center": "log ratio at which the probability is 0.5 (default 0.38, calibrated)",
                 "temperature": "logistic temperature of the calibration (default 0.2)",
                 "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
+        licence="MIT (our implementation); autoencoder weights: see the autoencoder's weights entry",
+        designed_for="pixels decoded by a latent autoencoder (latent-diffusion outputs); strongest when the "
+                     "autoencoder is the generator's own",
+        weights=("taef2",),
+        parameters=0,
     )
     has_image_score = True
 
@@ -95,4 +100,4 @@ class AEReconDetector(BaseDetector):
 
     def info(self) -> dict:
         return {"options": self.options, "weights": f"autoencoder {self.autoencoder.source} (training-free)",
-                "parameters": 0}
+                "weights_entry": self.autoencoder.describe().get("weights"), "parameters": 0}

@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from inpaintbench.plugins import load_autoencoder
+from inpaintbench.sdk import load_autoencoder
 
 #: Default truncation of the trace in 8-bit grey levels: round-trip errors of real photos through
 #: TAEF2 are several grey levels, above SRM's noise floor (clip 3), so a wider range is kept.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import WeightsUnavailable, is_cached, load_url_state_dict
+from inpaintbench.sdk import WeightsUnavailable, is_cached, load_url_state_dict
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -87,6 +87,9 @@ class FCNDetector(ModuleDetector):
         trainable=True,
         params={"backbone": "resnet50 (default) or resnet101",
                 "weights": "auto (best cached: coco, imagenet, else none; never downloads), none, imagenet, coco"},
+        licence="code BSD-3-Clause (torchvision); pretrained weights under their sources' terms",
+        designed_for="semantic segmentation, trained here as an inpainting localizer on any RGB input",
+        parameters=32_946_753,
     )
 
     def __init__(self, backbone: str = "resnet50", weights: str = "auto") -> None:

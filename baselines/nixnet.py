@@ -15,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import read_weights
+from inpaintbench.sdk import read_weights
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 from .aetrace import TRACE_CLIP, AutoencoderTrace
 from .efficientnet_lite import efficientnet_lite0
@@ -289,6 +289,9 @@ class NIXNetDetector(ModuleDetector):
                           "file; timm: cached or downloadable, clear error offline) or from random weights",
             "backbone_weights": "with image_backbone: a local state-dict file to load instead",
         },
+        licence="MIT (our implementation from the paper; the authors published no code or weights)",
+        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch",
+        parameters=380_273,
     )
 
     def __init__(self, width: int = 16, depth: int = 1, residual: str = "srm", residual_norm: str = "clip",

@@ -20,7 +20,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from inpaintbench.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector, Card
 
 #: Rec. 601 luma weights: noise is measured on brightness in 8-bit units.
 LUMA = (0.299, 0.587, 0.114)
@@ -132,6 +132,10 @@ class NoiseResidualDetector(NoiseLevelDetector):
         params={"block": "window side in pixels for each noise estimate (default 16)",
                 "stride": "pixels between window centres; the map is interpolated in between (default 4)",
                 **SCORING_PARAMS},
+        licence="MIT (our implementation from the paper); no weights",
+        designed_for="camera-noise inconsistencies (a region smoother or noisier than the rest), not generator "
+                     "traces",
+        parameters=0,
     )
 
     def __init__(self, block: int = 16, stride: int = 4, side: str = "low", z0: float = 2.0, slope: float = 1.5,
@@ -166,6 +170,9 @@ class NoiseKurtosisDetector(NoiseLevelDetector):
                 "stride": "pixels between window centres (default 4)",
                 "dct": "side of the DCT basis giving dct^2-1 band-pass channels (default 4)",
                 **SCORING_PARAMS},
+        licence="MIT (our implementation from the paper); no weights",
+        designed_for="camera-noise inconsistencies (local noise variance), not generator traces",
+        parameters=0,
     )
 
     def __init__(self, block: int = 32, stride: int = 4, dct: int = 4, side: str = "low", z0: float = 2.0,

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
-from inpaintbench.plugins import WeightsUnavailable, read_weights, unknown_name_error
+from inpaintbench.sdk import WeightsUnavailable, read_weights, unknown_name_error
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 from .fcn import Normalized
 
@@ -149,6 +149,9 @@ class SMPDetector(ModuleDetector):
                 "encoder": "resnet34 (default), resnet18, efficientnet-b0, mit_b0, mobilenet_v2, ... (smp names)",
                 "encoder_weights": "auto (cached imagenet weights, else none; never downloads), none, imagenet "
                                    "(or another smp weight name; downloads when online), or a local file path"},
+        licence="code MIT (segmentation-models-pytorch); ImageNet encoder weights under their sources' terms",
+        designed_for="semantic segmentation, trained here as an inpainting localizer on any RGB input",
+        parameters=24_436_369,
     )
 
     def __init__(self, arch: str = "unet", encoder: str = "resnet34", encoder_weights: str = "auto") -> None:
@@ -162,7 +165,7 @@ class SMPDetector(ModuleDetector):
         return self.module.net.net
 
 
-def alias(arch: str, encoder: str, description: str, reference: str) -> Callable[..., SMPDetector]:
+def alias(arch: str, encoder: str, description: str, reference: str, parameters: int) -> Callable[..., SMPDetector]:
     """A registered short name for one smp setting; only ``encoder_weights`` stays an option."""
 
     def factory(encoder_weights: str = "auto", arch: str = arch, encoder: str = encoder) -> SMPDetector:
@@ -175,16 +178,18 @@ def alias(arch: str, encoder: str, description: str, reference: str) -> Callable
         return detector
 
     factory.card = replace(SMPDetector.card, description=description, reference=reference,
-                           params={"encoder_weights": SMPDetector.card.params["encoder_weights"]})
+                           params={"encoder_weights": SMPDetector.card.params["encoder_weights"]},
+                           parameters=parameters)
     factory.__doc__ = description
     factory.setting = {"arch": arch, "encoder": encoder}
     return factory
 
 
 UNET = "U-Net: https://arxiv.org/abs/1505.04597 ; ResNet: https://arxiv.org/abs/1512.03385"
-unet_r34 = alias("unet", "resnet34", "U-Net with a ResNet-34 encoder (smp arch=unet encoder=resnet34).", UNET)
+unet_r34 = alias("unet", "resnet34", "U-Net with a ResNet-34 encoder (smp arch=unet encoder=resnet34).", UNET,
+                 24_436_369)
 unet_r18 = alias("unet", "resnet18", "U-Net with a ResNet-18 encoder (smp arch=unet encoder=resnet18): small and fast.",
-                 UNET)
+                 UNET, 14_328_209)
 segformer_b0 = alias("segformer", "mit_b0",
                      "SegFormer with a MiT-B0 encoder (smp arch=segformer encoder=mit_b0), a small transformer.",
-                     "SegFormer: https://arxiv.org/abs/2105.15203")
+                     "SegFormer: https://arxiv.org/abs/2105.15203", 3_714_401)

@@ -21,9 +21,9 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .contracts import BaseDetector, Dataset
-    from .results import Result
-    from .training import TrainReport
+    from inpaintbench.jobs.results import Result
+    from inpaintbench.sdk.contracts import BaseDetector, Dataset
+    from inpaintbench.training.trainer import TrainReport
 
 __version__ = "0.1.0"
 __all__ = ["load_detector", "load_dataset", "evaluate", "train", "list_detectors", "list_datasets",
@@ -52,7 +52,7 @@ def _remember(obj: Any, built: _Built) -> None:
 
 
 def _list(kind: str, pattern: str | None) -> list[str]:
-    from . import registry
+    from inpaintbench.sdk import registry
 
     names = registry.names(kind)
     return [n for n in names if fnmatch.fnmatch(n, pattern)] if pattern else names
@@ -75,7 +75,7 @@ def list_attacks(pattern: str | None = None) -> list[str]:
 
 def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> BaseDetector:
     """Detector ``name`` built with ``options`` (``--opt`` values), with the weights of ``checkpoint``."""
-    from .jobs import Job, make_detector
+    from inpaintbench.jobs.job import Job, make_detector
 
     detector, info = make_detector(Job(detector=name, dataset="", detector_options=options), checkpoint)
     _remember(detector, _Built(name, dict(options), str(checkpoint) if checkpoint else None, info))
@@ -84,7 +84,7 @@ def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> B
 
 def load_dataset(name: str, **options: Any) -> Dataset:
     """Dataset ``name`` built with ``options`` (``data_root=...`` and ``--data-opt`` values)."""
-    from . import registry
+    from inpaintbench.sdk import registry
 
     dataset = registry.create("datasets", name, **options)
     _remember(dataset, _Built(name, dict(options)))
@@ -93,7 +93,7 @@ def load_dataset(name: str, **options: Any) -> Dataset:
 
 def _split_options(given: dict[str, Any], *groups: list[str]) -> list[dict[str, Any]]:
     """``given`` divided among groups of option names (a key may serve several); an unknown key is an error."""
-    from .registry import RegistryError, suggest
+    from inpaintbench.sdk.registry import RegistryError, suggest
 
     parts = [{k: v for k, v in given.items() if k in names} for names in groups]
     known = [name for names in groups for name in names]
@@ -106,17 +106,20 @@ def _split_options(given: dict[str, Any], *groups: list[str]) -> list[dict[str, 
 
 
 def _job(detector: Any, dataset: Any, options: dict[str, Any], *also: type) -> tuple[Any, list[dict[str, Any]]]:
-    """The ``Job`` (and the extra option groups ``also``) for built or named detector and dataset."""
-    from .data.tensors import TensorProtocol
-    from .jobs import Job
+    """The ``Job`` (and the extra option groups ``also``) for built or named detector and dataset: the
+    keywords are the protocol's, the execution's and the job's own (slices, gallery)."""
+    from inpaintbench.evaluation.protocol import Execution, Protocol
+    from inpaintbench.jobs.job import Job
 
+    protocol_fields = [n for n in _fields(Protocol) if n not in ("attack", "recorded")]
     job_fields = [n for n in _fields(Job) if n not in ("detector", "dataset", "detector_options",
-                                                        "dataset_options", "protocol")]
-    protocol_options, job_options, *rest = _split_options(options, _fields(TensorProtocol), job_fields,
-                                                          *(_fields(cls) for cls in also))
+                                                        "dataset_options", "protocol", "run")]
+    protocol_options, run_options, job_options, *rest = _split_options(
+        options, protocol_fields, _fields(Execution), job_fields, *(_fields(cls) for cls in also))
     det, data = _built(detector), _built(dataset)
     job = Job(detector=det.name, dataset=data.name, detector_options=det.options, dataset_options=data.options,
-              protocol=TensorProtocol(**protocol_options), **{"progress": False, **job_options})
+              protocol=Protocol(**protocol_options), run=Execution(**{"progress": False, **run_options}),
+              **job_options)
     return job, rest
 
 
@@ -138,11 +141,12 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
     """Evaluate a detector (built, or a name) on a dataset (built, or a name) into a ``Result``.
 
     ``splits`` defaults to every test split. Keyword options are the protocol's (``image_size``,
-    ``binarization``) and the job's (``threshold``, ``batch_size``, ``device``, ``workers``, ``seed``,
-    ``on_bad``, and ``progress``, off by default). The result is the one the CLI's ``evaluate``
-    writes; save it with ``inpaintbench.results.write_result``.
+    ``binarization``, ``max_pixels``, ``threshold``, ``metrics_convention``, ``image_threshold_from``),
+    the execution's (``batch_size``, ``device``, ``workers``, ``seed``, ``on_bad``, and ``progress``, off
+    by default) and the job's (``slice_by``, ``gallery_k``, ``gallery_metric``). The result is the one the
+    CLI's ``evaluate`` writes; save it with ``inpaintbench.jobs.results.write_result``.
     """
-    from .jobs import evaluate_job, make_dataset, make_detector
+    from inpaintbench.jobs.job import evaluate_job, make_dataset, make_detector
 
     job, _ = _job(detector, dataset, protocol_options)
     built = _built(detector)
@@ -157,7 +161,7 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
 
 def _detector_info(detector: Any) -> dict[str, Any]:
     """What a result records about a detector built outside ``load_detector``."""
-    from .contracts import as_detector
+    from inpaintbench.sdk.contracts import as_detector
 
     return dict(as_detector(detector).info())
 
@@ -169,12 +173,13 @@ def train(detector: Any, dataset: Any, out_dir: str | None = None, **config: Any
     the protocol's and the job's, as for ``evaluate``. Checkpoints go to ``out_dir`` (default
     ``runs/<detector>-<dataset>-<hash>``); load the best with ``load_detector(name, report.best_checkpoint)``.
     """
-    from .jobs import train_job
-    from .training import TrainConfig
+    from inpaintbench.jobs.job import train_job
+    from inpaintbench.training.trainer import TrainConfig
 
     job, (train_options,) = _job(detector, dataset, config, TrainConfig)
-    shared = {"batch_size": job.batch_size, "seed": job.seed, "device": job.device, "workers": job.workers,
-              "on_bad": job.on_bad, "progress": job.progress}
+    run = job.run
+    shared = {"batch_size": run.batch_size, "seed": run.seed, "device": run.device, "workers": run.workers,
+              "on_bad": run.on_bad, "progress": run.progress}
     train_config = TrainConfig(**{**shared, **train_options})
     report, _ = train_job(job, train_config, out_dir, detector=None if isinstance(detector, str) else detector,
                           dataset=None if isinstance(dataset, str) else dataset)

@@ -14,8 +14,9 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import registry
-from .errors import ConfigError
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.crops import CROP_POSITIONS, POSITION_ALIASES
+from inpaintbench.sdk.errors import ConfigError
 
 KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
 
@@ -62,7 +63,7 @@ def _pixels(text: str) -> int:
 
 
 def _binarization(text: str) -> str:
-    from .data.tensors import mask_threshold
+    from inpaintbench.evaluation.protocol import mask_threshold
 
     try:
         mask_threshold(text)
@@ -144,7 +145,7 @@ def resolve_device(name: str) -> str:
     """``auto``: cuda when available, else cpu; under torchrun a bare ``cuda`` is this rank's GPU."""
     import torch
 
-    from .distributed import device_for_rank
+    from inpaintbench.io.distributed import device_for_rank
 
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
@@ -152,48 +153,47 @@ def resolve_device(name: str) -> str:
 
 
 def job_from_args(args: argparse.Namespace):
-    from .data.tensors import TensorProtocol
-    from .harness import check_convention, default_workers
-    from .jobs import Job
-    from .metric_presets import DEFAULT_CONVENTION
-    from .slices import parse_columns
-    from .tiling import DEFAULT_MAX_PIXELS
+    from inpaintbench.evaluation.harness import default_workers
+    from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+    from inpaintbench.evaluation.protocol import Execution, Protocol
+    from inpaintbench.evaluation.slices import parse_columns
+    from inpaintbench.evaluation.tiling import DEFAULT_MAX_PIXELS
+    from inpaintbench.jobs.job import Job
 
     data_options = registry.parse_key_values(args.data_opt)
     if args.data_root:
         data_options["data_root"] = args.data_root
-    convention = args.metrics_convention or DEFAULT_CONVENTION
-    check_convention(convention, args.threshold)
+    protocol = Protocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS,
+                        threshold=args.threshold, metrics_convention=args.metrics_convention or DEFAULT_CONVENTION,
+                        image_threshold_from=args.image_threshold_from)
     device = resolve_device(args.device)
-    workers = args.workers if args.workers is not None else default_workers(device)
+    run = Execution(batch_size=args.batch_size, device=device,
+                    workers=args.workers if args.workers is not None else default_workers(device), seed=args.seed,
+                    on_bad="skip" if args.skip_bad else "error", progress=not args.quiet)
     return Job(detector=args.detector, dataset=args.dataset, detector_options=registry.parse_key_values(args.opt),
-               dataset_options=data_options,
-               protocol=TensorProtocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS),
-               threshold=args.threshold, image_threshold_from=args.image_threshold_from,
-               metrics_convention=convention,
-               batch_size=args.batch_size, device=device, workers=workers,
-               seed=args.seed, on_bad="skip" if args.skip_bad else "error", progress=not args.quiet,
-               slice_by=parse_columns(args.slice_by), gallery_k=args.gallery_k, gallery_metric=args.gallery_metric)
+               dataset_options=data_options, protocol=protocol, run=run, slice_by=parse_columns(args.slice_by),
+               gallery_k=args.gallery_k, gallery_metric=args.gallery_metric)
 
 
 def train_config_from_args(args: argparse.Namespace, job):
     """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
-    from .crops import parse_augment
-    from .training import TrainConfig
+    from inpaintbench.training.crops import parse_augment
+    from inpaintbench.training.trainer import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
-    return TrainConfig(epochs=args.epochs, batch_size=job.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
+    run = job.run
+    return TrainConfig(epochs=args.epochs, batch_size=run.batch_size, lr=args.lr, focal_alpha=args.focal_alpha,
                        focal_gamma=args.focal_gamma, crop=args.crop, augment=parse_augment(args.augment),
-                       patience=args.patience, seed=job.seed, device=job.device, workers=job.workers,
-                       max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=job.on_bad,
-                       resume=not args.no_resume, progress=job.progress,
+                       patience=args.patience, seed=run.seed, device=run.device, workers=run.workers,
+                       max_steps=args.max_steps, train_kinds=kinds, amp=not args.no_amp, on_bad=run.on_bad,
+                       resume=not args.no_resume, progress=run.progress,
                        **({} if args.image_loss_weight is None else {"image_loss_weight": args.image_loss_weight}))
 
 
 def result_path(args: argparse.Namespace) -> Path:
     """The result file (``--output``, else a new default name), checked writable before any work."""
-    from .outputs import check_output_file
-    from .results import default_result_path
+    from inpaintbench.io.outputs import check_output_file
+    from inpaintbench.jobs.results import default_result_path
 
     return check_output_file(Path(args.output) if args.output else default_result_path(args.detector, args.dataset))
 
@@ -208,53 +208,25 @@ def main_process() -> bool:
 
 
 def write_and_report(result, path: Path) -> Path:
-    from .outputs import replaced_note
-    from .results import write_result
+    from inpaintbench.io.outputs import replaced_note
+    from inpaintbench.jobs.results import write_result
+    from inpaintbench.reports import summary
 
     if not main_process():  # under torchrun rank 0 writes and reports
         return path
     note = replaced_note(path)
     write_result(result, path)
-    print(format_metrics(result.metrics))
+    print(summary.metrics_lines(result.metrics))
     skipped = result.dataset_info.get("n_skipped", 0)
     if skipped:
         print(f"skipped {skipped} bad file(s): {result.dataset_info['n_skipped_at_scan']} when scanning the "
               f"dataset, {skipped - result.dataset_info['n_skipped_at_scan']} when reading (--skip-bad)")
     for split, columns in result.slices.items():
-        print(format_slices(split, columns))
+        print(summary.slice_lines(split, columns))
     overlay = path.with_suffix(".png")
     print(f"result written to {path}{note}; per-image records: {path.parent / result.records}"
           + (f"; gallery: {overlay}" if overlay.exists() else ""))
     return path
-
-
-def format_slices(split: str, columns: dict) -> str:
-    """One line per slice value of a split: its n and main metric."""
-    lines = []
-    for column, values in columns.items():
-        for value, m in values.items():
-            shown = "  ".join(f"{k} {m[k]:.3f}" for k in ("iou", "f1", "f1_best", "fpr") if isinstance(m.get(k), float))
-            lines.append(f"{split:>18} · {column}={value} (n={m['n']}): {shown}")
-    return "\n".join(lines)
-
-
-def format_metrics(metrics: dict) -> str:
-    lines = []
-    for split, m in metrics.items():
-        if not {"f1_best", "fpr"} & set(m):  # a preset's metrics (``--metrics-convention``)
-            lines.append(f"{split:>18}: " + "  ".join(f"{k} {v:.3f}" for k, v in m.items() if isinstance(v, float))
-                         + f"  n={m.get('n_images', 0)}")
-        elif m["role"] == "manipulated" and m.get("n_images"):
-            lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
-                         f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
-            if "image_auc" in m:
-                lines.append(f"{'':>18}  image AUC {m['image_auc']:.3f}  bAcc {m['image_bacc']:.3f} "
-                             f"(threshold {m['image_threshold']:.3f}, {m['image_threshold_from'].split(':')[0]})  "
-                             f"TPR@5%FPR {m['image_tpr_at_5fpr']:.3f}")
-        elif m["role"] == "authentic" and m.get("n_authentic"):
-            lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
-                         f"n={m['n_authentic']}")
-    return "\n".join(lines)
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -267,48 +239,11 @@ def add_list(sub) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    chosen = [k for k in KINDS_SHOWN if getattr(args, k)] or list(KINDS_SHOWN)
-    for kind in chosen:
-        found = registry.entries(kind)
-        print(f"{kind}:")
-        if not found:
-            print("  (none registered)")
-        for name, entry in found.items():
-            try:
-                obj = entry.load()
-            except registry.RegistryError as exc:
-                print(f"  {name:<18} [failed to import] {exc}")
-                continue
-            print(f"  {name:<18} {registry.describe(obj)}  [{entry.distribution}]")
-            card = getattr(obj, "card", None)
-            if args.verbose and card is not None:
-                print(f"  {'':<18} reference: {card.reference or '-'}; trainable: {card.trainable}; "
-                      f"input: {card.input_range}")
-                if card.training:
-                    recommended = ", ".join(f"--{k} {v}" for k, v in card.training.items())
-                    print(f"  {'':<18} recommended training: " + recommended)
-                for key, text in card.params.items():
-                    print(f"  {'':<18}   --opt {key}=...  {text}")
-            if args.verbose and kind == "detectors":
-                print(f"  {'':<18} parameters: {parameter_count(obj)}")
-        print()
+    from inpaintbench.reports.plugins import listing
+
+    chosen = [kind for kind in KINDS_SHOWN if vars(args)[kind]] or list(KINDS_SHOWN)
+    print(listing(chosen, verbose=args.verbose))
     return 0
-
-
-def parameter_count(factory) -> str:
-    """The parameter count of a detector built with default options (offline: ``auto`` weights never download)."""
-    from .contracts import as_detector, count_parameters
-
-    try:
-        detector = factory()
-    except Exception as exc:  # one broken plugin must not stop the listing
-        return f"? (could not build with default options: {type(exc).__name__}: {exc})"
-    detector = as_detector(detector)
-    info = detector.info()
-    if "parameters" in info:
-        return f"{info['parameters']:,}"
-    module = getattr(detector, "module", None)
-    return f"{count_parameters(module):,}" if module is not None else "? (detector reports none)"
 
 
 def add_train(sub) -> None:
@@ -318,8 +253,8 @@ def add_train(sub) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .jobs import train_job
-    from .outputs import check_output_dir
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.job import train_job
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
@@ -339,7 +274,7 @@ def add_evaluate(sub) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .jobs import evaluate_job
+    from inpaintbench.jobs.job import evaluate_job
 
     job = job_from_args(args)
     path = result_path(args)
@@ -355,8 +290,8 @@ def add_run(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .jobs import run_job
-    from .outputs import check_output_dir
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.job import run_job
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
@@ -379,10 +314,10 @@ def add_leaderboard(sub) -> None:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from .leaderboard import build
-    from .outputs import check_not_an_input, check_output_file
-    from .results import result_files
-    from .slices import parse_columns
+    from inpaintbench.evaluation.slices import parse_columns
+    from inpaintbench.io.outputs import check_not_an_input, check_output_file
+    from inpaintbench.jobs.results import result_files
+    from inpaintbench.reports.leaderboard import build
 
     paths = result_files(args.results)
     if args.output:
@@ -419,11 +354,11 @@ def add_stress(sub) -> None:
 
 
 def cmd_stress(args: argparse.Namespace) -> int:
-    from .attack_spec import parse_attacks
-    from .outputs import check_output_dir
-    from .reports import write_stress_report
-    from .results import read_result, result_files
-    from .stress import run_stress
+    from inpaintbench.evaluation.attack_spec import parse_attacks
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.results import read_result, result_files
+    from inpaintbench.jobs.stress import run_stress
+    from inpaintbench.reports.job_reports import write_stress_report
 
     if args.output:
         raise ConfigError("stress writes one JSON per setting into --output-dir; --output is not used")
@@ -462,9 +397,9 @@ def add_matrix(sub) -> None:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from .matrix import parse_sets, run_matrix
-    from .outputs import check_output_dir
-    from .reports import write_matrix_report
+    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.jobs.matrix import parse_sets, run_matrix
+    from inpaintbench.reports.job_reports import write_matrix_report
 
     if args.output:
         raise ConfigError("matrix writes its results into --output-dir; --output is not used")
@@ -483,7 +418,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def add_generate(sub) -> None:
-    from .data.generation.catalog import GENERATED_DATASETS
+    from inpaintbench.data.generation.catalog import GENERATED_DATASETS
 
     names = ", ".join(GENERATED_DATASETS)
     p = sub.add_parser("generate", help=f"generate a dataset ({names}) from real photos (sharded, resumable)")
@@ -503,7 +438,8 @@ def add_generate(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--shard", help="i/n: this process generates ids i, i+n, i+2n, ... (default: RANK/WORLD_SIZE "
                                    "under torchrun, else 0/1)")
-    p.add_argument("--crop", choices=("random", "centre"), default="random", help="crop placement (default random)")
+    p.add_argument("--crop", choices=(*CROP_POSITIONS, *POSITION_ALIASES), default="random",
+                   help="crop placement (default random)")
     p.add_argument("--crops-per-image", type=_positive,
                    help="crops (ids) per source photo (default 1 per photo of --source; "
                         "the embedded default's own counts)")
@@ -520,7 +456,7 @@ def add_generate(sub) -> None:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .data.generation.generate import GenerateConfig, generate, parse_shard
+    from inpaintbench.data.generation.generate import GenerateConfig, generate, parse_shard
 
     config = GenerateConfig(
         dataset=args.dataset, out=args.out, source=args.source, generator=args.generator, model=args.model,
@@ -554,7 +490,7 @@ def distributed_run(args: argparse.Namespace) -> Iterator[None]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1 or not hasattr(args, "device"):
         yield
         return
-    from . import distributed
+    from inpaintbench.io import distributed
 
     distributed.init(resolve_device(args.device))
     try:
@@ -585,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Expected user errors print one line and exit 2; anything else is a bug and
     keeps its traceback."""
-    from .errors import USER_ERRORS
+    from inpaintbench.sdk.errors import USER_ERRORS
 
     args = build_parser().parse_args(argv)
     warnings.simplefilter("default")

@@ -12,7 +12,7 @@ import time
 import torch
 
 from inpaintbench.baselines.fcn import FCNDetector
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
 
 
 def timed(fn, repeats: int, device: str) -> float:

@@ -21,12 +21,13 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision.ops import sigmoid_focal_loss
 
-from inpaintbench import registry
 from inpaintbench.data.imageio import write_webp
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.harness import evaluate_split, loader
-from inpaintbench.training import Progress, TrainConfig, Trainer, seed_everything
+from inpaintbench.evaluation.harness import evaluate_split, loader
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.evaluation.tensors import SampleTensors
+from inpaintbench.sdk import registry
+from inpaintbench.training.trainer import Progress, TrainConfig, Trainer, seed_everything
 
 DETECTORS = {"nixnet": {}, "fcn": {"weights": "none"}}
 
@@ -66,7 +67,7 @@ def rate(fn, n_images: int, device: str) -> float:
 
 def bench(name: str, root: Path, args: argparse.Namespace) -> dict[str, list[float]]:
     dataset = LayoutDataset(root)
-    protocol = TensorProtocol()
+    protocol = Protocol()
     seed_everything(0)
     detector = registry.create("detectors", name, **DETECTORS[name])
     config = TrainConfig(epochs=1, batch_size=args.batch, crop=0, device=args.device, workers=args.workers,
@@ -95,8 +96,8 @@ def bench(name: str, root: Path, args: argparse.Namespace) -> dict[str, list[flo
             torch.sigmoid(module(batch["image"].to(device, non_blocking=True)))
 
     def evaluation() -> None:
-        evaluate_split(trainer.detector, dataset, "test/realfake", protocol=protocol, batch_size=args.batch,
-                       device=args.device, workers=args.workers, progress=False, name=name)
+        evaluate_split(trainer.detector, dataset, "test/realfake", protocol=protocol, name=name,
+                       run=Execution(batch_size=args.batch, device=args.device, workers=args.workers, progress=False))
 
     pairs = {"trainer": (lambda: trainer.train_epoch(0, Progress()), n_train),
              "plain loop": (plain_train, n_train),

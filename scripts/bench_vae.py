@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from inpaintbench.data.generation.autoencoders import load_autoencoder
+from inpaintbench.sdk.autoencoders import load_autoencoder
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parents[1] / ".." / "shared" / "weights" / "taef2"
 

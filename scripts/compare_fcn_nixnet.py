@@ -17,13 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inpaintbench import leaderboard
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job, evaluate_job, train_job
-from inpaintbench.markdown import markdown_table
-from inpaintbench.registry import parse_key_values
-from inpaintbench.results import Result, write_result
-from inpaintbench.training import TrainConfig
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.jobs.job import Job, evaluate_job, train_job
+from inpaintbench.jobs.results import Result, write_result
+from inpaintbench.reports import leaderboard
+from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.sdk.registry import parse_key_values
+from inpaintbench.training.trainer import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
@@ -59,11 +59,10 @@ def budget(args: argparse.Namespace) -> TrainConfig:
 
 def train_then_evaluate(detector: str, options: dict[str, Any], train_set: tuple[str, dict[str, Any]],
                         test_sets: dict[str, tuple[str, dict[str, Any]]], config: TrainConfig,
-                        protocol: TensorProtocol, out: Path) -> list[Result]:
+                        protocol: Protocol, out: Path) -> list[Result]:
     """Train once on ``train_set``, then evaluate the best checkpoint on each labelled test set."""
     dataset, data_options = train_set
-    job = Job(detector, dataset, options, data_options, protocol, batch_size=config.batch_size,
-              device=config.device, workers=config.workers, seed=config.seed)
+    job = Job(detector, dataset, options, data_options, protocol, config.validation_run())
     report, folder = train_job(job, config, out / "runs" / f"{detector}-{dataset}")
     training = {"config": config.record(), "run_dir": str(folder), "steps": report.steps,
                 "epochs_run": report.epochs_run, "best_epoch": report.best_epoch,
@@ -71,8 +70,7 @@ def train_then_evaluate(detector: str, options: dict[str, Any], train_set: tuple
                 "train_dataset": dataset, "train_dataset_options": {k: str(v) for k, v in data_options.items()}}
     results = []
     for label, (test_dataset, test_options) in test_sets.items():
-        test_job = Job(detector, test_dataset, options, test_options, protocol, batch_size=config.batch_size,
-                       device=config.device, workers=config.workers, seed=config.seed)
+        test_job = Job(detector, test_dataset, options, test_options, protocol, config.validation_run())
         result = evaluate_job(test_job, report.best_checkpoint, training=training)
         result.dataset = label
         write_result(result, out / f"{detector}-{dataset}-on-{label}.json")
@@ -103,7 +101,7 @@ def write_tables(results: list[Result], rows: list[dict[str, Any]], out: Path, t
     board = leaderboard.render(results, title=title) if with_leaderboard else ""
     text = f"# {title}: summary\n\n{table}\n\n{board}"
     path = out / "summary.md"
-    from inpaintbench.data.imageio import atomic_write_bytes
+    from inpaintbench.io.atomic import atomic_write_bytes
 
     atomic_write_bytes(path, text.encode())
     print(table)
@@ -140,7 +138,7 @@ def main() -> None:
     for item in args.opt or []:
         name, _, kv = item.partition(":")
         options.setdefault(name, {}).update(parse_key_values([kv]))
-    protocol = TensorProtocol(args.image_size)
+    protocol = Protocol(args.image_size)
     sets = {"freeform-vae": ("freeform", {"data_root": str(data)})}
     results: list[Result] = []
     for detector in args.detectors.split(","):

@@ -25,8 +25,8 @@ from compare_fcn_nixnet import (
     write_tables,
 )
 
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.registry import parse_key_values
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.sdk.registry import parse_key_values
 
 BSDS = SHARED / "data" / "bsds500" / "images"
 
@@ -60,7 +60,7 @@ def main() -> None:
     if not args.no_reference and "freeform-vae" in tests:
         trains["freeform-vae"] = tests["freeform-vae"]
     options = parse_key_values(args.opt)
-    protocol = TensorProtocol(args.image_size)
+    protocol = Protocol(args.image_size)
     results, rows = [], []
     for label, train_set in trains.items():
         got = train_then_evaluate(args.detector, options, train_set, tests, budget(args), protocol,

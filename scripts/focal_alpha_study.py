@@ -14,12 +14,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job, run_job
-from inpaintbench.markdown import markdown_table
-from inpaintbench.registry import parse_key_values
-from inpaintbench.results import write_result
-from inpaintbench.training import TrainConfig
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.jobs.job import Job, run_job
+from inpaintbench.jobs.results import write_result
+from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.sdk.registry import parse_key_values
+from inpaintbench.training.trainer import TrainConfig
 
 
 def main() -> None:
@@ -43,7 +43,7 @@ def main() -> None:
     for alpha in [float(a) for a in args.alphas.split(",")]:
         job = Job(args.detector, args.dataset, parse_key_values(args.opt),
                   {"data_root": args.data_root} if args.data_root else {},
-                  TensorProtocol(args.image_size), batch_size=args.batch_size, device=args.device, seed=args.seed)
+                  Protocol(args.image_size), Execution(batch_size=args.batch_size, device=args.device, seed=args.seed))
         config = TrainConfig(epochs=10_000, max_steps=args.max_steps, batch_size=args.batch_size, lr=args.lr,
                              focal_alpha=alpha, patience=10_000, seed=args.seed, device=args.device)
         result = run_job(job, config, out_dir=out / f"run-alpha{alpha}")

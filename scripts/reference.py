@@ -161,19 +161,19 @@ def build_data(work: Path, budget: Budget, photos: dict[str, Path], quiet: bool)
 def job_for(detector: str, options: dict, dataset: tuple[str, Path], budget: Budget, quiet: bool,
             image_threshold_from: str = "fixed"):
     """The job of one detector on one reference set, at native resolution."""
-    from inpaintbench.data.tensors import TensorProtocol
-    from inpaintbench.jobs import Job
+    from inpaintbench.evaluation.protocol import Execution, Protocol
+    from inpaintbench.jobs.job import Job
 
     name, root = dataset
-    return Job(detector, name, dict(options), {"data_root": str(root)}, TensorProtocol(None),
-               image_threshold_from=image_threshold_from, batch_size=budget.batch_size, device=budget.device,
-               seed=0, progress=not quiet)
+    return Job(detector, name, dict(options), {"data_root": str(root)},
+               Protocol(None, image_threshold_from=image_threshold_from),
+               Execution(batch_size=budget.batch_size, device=budget.device, seed=0, progress=not quiet))
 
 
 def train_models(work: Path, budget: Budget, data: dict, quiet: bool) -> dict[str, tuple[str, dict]]:
     """Train (or resume) every model on the BSDS training split: name -> (best checkpoint, training record)."""
-    from inpaintbench.jobs import train_job
-    from inpaintbench.training import TrainConfig
+    from inpaintbench.jobs.job import train_job
+    from inpaintbench.training.trainer import TrainConfig
 
     trained = {}
     for model, (detector, options) in MODELS.items():
@@ -190,8 +190,8 @@ def train_models(work: Path, budget: Budget, data: dict, quiet: bool) -> dict[st
 
 def evaluate_all(budget: Budget, data: dict, trained: dict, quiet: bool) -> list[Path]:
     """Every model and training-free detector on every test set; a result already written is kept."""
-    from inpaintbench.jobs import evaluate_job
-    from inpaintbench.results import write_result
+    from inpaintbench.jobs.job import evaluate_job
+    from inpaintbench.jobs.results import write_result
 
     entries = [(m, *MODELS[m], trained[m]) for m in MODELS] + [(d, d, {}, (None, None)) for d in TRAINING_FREE]
     paths = []
@@ -214,9 +214,9 @@ def evaluate_all(budget: Budget, data: dict, trained: dict, quiet: bool) -> list
 
 def run_matrix_part(work: Path, budget: Budget, data: dict, photos: dict, quiet: bool) -> None:
     """NIX-Net trained on fakefake, on the realfake stand-in and on universal data, tested on each."""
-    from inpaintbench.matrix import parse_sets, run_matrix
-    from inpaintbench.reports import write_matrix_report
-    from inpaintbench.training import TrainConfig
+    from inpaintbench.jobs.matrix import parse_sets, run_matrix
+    from inpaintbench.reports.job_reports import write_matrix_report
+    from inpaintbench.training.trainer import TrainConfig
 
     root = data[TRAIN_SET][1]
     sets = parse_sets(f"freeform:fakefake@{root},freeform:realfake@{root},universal@{photos['bsds']}")
@@ -234,7 +234,7 @@ def run_matrix_part(work: Path, budget: Budget, data: dict, photos: dict, quiet:
 
 def best_two(paths: list[Path]) -> list[str]:
     """The two result labels with the highest pixel AUC on the BSDS free-form fakefake test split."""
-    from inpaintbench.results import read_result
+    from inpaintbench.jobs.results import read_result
 
     scored = []
     for path in paths:
@@ -246,9 +246,9 @@ def best_two(paths: list[Path]) -> list[str]:
 
 def stress_part(budget: Budget, data: dict, trained: dict, labels: list[str], quiet: bool) -> None:
     """The default attack grid (with re-encoding through TAEF2) on the stress set, for ``labels``."""
-    from inpaintbench.attack_spec import parse_attacks
-    from inpaintbench.reports import write_stress_report
-    from inpaintbench.stress import run_stress
+    from inpaintbench.evaluation.attack_spec import parse_attacks
+    from inpaintbench.jobs.stress import run_stress
+    from inpaintbench.reports.job_reports import write_stress_report
 
     chains = parse_attacks("default", "taef2")
     for label in labels:
@@ -263,9 +263,9 @@ def stress_part(budget: Budget, data: dict, trained: dict, labels: list[str], qu
 # --- the README ------------------------------------------------------------------------------------
 
 def draw_figures(results: list) -> list[Path]:
-    from inpaintbench.generalization import is_matrix_result, matrix_cells
-    from inpaintbench.plots import heatmap, robustness_figures
-    from inpaintbench.robustness import curves, group_results
+    from inpaintbench.reports.generalization import is_matrix_result, matrix_cells
+    from inpaintbench.reports.plots import heatmap, robustness_figures
+    from inpaintbench.reports.robustness import curves, group_results
 
     if FIGURES.exists():
         shutil.rmtree(FIGURES)
@@ -298,9 +298,9 @@ short, so read a trained model's row as what that budget buys, not as the archit
 
 
 def render_readme(record: dict) -> str:
-    from inpaintbench.generalization import is_matrix_result
-    from inpaintbench.leaderboard import render_all, robustness_section
-    from inpaintbench.results import read_result
+    from inpaintbench.jobs.results import read_result
+    from inpaintbench.reports.generalization import is_matrix_result
+    from inpaintbench.reports.leaderboard import render_all, robustness_section
 
     results = []
     for path in sorted(RESULTS.rglob("*.json")):
@@ -353,13 +353,13 @@ def main() -> None:
                    help="a sentence recorded with the run and shown in the README (e.g. how the machine was shared)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args()
-    from inpaintbench.data.imageio import atomic_write_bytes
+    from inpaintbench.io.atomic import atomic_write_bytes
 
     record_path = RESULTS / "reference.json"
     if not args.render_only:
         import torch
 
-        from inpaintbench.results import environment
+        from inpaintbench.jobs.results import environment
 
         budget = BUDGETS[args.budget]
         work = Path(args.work) / budget.name

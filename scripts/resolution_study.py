@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import inpaintbench as ib
-from inpaintbench.markdown import markdown_table
-from inpaintbench.results import read_result, write_result
+from inpaintbench.jobs.results import read_result, write_result
+from inpaintbench.reports.markdown import markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -17,7 +17,7 @@ SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 TINY_DETECTOR = '''
 import torch
 from torch import nn
-from inpaintbench.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 
 class TinyDetector(ModuleDetector):

@@ -7,8 +7,8 @@ import pytest
 import torch
 from PIL import Image
 
-from inpaintbench import registry
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
+from inpaintbench.sdk import registry
 
 from conftest import SHARED
 
@@ -56,3 +56,13 @@ def test_options_are_checked():
         registry.create("detectors", "aerecon", window="8")
     with pytest.raises(FileNotFoundError, match="no-such-folder"):
         registry.create("detectors", "aerecon", autoencoder="/no-such-folder/x")
+
+
+def test_info_records_the_autoencoders_weights_entry_and_sha256():
+    from inpaintbench.sdk.autoencoders import AUTOENCODERS
+    from inpaintbench.sdk.weights import file_sha256
+
+    record = registry.create("detectors", "aerecon").info()["weights_entry"]
+    paths = AUTOENCODERS["taef2"].resolve()
+    assert record["entry"] == "taef2" and record["licence"].startswith("MIT")
+    assert record["files"] == {name: file_sha256(path) for name, path in paths.items()}

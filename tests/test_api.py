@@ -9,9 +9,9 @@ import torch
 
 import inpaintbench as ib
 from inpaintbench.cli import main
-from inpaintbench.errors import UserError
-from inpaintbench.paths import portable_path
-from inpaintbench.training import load_checkpoint
+from inpaintbench.io.paths import portable_path
+from inpaintbench.sdk.errors import UserError
+from inpaintbench.training.trainer import load_checkpoint
 
 
 def test_api_evaluates_a_folder_like_the_cli(tiny_layout, tmp_path):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from inpaintbench import registry
-from inpaintbench.attack_spec import (
+from inpaintbench.evaluation.attack_spec import (
     GRIDS,
     AttackSpecError,
     grid,
     parse_attacks,
     parse_chain,
 )
+from inpaintbench.sdk import registry
 
 
 def test_every_grid_spec_is_canonical_and_registered():

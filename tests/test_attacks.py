@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inpaintbench.attack_spec import parse_chain
 from inpaintbench.attacks.blur import GaussianBlur
 from inpaintbench.attacks.crop import Crop
 from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.noise import GaussianNoise
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.attacks.webp import WebP
-from inpaintbench.contracts import Sample
-from inpaintbench.plugins import AttackOptionError
+from inpaintbench.evaluation.attack_spec import parse_chain
+from inpaintbench.sdk import AttackOptionError
+from inpaintbench.sdk.contracts import Sample
 
 ROOT = Path(__file__).resolve().parents[1]
 TAEF2 = ROOT / ".." / "shared" / "weights" / "taef2"
@@ -180,7 +180,8 @@ def test_chains_compose_left_to_right_and_order_matters():
 def test_same_seed_repeats_exactly_through_the_data_pipeline(tmp_path):
     from inpaintbench.data.imageio import write_webp
     from inpaintbench.data.layout import LayoutDataset
-    from inpaintbench.data.tensors import SampleTensors, TensorProtocol
+    from inpaintbench.evaluation.protocol import Protocol
+    from inpaintbench.evaluation.tensors import SampleTensors
 
     for i in range(3):
         write_webp(tmp_path / "test" / f"im{i}.realfake.webp", textured(48, 64, seed=i))
@@ -189,7 +190,7 @@ def test_same_seed_repeats_exactly_through_the_data_pipeline(tmp_path):
     chain = parse_chain("gaussian_noise:std=8+crop:fraction=0.2,position=random+jpeg:quality=70")
 
     def run(seed):
-        tensors = SampleTensors(ds, ds.records("test/realfake"), TensorProtocol(32), attack=chain, seed=seed)
+        tensors = SampleTensors(ds, ds.records("test/realfake"), Protocol(32, attack=chain), seed=seed)
         return [tensors[i]["image"].numpy() for i in range(len(tensors))]
 
     first, again, other = run(5), run(5), run(6)
@@ -197,7 +198,7 @@ def test_same_seed_repeats_exactly_through_the_data_pipeline(tmp_path):
         np.testing.assert_array_equal(a, b)
     assert any(not np.array_equal(a, c) for a, c in zip(first, other))
     # reversed order gives the same result too: the seed is per sample, not per position
-    tensors = SampleTensors(ds, ds.records("test/realfake")[::-1], TensorProtocol(32), attack=chain, seed=5)
+    tensors = SampleTensors(ds, ds.records("test/realfake")[::-1], Protocol(32, attack=chain), seed=5)
     np.testing.assert_array_equal(tensors[2]["image"].numpy(), first[0])
 
 

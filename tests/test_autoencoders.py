@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from inpaintbench.data.generation.autoencoders import TinyAutoencoder, load_autoencoder, packaged_autoencoder
+from inpaintbench.sdk.autoencoders import TinyAutoencoder, load_autoencoder, packaged_autoencoder
 
 from conftest import SHARED
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from inpaintbench.baselines.fcn import FCNDetector
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
 
 BATCH = int(os.environ.get("BENCH_BATCH", 4))
 SIZE = int(os.environ.get("BENCH_SIZE", 256))

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from inpaintbench.clean_cache import CleanCache, clean_key
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job
-from inpaintbench.results import Result
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.jobs.job import Job
+from inpaintbench.jobs.results import Result
 
 INFO = {"root": "/data/a", "splits": {"test/realfake": 3}}
 FP = "fedcba9876543210"
@@ -24,7 +24,7 @@ def checkpoint(tmp_path):
 
 
 def test_key_changes_with_everything_that_decides_the_result(tmp_path, checkpoint):
-    job = Job("tiny", "provided", protocol=TensorProtocol(32))
+    job = Job("tiny", "provided", protocol=Protocol(32))
     key = clean_key(job, checkpoint, INFO, SPLITS, FP)
     assert key.startswith("tiny-") and key == clean_key(job, checkpoint, dict(INFO), SPLITS, FP)
     other = tmp_path / "other.pt"
@@ -33,14 +33,14 @@ def test_key_changes_with_everything_that_decides_the_result(tmp_path, checkpoin
                clean_key(job, None, INFO, SPLITS, FP),
                clean_key(job, checkpoint, {**INFO, "root": "/data/b"}, SPLITS, FP),
                clean_key(job, checkpoint, INFO, None, FP),
-               clean_key(dataclasses.replace(job, protocol=TensorProtocol(64)), checkpoint, INFO, SPLITS, FP),
-               clean_key(dataclasses.replace(job, threshold=0.3), checkpoint, INFO, SPLITS, FP),
+               clean_key(dataclasses.replace(job, protocol=Protocol(64)), checkpoint, INFO, SPLITS, FP),
+               clean_key(dataclasses.replace(job, protocol=Protocol(32, threshold=0.3)), checkpoint, INFO, SPLITS, FP),
                clean_key(dataclasses.replace(job, detector_options={"width": 4}), checkpoint, INFO, SPLITS, FP),
-               clean_key(dataclasses.replace(job, seed=1), checkpoint, INFO, SPLITS, FP),
+               clean_key(dataclasses.replace(job, run=Execution(seed=1)), checkpoint, INFO, SPLITS, FP),
                clean_key(job, checkpoint, INFO, SPLITS, "0123456789abcdef")]  # the data changed
     assert len({key, *changed}) == len(changed) + 1
     # what does not decide the result leaves the key alone
-    assert clean_key(dataclasses.replace(job, batch_size=1, progress=False), checkpoint, INFO,
+    assert clean_key(dataclasses.replace(job, run=Execution(batch_size=1, progress=False)), checkpoint, INFO,
                      SPLITS, FP) == key
 
 

@@ -75,12 +75,12 @@ def test_cli_user_errors_exit_2(tiny_layout, tmp_path, capsys):
 
 
 def test_cli_shows_the_traceback_of_a_bug(tiny_layout, monkeypatch):
-    import inpaintbench.jobs
+    import inpaintbench.jobs.job
 
     def broken(*args, **kwargs):
         return 1 / 0
 
-    monkeypatch.setattr(inpaintbench.jobs, "evaluate", broken)
+    monkeypatch.setattr(inpaintbench.jobs.job, "evaluate", broken)
     with pytest.raises(ZeroDivisionError):
         main(["evaluate", "--detector", "noise-residual", "--dataset", "provided", "--data-root", str(tiny_layout),
               "--quiet", "--no-overlays"])

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from inpaintbench.contracts import (
+from inpaintbench.sdk.contracts import (
     BaseDetector,
     ModuleDetector,
     PlainDetector,
@@ -19,7 +19,7 @@ from inpaintbench.contracts import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SDK = {"inpaintbench.contracts", "inpaintbench.plugins"}
+SDK = {"inpaintbench.sdk"} | {f"inpaintbench.sdk.{p.stem}" for p in (ROOT / "inpaintbench" / "sdk").glob("*.py")}
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -43,8 +43,9 @@ def test_plugins_import_only_the_sdk_from_the_package(folder):
 
 def test_the_import_rule_check_catches_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("from inpaintbench.harness import evaluate\nimport inpaintbench.registry\n")
-    assert imported_modules(bad) - SDK == {"inpaintbench.harness", "inpaintbench.registry"}
+    bad.write_text("from inpaintbench.evaluation.harness import evaluate\nimport inpaintbench.jobs.job\n"
+                   "import inpaintbench.sdk.registry\n")
+    assert imported_modules(bad) - SDK == {"inpaintbench.evaluation.harness", "inpaintbench.jobs.job"}
 
 
 class Plain:

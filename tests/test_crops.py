@@ -5,18 +5,19 @@ import pytest
 import torch
 from torchvision.ops import sigmoid_focal_loss
 
-from inpaintbench.crops import CropTensors, parse_augment
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol, collate
-from inpaintbench.errors import ConfigError
-from inpaintbench.training import focal_loss
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.evaluation.tensors import SampleTensors, collate
+from inpaintbench.sdk.errors import ConfigError
+from inpaintbench.training.crops import CropTensors, parse_augment
+from inpaintbench.training.trainer import focal_loss
 
 from layout_factory import make_layout
 
 
 def _crops(root, size, augment=(), seed=0):
     ds = LayoutDataset(root)
-    return CropTensors(SampleTensors(ds, ds.records("train/fakefake"), TensorProtocol(None)), size, augment, seed)
+    return CropTensors(SampleTensors(ds, ds.records("train/fakefake"), Protocol(None)), size, augment, seed)
 
 
 def test_crops_have_the_size_change_every_epoch_and_repeat_for_a_seed(tmp_path):
@@ -31,7 +32,7 @@ def test_crops_have_the_size_change_every_epoch_and_repeat_for_a_seed(tmp_path):
     assert all(torch.equal(again[i]["image"], first[i]) for i in reversed(range(len(again))))  # any order
     assert not torch.equal(_crops(root, 24, seed=5)[0]["image"], first[0])
     whole = _crops(root, None)[0]
-    full = SampleTensors(LayoutDataset(root), LayoutDataset(root).records("train/fakefake"), TensorProtocol(None))[0]
+    full = SampleTensors(LayoutDataset(root), LayoutDataset(root).records("train/fakefake"), Protocol(None))[0]
     assert torch.equal(whole["image"], full["image"])
     with pytest.raises(ConfigError):
         _crops(root, 4)

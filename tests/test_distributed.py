@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from inpaintbench.cli import main
-from inpaintbench.distributed import EvalBatches
+from inpaintbench.io.distributed import EvalBatches
 
 from layout_factory import make_layout
 

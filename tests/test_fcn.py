@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from inpaintbench import plugins as hub
 from inpaintbench.baselines import fcn
-from inpaintbench.plugins import WeightsUnavailable
+from inpaintbench.sdk import WeightsUnavailable
+from inpaintbench.sdk import weights as hub
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inpaintbench import registry
-from inpaintbench.contracts import SPLITS
 from inpaintbench.data.generation import generate as gen_module
 from inpaintbench.data.generation.generate import (
     GenerateConfig,
@@ -23,6 +21,8 @@ from inpaintbench.data.generation.masks.labels import read_bsds_segmentations
 from inpaintbench.data.generation.sources import embedded_photos
 from inpaintbench.data.imageio import DataError, read_mask, read_rgb
 from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.contracts import SPLITS
 
 from conftest import SHARED
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inpaintbench import registry
 from inpaintbench.data.generation.generate import GenerateConfig, generate
 from inpaintbench.data.generation.generators import Item, blend
 from inpaintbench.data.generation.masks import BrushMasks
 from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.sdk import registry
 
 from conftest import SHARED
 
@@ -82,7 +82,7 @@ def test_vae_generator_writes_fakefake_inside_the_mask_only():
 
 def test_latent_fill_realfake_is_the_decoded_classical_fill_inside_the_mask():
     from inpaintbench.data.generation.generators import ClassicalFill
-    from inpaintbench.plugins import load_autoencoder
+    from inpaintbench.sdk import load_autoencoder
 
     gen = registry.create("generators", "latent-fill", method="telea")
     assert gen.kinds == ("realfake", "original")

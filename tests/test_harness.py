@@ -6,13 +6,17 @@ import numpy as np
 import pytest
 import torch
 
-from inpaintbench.contracts import Sample
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.harness import evaluate, evaluate_split
+from inpaintbench.evaluation.harness import evaluate, evaluate_split
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.sdk.contracts import Sample
 
 from layout_factory import InMemoryDataset
 
 SIZES = [(21, 30), (40, 17), (33, 33), (12, 45)]
+
+#: Batches of four, and one image at a time, without progress bars.
+BATCH4 = Execution(batch_size=4, progress=False)
+SINGLE = Execution(batch_size=1, progress=False)
 
 
 class MixedSizes(InMemoryDataset):
@@ -41,10 +45,10 @@ class PerPixel:
 
 def test_a_mixed_size_batch_gives_exactly_the_per_image_metrics_of_single_images():
     ds = MixedSizes()
-    native = TensorProtocol()
+    native = Protocol()
     for split in ds.splits():
-        batched, _ = evaluate_split(PerPixel(), ds, split, protocol=native, batch_size=4, progress=False)
-        single, _ = evaluate_split(PerPixel(), ds, split, protocol=native, batch_size=1, progress=False)
+        batched, _ = evaluate_split(PerPixel(), ds, split, protocol=native, run=BATCH4)
+        single, _ = evaluate_split(PerPixel(), ds, split, protocol=native, run=SINGLE)
         assert len(batched.counts) == 1 and len(single.counts) == 4  # one padded batch against four calls
         for a, b in zip(batched.tensors(), single.tensors()):
             assert torch.equal(a, b)
@@ -54,15 +58,15 @@ def test_a_mixed_size_batch_gives_exactly_the_per_image_metrics_of_single_images
         per_b, per_s = batched.per_image(), single.per_image()
         for key in per_b:
             torch.testing.assert_close(per_b[key], per_s[key], rtol=0, atol=0, equal_nan=True)
-    assert evaluate(PerPixel(), ds, protocol=native, batch_size=4, progress=False) == \
-        evaluate(PerPixel(), ds, protocol=native, batch_size=1, progress=False)
+    assert evaluate(PerPixel(), ds, protocol=native, run=BATCH4) == \
+        evaluate(PerPixel(), ds, protocol=native, run=SINGLE)
 
 
 def test_native_is_the_default_and_recorded_apart_from_a_resize():
-    native, resized = TensorProtocol().describe(), TensorProtocol(256).describe()
+    native, resized = Protocol().input_record(), Protocol(256).input_record()
     assert native["image_size"] == "native" and native["resize"] == "none"
     assert resized["image_size"] == 256 and native != resized
-    assert "replicate" in native["batching"] and native["max_pixels"] == TensorProtocol().max_pixels
+    assert "replicate" in native["batching"] and native["max_pixels"] == Protocol().max_pixels
 
 
 def test_a_padded_detector_input_is_edge_replicated_not_zero():
@@ -74,7 +78,7 @@ def test_a_padded_detector_input_is_edge_replicated_not_zero():
             return super().predict(images)
 
     ds = MixedSizes()
-    evaluate_split(Record(), ds, "test/fakefake", protocol=TensorProtocol(), batch_size=4, progress=False)
+    evaluate_split(Record(), ds, "test/fakefake", protocol=Protocol(), run=BATCH4)
     (batch,) = seen
     h, w = SIZES[0]
     assert batch.shape[2:] == (max(s[0] for s in SIZES), max(s[1] for s in SIZES))
@@ -91,9 +95,9 @@ def test_chunks_and_tiles_within_max_pixels_change_nothing_for_a_per_pixel_detec
             return super().predict(images)
 
     ds = MixedSizes()
-    small = TensorProtocol(max_pixels=max_pixels, tile_overlap=4)
-    budget, _ = evaluate_split(Count(), ds, "test/fakefake", protocol=small, batch_size=4, progress=False)
-    whole, _ = evaluate_split(PerPixel(), ds, "test/fakefake", protocol=TensorProtocol(), batch_size=4, progress=False)
+    small = Protocol(max_pixels=max_pixels, tile_overlap=4)
+    budget, _ = evaluate_split(Count(), ds, "test/fakefake", protocol=small, run=BATCH4)
+    whole, _ = evaluate_split(PerPixel(), ds, "test/fakefake", protocol=Protocol(), run=BATCH4)
     assert len(calls) > 1 and max(calls) <= max_pixels
     for a, b in zip(budget.tensors(), whole.tensors()):
         assert torch.equal(a, b)
@@ -107,8 +111,7 @@ def test_the_heatmap_maximum_image_score_ignores_the_padding():
             ramp = torch.linspace(0, 1, images.shape[3])
             return ramp.expand(images.shape[0], 1, images.shape[2], -1).contiguous()
 
-    state, _ = evaluate_split(Ramp(), MixedSizes(), "test/fakefake", protocol=TensorProtocol(), batch_size=4,
-                              progress=False)
+    state, _ = evaluate_split(Ramp(), MixedSizes(), "test/fakefake", protocol=Protocol(), run=BATCH4)
     width = max(w for _, w in SIZES)
     expected = torch.tensor([(w - 1) / (width - 1) for _, w in SIZES], dtype=torch.float64)
     torch.testing.assert_close(state.image_scores(), expected)
@@ -117,12 +120,10 @@ def test_the_heatmap_maximum_image_score_ignores_the_padding():
 def test_a_detectors_own_image_score_never_sees_the_padding():
     from torch import nn
 
-    from inpaintbench.contracts import ModuleDetector
+    from inpaintbench.sdk.contracts import ModuleDetector
 
     torch.manual_seed(0)
     det = ModuleDetector(nn.Conv2d(3, 1, 1))  # pointwise: the heatmap of a real pixel ignores the padding
-    batched, _ = evaluate_split(det, MixedSizes(), "test/fakefake", protocol=TensorProtocol(), batch_size=4,
-                                progress=False)
-    single, _ = evaluate_split(det, MixedSizes(), "test/fakefake", protocol=TensorProtocol(), batch_size=1,
-                               progress=False)
+    batched, _ = evaluate_split(det, MixedSizes(), "test/fakefake", protocol=Protocol(), run=BATCH4)
+    single, _ = evaluate_split(det, MixedSizes(), "test/fakefake", protocol=Protocol(), run=SINGLE)
     torch.testing.assert_close(batched.image_scores(), single.image_scores())

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inpaintbench.attack_spec import AttackSpecError, parse_attacks
 from inpaintbench.cli import main
 from inpaintbench.data.imageio import read_mask, write_webp
+from inpaintbench.evaluation.attack_spec import AttackSpecError, parse_attacks
 
 from layout_factory import make_layout
 
@@ -195,8 +195,8 @@ def test_pickles_passed_as_weights_are_refused_in_one_line(tmp_path, capsys):
 
     from inpaintbench.baselines.nixnet import load_backbone_weights
     from inpaintbench.baselines.smp import read_state_dict
-    from inpaintbench.data.generation.autoencoders import load_autoencoder
-    from inpaintbench.errors import CheckpointError
+    from inpaintbench.sdk.autoencoders import load_autoencoder
+    from inpaintbench.sdk.errors import CheckpointError
 
     evil = tmp_path / "evil.pt"
     torch.save({"weight": RunsCode()}, evil)
@@ -216,7 +216,7 @@ def test_pickles_passed_as_weights_are_refused_in_one_line(tmp_path, capsys):
 
 
 def test_a_plugin_taking_a_builtin_name_does_not_replace_it(fake_distribution):
-    from inpaintbench import registry
+    from inpaintbench.sdk import registry
 
     fake_distribution("shadowplug", {"inpaintbench.detectors": {"fcn": "shadowplug:Other"}},
                       {"shadowplug.py": "class Other:\n    def predict(self, images):\n        return images[:, :1]\n"})

@@ -7,10 +7,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from inpaintbench.contracts import ModuleDetector, Sample, pooled_logit
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.metrics import image_auc
-from inpaintbench.training import TrainConfig, Trainer, image_loss
+from inpaintbench.evaluation.metrics import image_auc
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.sdk.contracts import ModuleDetector, Sample, pooled_logit
+from inpaintbench.training.trainer import TrainConfig, Trainer, image_loss
 
 from layout_factory import InMemoryDataset
 
@@ -77,7 +77,7 @@ def test_the_trainer_applies_and_records_the_image_loss_only_with_authentic_imag
 
     def trainer(**kw) -> Trainer:
         config = TrainConfig(epochs=100, batch_size=8, lr=1e-2, crop=0, progress=False, resume=False, **kw)
-        return Trainer(Linear(), data, config, TensorProtocol(), tempfile.mkdtemp(dir=tmp_path), "linear")
+        return Trainer(Linear(), data, config, Protocol(), tempfile.mkdtemp(dir=tmp_path), "linear")
 
     assert trainer().used["image_loss"] == "off: weight 0"
     assert trainer(image_loss_weight=1.0, train_kinds=("fakefake",)).used["image_loss"].startswith("off: no authentic")

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inpaintbench.contracts import Sample
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import HASH_SPLIT_FRACTIONS, LayoutDataset, hash_split, parse_name
-from inpaintbench.data.tensors import TensorProtocol, mask_threshold
+from inpaintbench.evaluation.protocol import mask_threshold
+from inpaintbench.evaluation.tensors import to_tensors
+from inpaintbench.sdk.contracts import Sample
 
 
 def test_scan_pairs_kinds_and_splits(tiny_layout):
@@ -106,10 +107,10 @@ def test_binarization_and_resize_protocol():
     mask[10:30, 10:30] = 255
     mask[9, 10:30] = 128
     sample = Sample("a", "test", "fakefake", np.zeros((40, 40, 3), np.uint8), mask)
-    full = TensorProtocol(None, "full").to_tensors(sample)[1]
-    anyp = TensorProtocol(None, "any").to_tensors(sample)[1]
+    full = to_tensors(sample, None, "full")[1]
+    anyp = to_tensors(sample, None, "any")[1]
     assert full.sum() == 400 and anyp.sum() == 420
-    image, target = TensorProtocol(20, "full").to_tensors(sample)
+    image, target = to_tensors(sample, 20, "full")
     assert image.shape == (3, 20, 20) and target.shape == (1, 20, 20)
     assert set(target.unique().tolist()) <= {0.0, 1.0} and 60 <= target.sum() <= 100
     assert mask_threshold("half") == 128 and mask_threshold(200) == 200

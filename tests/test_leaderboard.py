@@ -1,7 +1,7 @@
 """Leaderboards from result files: ranked per split, protocol stated, protocols never mixed."""
 
 from inpaintbench.cli import main
-from inpaintbench.results import Result, write_result
+from inpaintbench.jobs.results import Result, write_result
 
 
 def _result(detector, iou, image_size=256, split="test/fakefake"):
@@ -102,7 +102,7 @@ def test_rows_name_variants_training_data_and_budget_from_the_results_alone(tmp_
 def test_the_committed_reference_board_names_the_stressed_variant_and_states_one_protocol():
     from pathlib import Path
 
-    from inpaintbench.leaderboard import build
+    from inpaintbench.reports.leaderboard import build
 
     results = Path(__file__).resolve().parents[1] / "leaderboards" / "results"
     text = build(p for p in sorted(results.rglob("*.json")) if p.name != "reference.json")

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inpaintbench import registry
 from inpaintbench.data.generation.masks import (
     BrushMasks,
     MaskUnavailable,
@@ -27,6 +26,7 @@ from inpaintbench.data.generation.masks.labels import (
     read_bsds_segmentations,
     rle_counts_from_string,
 )
+from inpaintbench.sdk import registry
 
 from conftest import SHARED
 

@@ -7,12 +7,13 @@ import json
 import pytest
 from PIL import Image
 
-from inpaintbench import cli, matrix
-from inpaintbench.leaderboard import build
-from inpaintbench.matrix import DataSet, parse_sets
-from inpaintbench.paths import portable_path, portable_text
-from inpaintbench.reports import write_matrix_report
-from inpaintbench.results import read_result, slug
+from inpaintbench import cli
+from inpaintbench.io.paths import portable_path, portable_text
+from inpaintbench.jobs import matrix
+from inpaintbench.jobs.matrix import DataSet, parse_sets
+from inpaintbench.jobs.results import read_result, slug
+from inpaintbench.reports.job_reports import write_matrix_report
+from inpaintbench.reports.leaderboard import build
 
 from layout_factory import make_layout
 

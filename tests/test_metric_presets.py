@@ -9,13 +9,14 @@ import torch
 from scipy.ndimage import maximum_filter, minimum_filter
 
 from inpaintbench.cli import main
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.errors import ConfigError
-from inpaintbench.harness import check_convention, predictions
-from inpaintbench.jobs import Job, make_dataset, make_detector
-from inpaintbench.metric_presets import CONVENTIONS, PRESETS
-from inpaintbench.metrics import MetricState, conventions
-from inpaintbench.results import read_result
+from inpaintbench.evaluation.harness import predictions
+from inpaintbench.evaluation.metric_presets import CONVENTIONS, PRESETS
+from inpaintbench.evaluation.metrics import MetricState, conventions
+from inpaintbench.evaluation.protocol import Protocol, check_convention
+from inpaintbench.evaluation.tensors import SampleTensors
+from inpaintbench.jobs.job import Job, make_dataset, make_detector
+from inpaintbench.jobs.results import read_result
+from inpaintbench.sdk.errors import ConfigError
 
 H = W = 24
 NAN = float("nan")
@@ -304,7 +305,7 @@ def test_evaluate_records_the_convention_and_gives_its_numbers(name, tiny_layout
     job = Job("noise-residual", "provided", dataset_options={"data_root": str(tiny_layout)})
     detector, dataset = make_detector(job)[0], make_dataset(job)
     for split in ("test/fakefake", "test/original"):
-        data = SampleTensors(dataset, dataset.records(split), TensorProtocol())
+        data = SampleTensors(dataset, dataset.records(split), Protocol())
         maps, gts = [], []
         for batch, heat in predictions(detector, data, progress=False):
             maps += list(heat[:, 0].numpy())
@@ -325,8 +326,7 @@ def test_old_results_read_as_measured_under_ours(tmp_path):
 
 
 def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_side(tmp_path, capsys):
-    from inpaintbench.jobs import protocol_record
-    from inpaintbench.results import Result, write_result
+    from inpaintbench.jobs.results import Result, write_result
 
     state = MetricState(presets=True)
     gt = torch.zeros(2, 1, 64, 64)
@@ -336,9 +336,9 @@ def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_
     f1_names = ("trufor", "inpaintbench", "imdlbenco")
     for name in f1_names:
         metrics = {"test/fakefake": {"role": "manipulated", **state.compute(name)}}
-        result = Result("det", "set", protocol_record(TensorProtocol(), 0.5, convention=name), metrics)
+        result = Result("det", "set", Protocol(metrics_convention=name).record(), metrics)
         paths.append(write_result(result, tmp_path / f"{name}.json"))
-    other = Result("other", "set", protocol_record(TensorProtocol(), 0.5, convention="trufor"),
+    other = Result("other", "set", Protocol(metrics_convention="trufor").record(),
                    {"test/fakefake": {"role": "manipulated", "f1": 0.1}})
     paths.append(write_result(other, tmp_path / "other.json"))
     assert main(["leaderboard", *map(str, paths), "--conventions", "det"]) == 0
@@ -356,10 +356,10 @@ def test_leaderboards_never_rank_two_conventions_together_and_show_them_side_by_
 
 
 def test_the_cli_summary_prints_every_convention():
-    from inpaintbench.cli import format_metrics
+    from inpaintbench.reports.summary import metrics_lines
 
     state = MetricState(presets=True)
     state.update(torch.rand(1, 1, H, W), torch.ones(1, 1, H, W))
     for name in CONVENTIONS:
-        text = format_metrics({"test/fakefake": {"role": "manipulated", **state.compute(name)}})
+        text = metrics_lines({"test/fakefake": {"role": "manipulated", **state.compute(name)}})
         assert "test/fakefake" in text and "f1" in text.lower(), name

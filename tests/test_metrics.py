@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score, roc_curve
 
-from inpaintbench.metrics import (
+from inpaintbench.evaluation.metrics import (
     MetricState,
     add_detection_metrics,
     best_bacc_threshold,

@@ -7,11 +7,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from inpaintbench import registry
 from inpaintbench.baselines.nixnet import NIXNet, NIXNetDetector
 from inpaintbench.baselines.srm import NoiseResidual, srm_bank
-from inpaintbench.contracts import count_parameters
-from inpaintbench.metrics import MetricState
+from inpaintbench.evaluation.metrics import MetricState
+from inpaintbench.sdk import registry
+from inpaintbench.sdk.contracts import count_parameters
 
 
 @pytest.mark.parametrize("h,w", [(37, 53), (64, 64), (100, 76), (9, 15)])

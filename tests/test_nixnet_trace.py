@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from inpaintbench.baselines.aetrace import AutoencoderTrace
 from inpaintbench.baselines.nixnet import NIXNet, NIXNetDetector
-from inpaintbench.plugins import load_autoencoder
+from inpaintbench.sdk import load_autoencoder
 
 
 def test_the_trace_is_the_image_minus_its_round_trip_and_that_minus_the_second():

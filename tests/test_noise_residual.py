@@ -9,8 +9,8 @@ from scipy.ndimage import gaussian_filter
 
 from inpaintbench.baselines import noise_residual as nr
 from inpaintbench.cli import main
-from inpaintbench.metrics import MetricState
-from inpaintbench.registry import create
+from inpaintbench.evaluation.metrics import MetricState
+from inpaintbench.sdk.registry import create
 
 
 def _square(size: int, rng: np.random.Generator) -> np.ndarray:

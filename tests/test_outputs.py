@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from inpaintbench import cli, jobs
-from inpaintbench.results import Result, default_result_path, write_result
+from inpaintbench import cli
+from inpaintbench.jobs import job as jobs
+from inpaintbench.jobs.results import Result, default_result_path, write_result
 
 
 def test_default_result_names_never_collide(tmp_path, monkeypatch):

@@ -16,7 +16,7 @@ import importlib, importlib.util, sys
 import inpaintbench.baselines.fcn, inpaintbench.attacks.jpeg
 for name in ("baselines", "attacks"):
     assert importlib.util.find_spec(name) is None, f"top-level {name!r} is importable"
-from inpaintbench import registry
+from inpaintbench.sdk import registry
 det = registry.get("detectors", "fcn").load()
 att = registry.get("attacks", "jpeg").load()
 print(det.__module__, att.__module__, inpaintbench.baselines.fcn.__file__)

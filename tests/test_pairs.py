@@ -16,7 +16,7 @@ from inpaintbench.data.datasets import pairs
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.public_layouts import LAYOUTS
-from inpaintbench.registry import RegistryError
+from inpaintbench.sdk.registry import RegistryError
 
 SIZE = 24
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inpaintbench.paths import portable, portable_path, portable_text
+from inpaintbench.io.paths import portable, portable_path, portable_text
 
 
 def test_paths_under_or_beside_the_base_become_relative():
@@ -25,3 +25,9 @@ def test_absolute_paths_inside_specs_and_records_are_rewritten_and_nothing_else(
     assert portable_text(prose, "/work/main") == prose
     record = {"root": "/work/main/data", "sets": ["rect:fakefake@/work/main/d"], "n": 3}
     assert portable(record, "/work/main") == {"root": "data", "sets": ["rect:fakefake@d"], "n": 3}
+
+
+def test_urls_are_kept_as_written():
+    text = "weights from https://github.com/grip-unina/noiseprint and /abs/folder/file.pth"
+    out = portable_text(text, "/work/here")
+    assert "https://github.com/grip-unina/noiseprint" in out and "/abs/folder" not in out

@@ -2,8 +2,8 @@
 
 import pytest
 
-from inpaintbench import registry
 from inpaintbench.cli import main
+from inpaintbench.sdk import registry
 
 
 def test_unknown_name_suggests_closest():

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from inpaintbench.contracts import SplitName
-from inpaintbench.results import Result, default_result_path, read_result, slug, write_result
+from inpaintbench.jobs.results import Result, default_result_path, read_result, slug, write_result
+from inpaintbench.sdk.contracts import SplitName
 
 
 def test_result_round_trip_and_nan_as_null(tmp_path):

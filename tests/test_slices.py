@@ -13,12 +13,12 @@ import torch
 
 from inpaintbench import cli
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.image_records import BASE_COLUMNS
-from inpaintbench.leaderboard import build
-from inpaintbench.metrics import MetricState
-from inpaintbench.overlays import choose
-from inpaintbench.registry import RegistryError
-from inpaintbench.slices import ImageInfo, SplitImages, check_columns, slice_split
+from inpaintbench.evaluation.image_records import BASE_COLUMNS
+from inpaintbench.evaluation.metrics import MetricState
+from inpaintbench.evaluation.slices import ImageInfo, SplitImages, check_columns, slice_split
+from inpaintbench.jobs.gallery import choose
+from inpaintbench.reports.leaderboard import build
+from inpaintbench.sdk.registry import RegistryError
 
 MEAN_METRICS = ("iou", "f1", "precision", "recall", "f1_best")
 

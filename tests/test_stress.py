@@ -7,12 +7,13 @@ import json
 import pytest
 from PIL import Image
 
-from inpaintbench import cli, stress
-from inpaintbench.attack_spec import parse_attacks
-from inpaintbench.leaderboard import build
-from inpaintbench.reports import write_stress_report
-from inpaintbench.results import read_result
-from inpaintbench.robustness import Curve
+from inpaintbench import cli
+from inpaintbench.evaluation.attack_spec import parse_attacks
+from inpaintbench.jobs import stress
+from inpaintbench.jobs.results import read_result
+from inpaintbench.reports.job_reports import write_stress_report
+from inpaintbench.reports.leaderboard import build
+from inpaintbench.reports.robustness import Curve
 
 SETTINGS = "jpeg:quality=90,jpeg:quality=30,gaussian_noise:std=40,resize:scale=0.5,keep_new_size=true"
 
@@ -37,9 +38,10 @@ def test_stress_writes_jsons_table_curves_and_reuses_the_clean_pass(trained, tin
     calls = []
     real = stress.evaluate_job
 
-    def counting(job, checkpoint=None, splits=None, attack=None, **kw):
+    def counting(job, checkpoint=None, splits=None, **kw):
+        attack = job.protocol.attack
         calls.append(attack.spec if attack is not None else None)
-        return real(job, checkpoint, splits, attack=attack, **kw)
+        return real(job, checkpoint, splits, **kw)
 
     monkeypatch.setattr(stress, "evaluate_job", counting)
     out, cache = tmp_path / "stress", tmp_path / "cache"

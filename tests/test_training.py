@@ -5,9 +5,9 @@ import pytest
 import torch
 
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.registry import create
-from inpaintbench.training import TrainConfig, load_checkpoint, train
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.sdk.registry import create
+from inpaintbench.training.trainer import TrainConfig, load_checkpoint, train
 
 
 def _config(**kw):
@@ -19,7 +19,7 @@ def _config(**kw):
 def test_train_writes_loadable_checkpoints_and_learns(tiny_layout, tiny_detector, tmp_path):
     ds = LayoutDataset(tiny_layout)
     det = create("detectors", "tiny")
-    report = train(det, ds, _config(epochs=6), TensorProtocol(32), tmp_path / "run", name="tiny")
+    report = train(det, ds, _config(epochs=6), Protocol(32), tmp_path / "run", name="tiny")
     ckpt = load_checkpoint(report.best_checkpoint)
     assert ckpt["detector"] == "tiny" and ckpt["options"] == {"width": 8}
     assert set(ckpt["state_dict"]) == set(det.module.state_dict())
@@ -32,23 +32,23 @@ def test_train_writes_loadable_checkpoints_and_learns(tiny_layout, tiny_detector
 def test_resume_continues_from_last_checkpoint(tiny_layout, tiny_detector, tmp_path):
     ds = LayoutDataset(tiny_layout)
     out = tmp_path / "run"
-    first = train(create("detectors", "tiny"), ds, _config(epochs=1), TensorProtocol(32), out, name="tiny")
+    first = train(create("detectors", "tiny"), ds, _config(epochs=1), Protocol(32), out, name="tiny")
     assert first.epochs_run == 1 and first.resumed_from_epoch is None
-    second = train(create("detectors", "tiny"), ds, _config(epochs=3), TensorProtocol(32), out, name="tiny")
+    second = train(create("detectors", "tiny"), ds, _config(epochs=3), Protocol(32), out, name="tiny")
     assert second.resumed_from_epoch == 0 and second.epochs_run == 3 and second.steps == 3 * first.steps
-    straight = train(create("detectors", "tiny"), ds, _config(epochs=3, resume=False), TensorProtocol(32),
+    straight = train(create("detectors", "tiny"), ds, _config(epochs=3, resume=False), Protocol(32),
                      tmp_path / "straight", name="tiny")
     a = load_checkpoint(second.last_checkpoint)["state_dict"]
     b = load_checkpoint(straight.last_checkpoint)["state_dict"]
     for key in a:  # resuming reproduces the uninterrupted run
         assert torch.allclose(a[key], b[key], atol=1e-5), key
     with pytest.raises(ValueError, match="was written for tiny"):
-        train(create("detectors", "tiny", width=4), ds, _config(epochs=4), TensorProtocol(32), out, name="tiny")
+        train(create("detectors", "tiny", width=4), ds, _config(epochs=4), Protocol(32), out, name="tiny")
 
 
 def test_early_stopping_with_patience(tiny_layout, tiny_detector, tmp_path):
     ds = LayoutDataset(tiny_layout)
-    report = train(create("detectors", "tiny"), ds, _config(epochs=30, lr=0.0, patience=1), TensorProtocol(32),
+    report = train(create("detectors", "tiny"), ds, _config(epochs=30, lr=0.0, patience=1), Protocol(32),
                    tmp_path / "run", name="tiny")
     assert report.stopped_early and report.epochs_run == 2 and report.best_epoch == 0
 
@@ -59,12 +59,12 @@ def test_collapse_is_warned(tiny_layout, tiny_detector, tmp_path):
     with torch.no_grad():
         det.module[-1].bias.fill_(-20.0)
     with pytest.warns(UserWarning, match="collapsed"):
-        train(det, ds, _config(epochs=1, lr=0.0), TensorProtocol(32), tmp_path / "run", name="tiny")
+        train(det, ds, _config(epochs=1, lr=0.0), Protocol(32), tmp_path / "run", name="tiny")
 
 
 def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
-    from inpaintbench.harness import evaluate
-    from inpaintbench.metrics import image_auc
+    from inpaintbench.evaluation.harness import evaluate
+    from inpaintbench.evaluation.metrics import image_auc
 
     class Brightness:
         """Scores images by mean brightness; heatmap constant: only the image score is informative."""
@@ -76,7 +76,8 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
             return -images.mean((1, 2, 3))
 
     ds = LayoutDataset(tiny_layout)
-    out = evaluate(Brightness(), ds, ["test/fakefake", "test/original"], protocol=TensorProtocol(32), progress=False)
+    out = evaluate(Brightness(), ds, ["test/fakefake", "test/original"], protocol=Protocol(32),
+                   run=Execution(progress=False))
     fake = out["test/fakefake"]
     assert fake["image_score"] == "detector.image_score" and 0 <= fake["image_auc"] <= 1
     assert "image_auc" not in out["test/original"]
@@ -89,15 +90,16 @@ def test_image_level_auc_against_authentic_split(tiny_layout, tmp_path):
             scored.append(len(images))
             return super().predict(images)
 
-    chosen = evaluate(Counting(), ds, ["test/fakefake", "test/original"], protocol=TensorProtocol(32), progress=False,
-                      image_threshold_from="val", batch_size=1)["test/fakefake"]
+    chosen = evaluate(Counting(), ds, ["test/fakefake", "test/original"],
+                      protocol=Protocol(32, image_threshold_from="val"),
+                      run=Execution(batch_size=1, progress=False))["test/fakefake"]
     assert len(scored) == 3 + 3 + 2 + 2  # the test splits, then val/fakefake and val/original
     assert chosen["image_threshold_from"].startswith("val: ") and chosen["image_threshold"] != 0.5
 
 
 def test_card_recommendations_are_resolved_in_the_config():
-    from inpaintbench.contracts import Card
-    from inpaintbench.training import FALLBACKS
+    from inpaintbench.sdk.contracts import Card
+    from inpaintbench.training.trainer import FALLBACKS
 
     card = Card(description="x", training={"lr": 1e-3})
     resolved = TrainConfig().resolve(card)
@@ -112,24 +114,24 @@ def test_card_recommendations_are_resolved_in_the_config():
 
 def test_train_applies_the_card_for_every_caller(tiny_layout, tiny_detector, tmp_path, monkeypatch):
     """A script that builds TrainConfig without lr gets the card's; the run records where it came from."""
-    from inpaintbench.contracts import Card
+    from inpaintbench.sdk.contracts import Card
 
     det = create("detectors", "tiny")
     monkeypatch.setattr(type(det), "card", Card(description="tiny", trainable=True, training={"lr": 0.02}))
-    report = train(det, LayoutDataset(tiny_layout), TrainConfig(epochs=1, progress=False, crop=32), TensorProtocol(32),
+    report = train(det, LayoutDataset(tiny_layout), TrainConfig(epochs=1, progress=False, crop=32), Protocol(32),
                    tmp_path / "run", name="tiny")
     assert report.config["lr"] == 0.02 and report.config["from_card"] == ["lr"]
     assert load_checkpoint(report.last_checkpoint)["config"]["lr"] == 0.02
 
 
 def test_authentic_images_are_trained_on_by_default_and_can_be_excluded(tiny_layout, tiny_detector, tmp_path):
-    from inpaintbench.errors import ConfigError
-    from inpaintbench.training import Trainer
+    from inpaintbench.sdk.errors import ConfigError
+    from inpaintbench.training.trainer import Trainer
 
     ds = LayoutDataset(tiny_layout)
 
     def trainer(**kw):
-        return Trainer(create("detectors", "tiny"), ds, _config(**kw), TensorProtocol(32), tmp_path / "run", "tiny")
+        return Trainer(create("detectors", "tiny"), ds, _config(**kw), Protocol(32), tmp_path / "run", "tiny")
 
     default = trainer()
     assert default.used["kinds"] == {"realfake": 8, "fakefake": 8, "original": 8} and len(default.data) == 24

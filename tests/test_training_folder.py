@@ -9,17 +9,17 @@ import stat
 import pytest
 import torch
 
-from inpaintbench.data.imageio import atomic_write_bytes
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.errors import CheckpointError
-from inpaintbench.jobs import Job, train_job
-from inpaintbench.training import TrainConfig, load_checkpoint
+from inpaintbench.evaluation.protocol import Execution, Protocol
+from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.jobs.job import Job, train_job
+from inpaintbench.sdk.errors import CheckpointError
+from inpaintbench.training.trainer import TrainConfig, load_checkpoint
 
 from layout_factory import make_layout
 
 UNSEEDED = '''
 from torch import nn
-from inpaintbench.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 
 class Unseeded(ModuleDetector):
@@ -40,8 +40,8 @@ def unseeded(fake_distribution):
 
 
 def one_step(detector: str, data, run_dir, **kw) -> dict[str, torch.Tensor]:
-    job = Job(detector, "provided", dataset_options={"data_root": str(data)}, protocol=TensorProtocol(None),
-              progress=False)
+    job = Job(detector, "provided", dataset_options={"data_root": str(data)}, protocol=Protocol(None),
+              run=Execution(progress=False))
     config = TrainConfig(epochs=1, max_steps=1, batch_size=2, crop=0, seed=3, progress=False, **kw)
     report, _ = train_job(job, config, run_dir)
     return load_checkpoint(report.last_checkpoint)["state_dict"]

@@ -11,13 +11,14 @@ import torch
 from PIL import Image
 
 from inpaintbench.baselines.srm import NoiseResidual
-from inpaintbench.contracts import Sample
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.universal import UniversalDataset, UniversalTransform, photos_in_folder
 from inpaintbench.data.imageio import DataError
-from inpaintbench.data.tensors import SampleTensors, TensorProtocol
-from inpaintbench.registry import RegistryError, create
-from inpaintbench.training import TrainConfig, load_checkpoint, train
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.evaluation.tensors import SampleTensors
+from inpaintbench.sdk.contracts import Sample
+from inpaintbench.sdk.registry import RegistryError, create
+from inpaintbench.training.trainer import TrainConfig, load_checkpoint, train
 
 from conftest import SHARED
 
@@ -135,7 +136,7 @@ def test_dataset_from_a_photo_folder_is_deterministic_and_serves_as_a_transform(
     orig = ds.load(ds.records("train/original")[0])
     assert orig.mask.max() == 0 and orig.kind == "original"
     # used as a training-time transform on another dataset's samples
-    tensors = SampleTensors(ds, ds.records("train/original"), TensorProtocol(image_size=32),
+    tensors = SampleTensors(ds, ds.records("train/original"), Protocol(image_size=32),
                             transform=UniversalTransform("median", masks=box_mask))
     item = tensors[0]
     assert item["kind"] == "fakefake" and item["target"].sum() > 0
@@ -154,7 +155,7 @@ def test_universal_data_trains_a_detector(tmp_path, tiny_detector):
     detector = create("detectors", tiny_detector)
     before = {k: v.clone() for k, v in detector.module.state_dict().items()}
     config = TrainConfig(epochs=4, batch_size=4, lr=3e-3, progress=False, seed=1)
-    report = train(detector, ds, config, TensorProtocol(32), tmp_path / "run", name=tiny_detector)
+    report = train(detector, ds, config, Protocol(32), tmp_path / "run", name=tiny_detector)
     assert report.steps == 4 * 2 and report.history[-1]["train_loss"] < report.history[0]["train_loss"]
     saved = load_checkpoint(report.last_checkpoint)
     assert saved["steps"] == report.steps
@@ -162,7 +163,7 @@ def test_universal_data_trains_a_detector(tmp_path, tiny_detector):
 
 
 def test_registered_dataset_reads_a_folder(tmp_path):
-    from inpaintbench import registry
+    from inpaintbench.sdk import registry
 
     _photo_folder(tmp_path)
     ds = registry.create("datasets", "universal", data_root=str(tmp_path / "imgs"), image_size="32",

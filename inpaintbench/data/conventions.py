@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .imageio import DataError, decode
+from inpaintbench.data.imageio import DataError, decode
 
 #: What a mask pixel's value means; ``nonzero`` reads any non-zero channel as manipulated.
 POLARITIES = ("white", "invert", "nonzero")
 CHANNELS = ("all", "0", "1", "2")
 #: File kinds the pairs dataset reads (PIL decodes each by content, these pick files in folders).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 
 
 @dataclass(frozen=True)

@@ -3,23 +3,21 @@ generated sets, a ``PairsDataset`` for image/mask files a user already has."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
-from .generation.catalog import GENERATED_DATASETS, GeneratedDataset
-from .imageio import DataError
-from .layout import LayoutDataset
-from .pairs import PairsDataset
-
-DATA_ENV = "INPAINTBENCH_DATA"
+from inpaintbench.data.generation.catalog import GENERATED_DATASETS, GeneratedDataset
+from inpaintbench.data.imageio import DataError
+from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.data.pairs import PairsDataset
+from inpaintbench.sdk import env
 
 
 def resolve_root(data_root: str | None, dataset: str) -> str:
     """``data_root``, else ``$INPAINTBENCH_DATA``, else a clear error saying how to give one."""
-    root = data_root or os.environ.get(DATA_ENV)
+    root = data_root or env.DATA.get()
     if not root:
-        raise DataError(f"<{dataset}>", f"no data folder given: pass --data-root DIR or set {DATA_ENV}")
+        raise DataError(f"<{dataset}>", f"no data folder given: pass --data-root DIR or set {env.DATA}")
     return root
 
 
@@ -43,9 +41,9 @@ def pairs(data_root: str | None = None, on_bad: str = "error", layout: str | Non
     and ``mask_threshold`` override the layout's (default: white, brightest channel, soft); the result
     records the convention used.
     """
-    from .conventions import MaskConvention
-    from .pairs import discover
-    from .public_layouts import public_layout
+    from inpaintbench.data.conventions import MaskConvention
+    from inpaintbench.data.pairs import discover
+    from inpaintbench.data.public_layouts import public_layout
 
     root = Path(resolve_root(data_root, "pairs"))
     preset = public_layout(layout) if layout else None
@@ -71,8 +69,14 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
                 model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
                 image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
                 max_coverage: float | None = None, crops_per_photo: int | None = None) -> LayoutDataset:
-        from ..paths import cache_root
-        from .generation.generate import GenerateConfig, choose_generators, config_hash, fingerprint, generate
+        from inpaintbench.data.generation.generate import (
+            GenerateConfig,
+            choose_generators,
+            config_hash,
+            fingerprint,
+            generate,
+        )
+        from inpaintbench.io.paths import cache_root
 
         if data_root:
             try:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
-from .imageio import DataError, header, read_mask, read_rgb
+from inpaintbench.data.imageio import DataError, header, image_files, read_mask, read_rgb
+from inpaintbench.sdk.contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
 
 #: Fractions used when a folder has no split subfolders: the split is a hash of the id.
 HASH_SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}
@@ -87,7 +87,7 @@ class RecordIndex:
         """Records of ``"<split>/<kind>"``, or of every kind with ``"<split>"`` alone."""
         part, _, kind = split.partition("/")
         if part not in SPLITS or (kind and kind not in KINDS):
-            from ..registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("splits", split, self.splits())
         return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
@@ -128,13 +128,6 @@ def record_columns(row: dict[str, str], kind: str) -> dict[str, str]:
     return columns
 
 
-def image_files(root: Path) -> list[Path]:
-    """Every image file under ``root`` (any case of suffix), sorted."""
-    from .conventions import IMAGE_SUFFIXES
-
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
-
-
 def by_suffix(paths: list[Path]) -> str:
     """``"12 .png files, 1 .jpg file"``: how many of each suffix, most first."""
     from collections import Counter
@@ -145,7 +138,7 @@ def by_suffix(paths: list[Path]) -> str:
 
 def foreign_files_hint(root: Path) -> str:
     """What a folder holds instead of the layout, and how to read it: ``; found 12 .png files ...``."""
-    found = image_files(root)
+    found = image_files(root, recursive=True)
     if not found:
         return ""
     return (f"; found {by_suffix(found)} in other names: for image and mask files of your own (a manifest, or "
@@ -182,7 +175,8 @@ class LayoutDataset(RecordIndex):
             raise DataError(self.root, "no images in the provided layout (<id>.<kind>.webp with "
                                        f"<id>.mask.webp) were found here{foreign_files_hint(self.root)}")
         scanned = {folder for folder, _ in self._folders()}
-        self.ignored = [p for p in image_files(self.root) if p.parent not in scanned or parse_name(p.name) is None]
+        self.ignored = [p for p in image_files(self.root, recursive=True)
+                        if p.parent not in scanned or parse_name(p.name) is None]
         if self.ignored:
             warnings.warn(ignored_files_warning(self.root, self.ignored), stacklevel=2)
 

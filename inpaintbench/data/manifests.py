@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conventions import IMAGE_SUFFIXES
-from .imageio import DataError
+from inpaintbench.data.imageio import DataError, image_files
 
 #: IMDL-BenCo's word for "no mask: an authentic image" in its JSON lists.
 NEGATIVE = "negative"
@@ -137,11 +136,6 @@ def manifests_in(folder: Path) -> list[Path]:
 
 
 # --- folders -------------------------------------------------------------------------------------
-
-def image_files(folder: Path) -> list[Path]:
-    """Image files directly in ``folder`` (by suffix), sorted by name."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-
 
 def first_folder(root: Path, names: Iterable[str]) -> Path | None:
     """The first of ``names`` that is a subfolder of ``root``."""

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .conventions import IMAGE_SUFFIXES, MaskConvention
-from .imageio import DataError
-from .manifests import Pair, first_folder, image_files
+from inpaintbench.data.conventions import MaskConvention
+from inpaintbench.data.imageio import IMAGE_SUFFIXES, DataError, image_files
+from inpaintbench.data.manifests import Pair, first_folder
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ LAYOUTS: dict[str, PublicLayout] = {layout.name: layout for layout in (
 def public_layout(name: str) -> PublicLayout:
     """The layout registered as ``name``, or an error listing the known ones."""
     if name not in LAYOUTS:
-        from ..registry import unknown_name_error
+        from inpaintbench.sdk.registry import unknown_name_error
 
         raise unknown_name_error("layouts", name, list(LAYOUTS))
     return LAYOUTS[name]

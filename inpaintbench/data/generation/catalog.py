@@ -31,7 +31,7 @@ GENERATED_DATASETS: dict[str, GeneratedDataset] = {d.name: d for d in (
 def generated_dataset(name: str) -> GeneratedDataset:
     """The catalogue entry of ``name``, or a did-you-mean error listing the generated datasets."""
     if name not in GENERATED_DATASETS:
-        from ...registry import unknown_name_error
+        from inpaintbench.sdk.registry import unknown_name_error
 
         raise unknown_name_error("datasets", name, sorted(GENERATED_DATASETS))
     return GENERATED_DATASETS[name]

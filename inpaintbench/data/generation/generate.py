@@ -25,18 +25,19 @@ from typing import Any
 
 import numpy as np
 
-from ... import distributed, registry
-from ...contracts import SPLITS
-from ...errors import ConfigError
-from ..imageio import DataError, atomic_write_bytes, remove_stale_temps, write_webp
-from ..tensors import sample_seed
-from .catalog import generated_dataset
-from .generators import SD_MODEL_ENV, GeneratorSet, Item
-from .masks import MaskUnavailable, coverage
-from .sources import Photo, crop_window, embedded_photos, fit_short_side, folder_photos
+from inpaintbench.data.generation.catalog import generated_dataset
+from inpaintbench.data.generation.generators import GeneratorSet, Item
+from inpaintbench.data.generation.masks import MaskUnavailable, coverage
+from inpaintbench.data.generation.sources import Photo, embedded_photos, fit_short_side, folder_photos
+from inpaintbench.data.imageio import DataError, write_webp
+from inpaintbench.data.seeds import sample_seed
+from inpaintbench.io import distributed
+from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
+from inpaintbench.sdk import env, registry
+from inpaintbench.sdk.contracts import SPLITS
+from inpaintbench.sdk.crops import crop_position, crop_window
+from inpaintbench.sdk.errors import ConfigError
 
-VAE_WEIGHTS_ENV = "INPAINTBENCH_VAE_WEIGHTS"
-VAE_ENV = "INPAINTBENCH_VAE"
 MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "kind_generators", "model", "recipe", "mask_type",
                     "mask_fraction", "seed", "prompt", "source", "crop", "image_size")
 #: Bump when the recipe changes so cached embedded datasets are rebuilt.
@@ -59,6 +60,7 @@ class GenerateConfig:
     image_size: int = 256
     seed: int = 0
     shard: tuple[int, int] = (0, 1)
+    #: Where the crop sits in the photo: ``random`` (seeded per photo), ``center`` (also ``centre``), ``top_left``.
     crop: str = "random"
     crops_per_image: int | None = None
     mask_options: dict[str, Any] = field(default_factory=dict)
@@ -68,6 +70,9 @@ class GenerateConfig:
     coco: str | None = None
     device: str | None = None
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        self.crop = crop_position(self.crop)
 
 
 @dataclass
@@ -111,11 +116,11 @@ def choose_generators(config: GenerateConfig) -> GeneratorChoice:
     ``realfake`` if an inpainting model is configured, else ``latent-fill`` (a classical fill decoded
     by the latent autoencoder), with ``vae`` for ``fakefake``. The autoencoder is the configured
     one (``--vae-weights``/``--vae`` or their variables), else the packaged TAEF2."""
-    from .autoencoders import DEFAULT_AUTOENCODER
+    from inpaintbench.sdk.autoencoders import DEFAULT_AUTOENCODER
 
-    vae_weights = config.vae_weights or os.environ.get(VAE_WEIGHTS_ENV) or None
-    vae = config.vae or os.environ.get(VAE_ENV) or None
-    model = config.model or os.environ.get(SD_MODEL_ENV) or None
+    vae_weights = config.vae_weights or env.VAE_WEIGHTS.get()
+    vae = config.vae or env.VAE.get()
+    model = config.model or env.SD_MODEL.get()
     configured = vae_weights or vae
     autoencoder = {"vae_weights": vae_weights, "vae": vae} if configured else {"vae_weights": DEFAULT_AUTOENCODER}
     ae_text = "the configured autoencoder" if vae_weights or vae else f"the packaged {DEFAULT_AUTOENCODER}"
@@ -123,11 +128,11 @@ def choose_generators(config: GenerateConfig) -> GeneratorChoice:
         names, reason = tuple(n.strip() for n in config.generator.split(",") if n.strip()), "requested"
     elif model:
         names = ("sd", "vae")
-        reason = (f"inpainting model configured ({'--model' if config.model else '$' + SD_MODEL_ENV}); "
+        reason = (f"inpainting model configured ({'--model' if config.model else env.SD_MODEL}); "
                   f"fakefake by {ae_text}")
     else:
         names = ("latent-fill", "vae")
-        reason = (f"no inpainting model configured (${SD_MODEL_ENV}): realfake is a classical fill decoded "
+        reason = (f"no inpainting model configured ({env.SD_MODEL}): realfake is a classical fill decoded "
                   f"by {ae_text}, fakefake its round trip")
     offered = {"model": model, "prompt": config.prompt, "device": config.device, **autoencoder}
     return GeneratorChoice(names, _options(names, {k: v for k, v in offered.items() if v}, config.generator_options),
@@ -327,14 +332,14 @@ class Preparer:
         size = self.config.image_size
         for attempt in range(CROP_ATTEMPTS):
             rng = np.random.default_rng(sample_seed(self.config.seed, entry.id, f"crop{attempt}"))
-            top, left = crop_window(image.shape[0], image.shape[1], size, self.config.crop, rng)
+            top, left = crop_window(image.shape[0], image.shape[1], size, size, self.config.crop, rng)
             crop = image[top:top + size, left:left + size]
             crop_labels = [m[top:top + size, left:left + size] for m in labels] if labels is not None else None
             try:
                 mask = self.mask_gen(size, size, rng, labels=crop_labels) if crop_labels is not None \
                     else self.mask_gen(size, size, rng)
             except MaskUnavailable:
-                if self.config.crop == "centre":
+                if self.config.crop != "random":
                     break
                 continue
             seed = sample_seed(self.config.seed, entry.id, "generate")

@@ -19,13 +19,13 @@ blended into the original through the soft mask by ``blend`` (``out = orig*(1-m)
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-SD_MODEL_ENV = "INPAINTBENCH_SD_MODEL"
+from inpaintbench.sdk import env
+
 DEFAULT_PROMPT = "a high quality photograph"
 
 
@@ -100,7 +100,7 @@ class ClassicalFill:
 
     def __init__(self, method: str = "telea", radius: float = 3.0) -> None:
         if method not in FILL_METHODS:
-            from ...registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("methods", method, list(FILL_METHODS))
         self.method = method
@@ -119,9 +119,9 @@ class ClassicalFill:
 
 def packaged_or(vae_weights: str | None, vae: str | None, device: str | None):
     """The configured autoencoder (``vae_weights`` folder or ``vae`` diffusers model), else the
-    packaged TAEF2; one loaded instance per weights and device (``plugins.load_autoencoder``)."""
-    from ...plugins import load_autoencoder
-    from .autoencoders import DEFAULT_AUTOENCODER
+    packaged TAEF2; one loaded instance per weights and device (``sdk.load_autoencoder``)."""
+    from inpaintbench.sdk import load_autoencoder
+    from inpaintbench.sdk.autoencoders import DEFAULT_AUTOENCODER
 
     return load_autoencoder(vae_weights or vae or DEFAULT_AUTOENCODER, device or default_device())
 
@@ -256,10 +256,10 @@ class StableDiffusionGenerator(Generator):
                  fp16: bool | None = None) -> None:
         import torch
 
-        self.model_id = model or os.environ.get(SD_MODEL_ENV, "")
+        self.model_id = model or env.SD_MODEL.get() or ""
         if not self.model_id:
             raise ValueError(f"generator 'sd' needs --model (a diffusers inpainting folder or hub id) "
-                             f"or ${SD_MODEL_ENV}")
+                             f"or {env.SD_MODEL}")
         self.device = torch.device(device or default_device())
         self.fp16 = self.device.type == "cuda" if fp16 is None else bool(fp16)
         self.prompt = prompt
@@ -311,7 +311,7 @@ def load_inpainting_pipeline(model: str, dtype: Any):
 
     from diffusers import AutoPipelineForInpainting
 
-    from .autoencoders import dtype_kwargs
+    from inpaintbench.sdk.autoencoders import dtype_kwargs
 
     try:
         return AutoPipelineForInpainting.from_pretrained(model, **dtype_kwargs(dtype), safety_checker=None,

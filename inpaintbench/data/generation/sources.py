@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ...contracts import SPLITS
-from ..conventions import read_any_rgb
-from ..imageio import DataError, header
-from ..layout import hash_split
-from .masks.labels import CocoLabels, read_bsds_segmentations
-
-PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+from inpaintbench.data.conventions import read_any_rgb
+from inpaintbench.data.generation.masks.labels import CocoLabels, read_bsds_segmentations
+from inpaintbench.data.imageio import IMAGE_SUFFIXES, DataError, header, image_files
+from inpaintbench.data.layout import hash_split
+from inpaintbench.sdk.contracts import SPLITS
+from inpaintbench.sdk.crops import crop_window
 
 
 @dataclass(frozen=True)
@@ -123,8 +122,7 @@ def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None, 
         raise DataError(root, "source folder not found")
     coco = CocoLabels(coco_annotations) if coco_annotations else None
     photos = []
-    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in PHOTO_SUFFIXES and p.is_file()
-                       and not p.name.startswith(".")):
+    for path in image_files(root, recursive=True):
         try:
             header(path)
         except DataError as err:
@@ -137,7 +135,7 @@ def folder_photos(root: str | os.PathLike, coco_annotations: str | None = None, 
         split = next((part for part in relative.parts[:-1] if part in SPLITS), None)
         photos.append(Photo(_key(relative), str(path), split, label_file=_bsds_labels(path), coco=coco))
     if not photos:
-        raise DataError(root, f"no photos ({', '.join(PHOTO_SUFFIXES)}) found in this folder or below")
+        raise DataError(root, f"no photos ({', '.join(IMAGE_SUFFIXES)}) found in this folder or below")
     keys = [p.key for p in photos]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
@@ -214,15 +212,5 @@ def random_crop(image: np.ndarray, size: int | None, rng: np.random.Generator) -
     if not size:
         return image
     image, _ = fit_short_side(image, None, size, None)
-    top, left = crop_window(image.shape[0], image.shape[1], size, "random", rng)
+    top, left = crop_window(image.shape[0], image.shape[1], size, size, "random", rng)
     return np.ascontiguousarray(image[top:top + size, left:left + size])
-
-
-def crop_window(height: int, width: int, size: int, mode: str, rng: np.random.Generator) -> tuple[int, int]:
-    """Top-left corner of a ``size`` square: uniform (``random``) or the centre (``centre``)."""
-    if mode == "centre":
-        return (height - size) // 2, (width - size) // 2
-    if mode == "random":
-        return int(rng.integers(0, height - size + 1)), int(rng.integers(0, width - size + 1))
-    raise ValueError(f"crop must be 'random' or 'centre', not {mode!r}")
-

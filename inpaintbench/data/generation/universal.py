@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from ...contracts import SPLITS, Sample
-from ..imageio import DataError
-from ..tensors import sample_seed
-from .generators import blend
-from .sources import Photo, folder_photos, random_crop
+from inpaintbench.data.generation.generators import blend
+from inpaintbench.data.generation.sources import Photo, folder_photos, random_crop
+from inpaintbench.data.imageio import DataError
+from inpaintbench.data.seeds import sample_seed
+from inpaintbench.sdk.contracts import SPLITS, Sample
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
 
@@ -85,7 +85,7 @@ def parse_operations(operations: str | Sequence[str]) -> tuple[str, ...]:
         raise ValueError(f"no universal operations given; choose from {', '.join(OPERATIONS)}")
     for name in names:
         if name not in OPERATIONS:
-            from ...registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("operations", name, list(OPERATIONS))
     return names
@@ -103,7 +103,7 @@ class UniversalTransform:
     def __init__(self, operations: str | Sequence[str] = DEFAULT_OPERATIONS, masks: str | MaskFn = "brush",
                  mask_options: dict[str, Any] | None = None, autoencoder: str | None = None,
                  device: str = "cpu") -> None:
-        from .autoencoders import DEFAULT_AUTOENCODER
+        from inpaintbench.sdk.autoencoders import DEFAULT_AUTOENCODER
 
         self.operations = parse_operations(operations)
         if autoencoder and "autoencoder" not in self.operations:
@@ -119,14 +119,14 @@ class UniversalTransform:
 
     def mask_fn(self) -> MaskFn:
         if self._mask_fn is None:  # resolved lazily so the transform pickles into DataLoader workers
-            from ... import registry
+            from inpaintbench.sdk import registry
 
             self._mask_fn = registry.create("masks", str(self.masks), **self.mask_options)
         return self._mask_fn
 
     def _reencode(self, img: np.ndarray) -> np.ndarray:
         if self._ae is None:
-            from ...plugins import load_autoencoder
+            from inpaintbench.sdk import load_autoencoder
 
             self._ae = load_autoencoder(str(self.autoencoder), self.device)
         return self._ae.roundtrip_images(np.asarray(img, dtype=np.uint8)).astype(np.float32)
@@ -197,7 +197,7 @@ class UniversalDataset:
     def records(self, split: str) -> list[PhotoRecord]:
         part, _, kind = split.partition("/")
         if part not in SPLITS or (kind and kind not in ("fakefake", "original")):
-            from ...registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("splits", split, self.splits())
         return [r for r in self._records if r.split == part and (not kind or r.kind == kind)]
@@ -257,7 +257,7 @@ def universal(data_root: str | None = None, source: str | None = None, image_siz
     Photos come from ``data_root`` (a folder, searched recursively), or from the ``original``
     images of the registered dataset ``source`` (default ``freeform`` when no folder is given).
     """
-    from ... import registry
+    from inpaintbench.sdk import registry
 
     transform = UniversalTransform(operations, masks, autoencoder=autoencoder)
     if data_root and not source:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from inpaintbench.contracts import Card
+from inpaintbench.sdk import Card
 
 
 class BlurDiffDetector:

@@ -9,9 +9,9 @@ same ``rng`` state gives the same mask. ``object`` needs ``labels`` (see ``objec
 
 from __future__ import annotations
 
-from .base import MaskGenerator, MaskUnavailable, coverage, ground_truth, soften
-from .objects import ObjectMasks
-from .shapes import BrushMasks, PolygonMasks, RectMasks
+from inpaintbench.data.generation.masks.base import MaskGenerator, MaskUnavailable, coverage, ground_truth, soften
+from inpaintbench.data.generation.masks.objects import ObjectMasks
+from inpaintbench.data.generation.masks.shapes import BrushMasks, PolygonMasks, RectMasks
 
 __all__ = ["MaskGenerator", "MaskUnavailable", "coverage", "ground_truth", "soften", "ObjectMasks",
            "BrushMasks", "PolygonMasks", "RectMasks"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ....errors import UserError
+from inpaintbench.sdk.errors import UserError
 
 #: How the blur is placed around the drawn shape.
 #: ``centred``: the shape itself is blurred (the provided set's recipe; the ground truth shrinks

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ...imageio import DataError
+from inpaintbench.data.imageio import DataError
 
 
 def read_bsds_segmentations(path: str | os.PathLike) -> list[np.ndarray]:

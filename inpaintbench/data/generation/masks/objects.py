@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import MaskGenerator, MaskUnavailable, coverage, soften
+from inpaintbench.data.generation.masks.base import MaskGenerator, MaskUnavailable, coverage, soften
 
 SEGMENTERS = ("none", "felzenszwalb", "maskrcnn", "yolo")
 #: Felzenszwalb scales at 256 px (scaled with the image): three granularities, three label maps.
@@ -39,7 +39,7 @@ class ObjectMasks(MaskGenerator):
         super().__init__(min_coverage=min_coverage, max_coverage=max_coverage, blur=blur,
                          feather=feather, max_tries=max_tries)
         if segmenter not in SEGMENTERS:
-            from ....registry import unknown_name_error
+            from inpaintbench.sdk.registry import unknown_name_error
 
             raise unknown_name_error("segmenters", segmenter, list(SEGMENTERS))
         self.segmenter = segmenter
@@ -138,7 +138,7 @@ def load_maskrcnn(weights: str | None = None):
     import torch
     from torchvision.models.detection import MaskRCNN_ResNet50_FPN_V2_Weights, maskrcnn_resnet50_fpn_v2
 
-    from ....plugins import read_weights
+    from inpaintbench.sdk import read_weights
 
     if weights:
         if not Path(weights).is_file():

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import MaskGenerator
+from inpaintbench.data.generation.masks.base import MaskGenerator
 
 
 class RectMasks(MaskGenerator):

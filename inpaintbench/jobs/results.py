@@ -1,0 +1,197 @@
+"""Result records: one self-describing JSON per evaluation, enough to rebuild any leaderboard."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+import re
+import secrets
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from inpaintbench.evaluation.image_records import ImageRecords
+from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.sdk.contracts import SplitName
+from inpaintbench.sdk.errors import UserError
+
+SCHEMA = "inpaintbench-result-1"
+REQUIRED_SPLIT_KEYS = ("iou", "f1", "iou_pooled", "f1_pooled", "f1_best", "auc", "n_images")
+
+
+@dataclass
+class Result:
+    """What one ``evaluate`` / ``run`` produced, with the protocol it was measured under."""
+
+    detector: str
+    dataset: str
+    protocol: dict[str, Any]
+    metrics: dict[str, dict[str, Any]]
+    checkpoint: str | None = None
+    detector_info: dict[str, Any] = field(default_factory=dict)
+    dataset_info: dict[str, Any] = field(default_factory=dict)
+    environment: dict[str, Any] = field(default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)
+    training: dict[str, Any] | None = None
+    attack: str | None = None
+    #: The per-image records file beside this JSON (its name), written by ``write_result``.
+    records: str | None = None
+    #: ``{split: {column: {value: metrics}}}`` and what they are (``slices.slicing_record``).
+    slices: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+    slicing: dict[str, Any] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    schema: str = SCHEMA
+    #: The per-image records themselves (not part of the JSON): rows in memory, or the file read beside it.
+    image_records: ImageRecords | None = field(default=None, repr=False, compare=False)
+
+    def to_json(self) -> str:
+        record = asdict(self)
+        del record["image_records"]
+        return json.dumps(_clean(record), indent=2, sort_keys=False, allow_nan=False)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: undefined metrics are written as null."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def environment(device: str) -> dict[str, Any]:
+    """Versions and hardware that a reader needs to judge a number."""
+    import numpy
+    import torch
+    import torchvision
+
+    env = {"python": sys.version.split()[0], "platform": platform.platform(), "torch": torch.__version__,
+           "torchvision": torchvision.__version__, "numpy": numpy.__version__, "device": device}
+    try:
+        from importlib.metadata import version
+
+        env["inpaintbench"] = version("inpaintbench")
+    except Exception:
+        env["inpaintbench"] = "unknown"
+    if device.startswith("cuda") and torch.cuda.is_available():
+        env["gpu"] = torch.cuda.get_device_name(torch.device(device))
+    else:
+        env["cpu_threads"] = torch.get_num_threads()
+    return env
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_result(result: Result, path: str | Path) -> Path:
+    """Write the result JSON, and its per-image records beside it (named in the JSON); under torchrun
+    on rank 0 alone (every rank holds the same result), so that any job may call it on every rank."""
+    from inpaintbench.io.distributed import is_main
+
+    path = Path(path)
+    if not is_main():
+        return path
+    if result.image_records is not None:
+        result.records = result.image_records.write_beside(path)
+    atomic_write_bytes(path, result.to_json().encode("utf-8"))
+    return path
+
+
+class ResultFileError(UserError, ValueError):
+    """A result JSON that does not parse or lacks what a result must hold."""
+
+
+def read_result(path: str | Path) -> Result:
+    """Load and check a result JSON; a missing key or schema names the file.
+
+    Upgrade of older files: results written before splits recorded their role get it here, once,
+    from the split name's kind (``SplitName.parse(name).role``); results written before the metrics
+    convention was named were measured under ours, and their protocol says so here.
+    """
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path}: result file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
+    if raw.get("schema") != SCHEMA:
+        raise ResultFileError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
+    missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
+    if missing:
+        raise ResultFileError(f"{path}: missing keys {missing}")
+    raw["metrics"] = {split: m if "role" in m else {"role": SplitName.parse(split).role, **m}
+                      for split, m in raw["metrics"].items()}
+    raw["protocol"] = {"metrics_convention": DEFAULT_CONVENTION, **raw["protocol"]}
+    known = set(Result.__dataclass_fields__) - {"image_records"}
+    result = Result(**{k: v for k, v in raw.items() if k in known})
+    beside = Path(path).parent / result.records if result.records else None
+    if beside is not None and beside.is_file():
+        result.image_records = ImageRecords(source=beside)
+    return result
+
+
+def result_files(items: Iterable[str | Path]) -> list[Path]:
+    """The given files, and for a folder every ``*.json`` under it (sorted)."""
+    paths: list[Path] = []
+    for item in items:
+        path = Path(item)
+        paths.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    return paths
+
+
+def slug(text: str) -> str:
+    """The file-name-safe form of a name, spec or label; a path inside it becomes a short hash of the path."""
+    text = re.sub(r"[^=:+,@]*/[^=:+,@]*", lambda m: "p" + hashlib.sha1(m.group().encode()).hexdigest()[:8], text)
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
+
+
+def default_result_path(detector: str, dataset: str) -> Path:
+    """``results/<detector>-<dataset>-<UTC time to the microsecond>-<random>.json``, a name no file has:
+    two evaluations started at once never share it."""
+    while True:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+        path = Path("results") / f"{slug(detector)}-{slug(dataset)}-{stamp}-{secrets.token_hex(3)}.json"
+        if not path.exists():
+            return path
+
+
+def option_labels(results: Iterable[Result]) -> dict[int, str]:
+    """Per result (by ``id``): the detector name, plus the options in which it differs from other
+    results of the same detector (``nixnet residual=aerecon``), so that variants stay apart. Options
+    that some variant leaves unset (``None``) follow from another option and are not shown."""
+    by_name: dict[str, list[Result]] = defaultdict(list)
+    for res in results:
+        by_name[res.detector].append(res)
+    labels = {}
+    for name, members in by_name.items():
+        options = [dict((r.detector_info or {}).get("options") or {}) for r in members]
+        keys = sorted({k for o in options for k in o if len({str(x.get(k)) for x in options}) > 1
+                       and all(x.get(k) is not None for x in options)})
+        for res, opts in zip(members, options):
+            extra = " ".join(f"{k}={opts.get(k)}" for k in keys)
+            labels[id(res)] = f"{name} {extra}".strip()
+    return labels
+
+
+def model_key(result) -> str:
+    """Which model and measurement a result belongs to: detector, weights, dataset, protocol."""
+    info = result.detector_info or {}
+    return json.dumps({"detector": result.detector, "options": info.get("options"),
+                       "checkpoint_sha256": info.get("checkpoint_sha256"), "dataset": result.dataset,
+                       "root": (result.dataset_info or {}).get("root"),
+                       "protocol": Protocol.from_record(result.protocol).base().record()}, sort_keys=True, default=str)

@@ -1,0 +1,33 @@
+"""The short summary a command prints after writing a result: headline metrics per split and slice."""
+
+from __future__ import annotations
+
+
+def slice_lines(split: str, columns: dict) -> str:
+    """One line per slice value of a split: its n and main metric."""
+    lines = []
+    for column, values in columns.items():
+        for value, m in values.items():
+            shown = "  ".join(f"{k} {m[k]:.3f}" for k in ("iou", "f1", "f1_best", "fpr") if isinstance(m.get(k), float))
+            lines.append(f"{split:>18} · {column}={value} (n={m['n']}): {shown}")
+    return "\n".join(lines)
+
+
+def metrics_lines(metrics: dict) -> str:
+    """Per split one line of its headline metrics (and one of image-level detection where there is one)."""
+    lines = []
+    for split, m in metrics.items():
+        if not {"f1_best", "fpr"} & set(m):  # a preset's metrics (``--metrics-convention``)
+            lines.append(f"{split:>18}: " + "  ".join(f"{k} {v:.3f}" for k, v in m.items() if isinstance(v, float))
+                         + f"  n={m.get('n_images', 0)}")
+        elif m["role"] == "manipulated" and m.get("n_images"):
+            lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
+                         f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
+            if "image_auc" in m:
+                lines.append(f"{'':>18}  image AUC {m['image_auc']:.3f}  bAcc {m['image_bacc']:.3f} "
+                             f"(threshold {m['image_threshold']:.3f}, {m['image_threshold_from'].split(':')[0]})  "
+                             f"TPR@5%FPR {m['image_tpr_at_5fpr']:.3f}")
+        elif m["role"] == "authentic" and m.get("n_authentic"):
+            lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
+                         f"n={m['n_authentic']}")
+    return "\n".join(lines)

@@ -1,0 +1,316 @@
+"""The plugin SDK's contracts: what detectors, datasets and attacks promise, and the records they share.
+
+Third parties code against this module (and ``inpaintbench.sdk`` for helpers). A detector
+needs only ``predict(images) -> heatmap``; every optional ability is declared on ``BaseDetector``
+with a default, and ``as_detector`` gives any plain object those defaults, so the framework
+never probes a plugin for what it can do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+import torch
+from torch import nn
+
+from inpaintbench.sdk.cards import Card, card_of  # noqa: F401  (part of the contracts' surface)
+
+#: The kinds of image a dataset may hold for one id.
+MANIPULATED_KINDS = ("realfake", "fakefake", "inpainted", "manipulated")
+AUTHENTIC_KINDS = ("original",)
+KINDS = MANIPULATED_KINDS + AUTHENTIC_KINDS
+SPLITS = ("train", "val", "test")
+#: What a split's images are, recorded with every split of a result.
+ROLES = ("manipulated", "authentic")
+
+
+# --- records -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sample:
+    """One stored image as read from disk: uint8 RGB ``HxWx3`` and its soft mask ``HxW`` (0..255).
+
+    Authentic images (kind ``original``) carry an all-zero mask.
+    """
+
+    id: str
+    split: str
+    kind: str
+    image: np.ndarray
+    mask: np.ndarray
+    path: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def manipulated(self) -> bool:
+        return kind_role(self.kind) == "manipulated"
+
+
+def kind_role(kind: str) -> str:
+    """``"authentic"`` for the authentic kinds, ``"manipulated"`` for every other kind."""
+    return "authentic" if kind in AUTHENTIC_KINDS else "manipulated"
+
+
+@dataclass(frozen=True)
+class SplitName:
+    """A ``<part>/<kind>`` split name (``test/realfake``); ``kind`` is empty for a whole part."""
+
+    part: str
+    kind: str = ""
+
+    @classmethod
+    def parse(cls, name: str) -> SplitName:
+        part, _, kind = name.partition("/")
+        return cls(part, kind)
+
+    @property
+    def role(self) -> str:
+        return kind_role(self.kind)
+
+    def with_kind(self, kind: str) -> SplitName:
+        return SplitName(self.part, kind)
+
+    def __str__(self) -> str:
+        return f"{self.part}/{self.kind}" if self.kind else self.part
+
+
+# --- detectors -----------------------------------------------------------------------------------
+
+@runtime_checkable
+class DetectorProtocol(Protocol):
+    """The least a detector must do.
+
+    ``predict`` takes float32 ``[B, 3, H, W]`` RGB in [0, 1] on the detector's device and returns
+    float32 ``[B, 1, H, W]``: the probability that each pixel was inpainted, at the same H and W.
+    """
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor: ...
+
+
+class BaseDetector:
+    """Every optional ability of a detector, declared with its default.
+
+    Subclass it and override what you have; set ``has_image_score = True`` when ``image_score``
+    is the detector's own decision rather than the heatmap's maximum.
+    """
+
+    card: ClassVar[Card] = Card(description="")
+    #: Whether ``image_score`` is the detector's own image-level decision.
+    has_image_score: ClassVar[bool] = False
+    #: Whether the common trainer can train it (then it also has ``module`` and ``logits``).
+    trainable: ClassVar[bool] = False
+    #: Whether it holds weights that a checkpoint can restore.
+    loads_weights: ClassVar[bool] = False
+    #: Share of the pixels whose logits the trainer's image-level loss pools (``pooled_logit``);
+    #: ``ModuleDetector``'s image score pools the same share.
+    image_topk: ClassVar[float] = 0.01
+    device: torch.device = torch.device("cpu")
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
+        """One real/fake score per image, ``[B]``; by default the heatmap's maximum.
+
+        The harness never passes batch padding: a padded batch comes image by image, cut to size.
+        """
+        return heatmap.flatten(1).amax(1)
+
+    def image_score_source(self) -> str:
+        """Where ``image_score`` comes from, as results record it under ``image_score``."""
+        return "detector.image_score" if self.has_image_score else "maximum of the heatmap"
+
+    def to(self, device: str | torch.device) -> BaseDetector:
+        """Move to ``device``; inputs are given on ``self.device``."""
+        self.device = torch.device(device)
+        return self
+
+    def info(self) -> dict[str, Any]:
+        """What a result records about the detector: options, weights, parameter count."""
+        return {"options": dict(getattr(self, "options", {}))}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        raise TypeError(f"{type(self).__name__} holds no weights")
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        raise TypeError(f"{type(self).__name__} cannot load a checkpoint: it holds no weights")
+
+
+#: Logits recovered from a heatmap clamp it to [eps, 1 - eps] first: |logit| <= 15.9 in float32.
+HEATMAP_LOGIT_EPS = 1e-7
+
+
+def pooled_logit(logits: torch.Tensor, valid: torch.Tensor | None = None,
+                 fraction: float = BaseDetector.image_topk) -> torch.Tensor:
+    """The image-level logit ``[B]``: the mean of each image's top ``ceil(fraction * n)`` pixel logits,
+    ``n`` its valid pixels (all when ``valid`` is ``None``). Differentiable; a few confident pixels
+    decide it, as a small inpainted region should, while one stray pixel does not."""
+    flat = logits.flatten(1).float()
+    if valid is None:
+        n = torch.full((flat.shape[0],), flat.shape[1], device=flat.device)
+    else:
+        keep = valid.flatten(1).bool()
+        flat, n = flat.masked_fill(~keep, float("-inf")), keep.sum(1)
+    k = torch.ceil(fraction * n.double()).long().clamp(1, flat.shape[1])
+    top = flat.topk(int(k.max()), dim=1).values
+    inside = torch.arange(top.shape[1], device=top.device)[None, :] < k[:, None]
+    return torch.where(inside, top, torch.zeros_like(top)).sum(1) / k
+
+
+class ModuleDetector(BaseDetector):
+    """Base for detectors built on one ``nn.Module`` whose forward gives ``[B, 1, H, W]`` logits.
+
+    Subclasses set ``card`` and call ``super().__init__(module, options=..., weights=...)``. The
+    image score is ``sigmoid(pooled_logit(logits))`` with the top ``image_topk`` share of pixels; the
+    trainer trains that same pooled logit when authentic images are in training.
+    """
+
+    trainable: ClassVar[bool] = True
+    loads_weights: ClassVar[bool] = True
+    has_image_score: ClassVar[bool] = True
+
+    def __init__(self, module: nn.Module, *, options: dict[str, Any] | None = None,
+                 weights: str = "none") -> None:
+        self.module = module
+        self.options = dict(options or {})
+        self.weights = weights
+        self.device = torch.device("cpu")
+
+    def to(self, device: str | torch.device) -> ModuleDetector:
+        self.device = torch.device(device)
+        self.module.to(self.device)
+        return self
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        return self.module(images)
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            return torch.sigmoid(self.logits(images).float())
+        finally:
+            self.module.train(was_training)
+
+    def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
+        """``sigmoid`` of the pooled logit, the logits recovered from the heatmap (no second forward pass)."""
+        logits = torch.logit(heatmap.float(), eps=HEATMAP_LOGIT_EPS)
+        return torch.sigmoid(pooled_logit(logits, fraction=self.image_topk))
+
+    def image_score_source(self) -> str:
+        return (f"detector.image_score: sigmoid of the mean of the top {self.image_topk:.0%} pixel logits "
+                f"(recovered from the heatmap clamped to [{HEATMAP_LOGIT_EPS:g}, 1 - {HEATMAP_LOGIT_EPS:g}])")
+
+    def info(self) -> dict[str, Any]:
+        return {"options": self.options, "weights": self.weights,
+                "parameters": count_parameters(self.module)}
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return self.module.state_dict()
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self.module.load_state_dict(state)
+
+
+class PlainDetector(BaseDetector):
+    """A detector that does not subclass ``BaseDetector``, given the declared abilities it has.
+
+    This is the one place that looks at what a plain plugin object offers, once, when it is built.
+    """
+
+    def __init__(self, inner: DetectorProtocol) -> None:
+        self.inner = inner
+        self.card = getattr(inner, "card", None) or BaseDetector.card  # type: ignore[misc]
+        self.options = dict(getattr(inner, "options", {}) or {})
+        self._image_score = getattr(inner, "image_score", None)
+        self.has_image_score = callable(self._image_score)  # type: ignore[misc]
+        self._to = getattr(inner, "to", None)
+        self._info = getattr(inner, "info", None)
+        module = getattr(inner, "module", None)
+        self.module = module if isinstance(module, nn.Module) else None
+        self.trainable = self.module is not None  # type: ignore[misc]
+        self.loads_weights = self.module is not None or callable(getattr(inner, "load_state_dict", None))  # type: ignore[misc]
+        self.device = torch.device(getattr(inner, "device", "cpu"))
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        return self.inner.predict(images)
+
+    def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
+        if self._image_score is None:
+            return super().image_score(images, heatmap)
+        return self._image_score(images)
+
+    def to(self, device: str | torch.device) -> PlainDetector:
+        if callable(self._to):
+            self._to(device)
+            self.device = torch.device(device)
+        return self
+
+    def info(self) -> dict[str, Any]:
+        return dict(self._info()) if callable(self._info) else super().info()
+
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        logits = getattr(self.inner, "logits", None)
+        return logits(images) if callable(logits) else self.module(images)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return self.inner.state_dict() if self.module is None else self.module.state_dict()
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        if not self.loads_weights:
+            super().load_state_dict(state)
+        (self.inner if self.module is None else self.module).load_state_dict(state)
+
+
+def as_detector(obj: Any) -> BaseDetector:
+    """The object as a ``BaseDetector``: itself when it is one, else wrapped in ``PlainDetector``."""
+    if isinstance(obj, BaseDetector):
+        return obj
+    if not callable(getattr(obj, "predict", None)):
+        raise TypeError(f"{type(obj).__name__} is not a detector: it has no predict(images) method")
+    return PlainDetector(obj)
+
+
+def count_parameters(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
+
+
+# --- datasets ------------------------------------------------------------------------------------
+
+@runtime_checkable
+class Dataset(Protocol):
+    """A dataset: named ``<part>/<kind>`` splits of records, each loaded into a ``Sample``."""
+
+    name: str
+
+    def splits(self) -> list[str]: ...
+
+    def records(self, split: str) -> list[Any]: ...
+
+    def load(self, record: Any) -> Sample: ...
+
+    def info(self) -> dict[str, Any]: ...
+
+
+# --- attacks -------------------------------------------------------------------------------------
+
+@runtime_checkable
+class Attack(Protocol):
+    """A perturbation of a stored sample: a pure function of ``(sample, rng)``.
+
+    ``spec`` is its canonical text (``jpeg:quality=80``), ``geometric`` says whether it moves
+    pixels (then the mask is mapped along), ``describe()`` says what it does, for results.
+    """
+
+    @property
+    def spec(self) -> str: ...
+
+    @property
+    def geometric(self) -> bool: ...
+
+    def describe(self) -> str: ...
+
+    def __call__(self, sample: Sample, rng: np.random.Generator) -> Sample: ...
