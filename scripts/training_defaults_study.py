@@ -56,7 +56,8 @@ def run_one(name: str, overrides: dict, seed: int, root: Path, work: Path, args:
     row = {"setting": name, "seed": seed, "steps": result.training["steps"],
            "train_minutes": round(result.training.get("minutes") or result.training["seconds"] / 60, 1),
            "best_epoch": result.training["best_epoch"]}
-    row.update({f"{split.split('/')[1]} {metric}": result.metrics.get(split, {}).get(metric) for split, metric in COLUMNS})
+    row.update({f"{split.split('/')[1]} {metric}": result.metrics.get(split, {}).get(metric)
+                for split, metric in COLUMNS})
     return row
 
 

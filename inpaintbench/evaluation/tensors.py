@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from inpaintbench.data.imageio import DataError
+from inpaintbench.data.imageio import DataError, jpeg_qtables
 from inpaintbench.data.seeds import sample_seed
 from inpaintbench.evaluation.image_inputs import InputMaker
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
@@ -50,17 +51,26 @@ def check_mask_scale(sample: Sample, mask_file: object, binarization: str | int)
                         "to read 1 as inpainted, or store the masks as 0/255")
 
 
+def file_facts(stored: Sample, shown: Sample, resized: bool = False) -> dict[str, Any]:
+    """The ``FILE_FACTS`` of a sample: its file's path, and the JPEG tables of the file while the pixels
+    are still the file's (``shown is stored``), else those an attack says it wrote; none after a resize."""
+    tables = jpeg_qtables(stored.path) if shown is stored and stored.path else shown.meta.get("jpeg_qtables")
+    return {"path": stored.path or stored.id, "jpeg_qtables": None if resized else tables}
+
+
 class SampleTensors(Dataset):
     """A torch dataset over layout records: load, optionally attack (``protocol.attack``), resize, binarize.
 
     With ``on_bad="skip"`` a bad file yields ``None`` (dropped by ``collate``) and is reported. With
+    ``facts``, each item also carries its ``file_facts`` (for detectors that observe files). With
     ``inputs`` (a detector's declared image inputs) each item also holds ``"inputs"``: the maps of the
     whole image, from the feature cache when the image is a stored one (no attack, no transform).
     """
 
     def __init__(self, source, records: Sequence, protocol: Protocol, *, seed: int = 0, on_bad: str = "error",
                  transform: Callable[[Sample, np.random.Generator], Sample] | None = None,
-                 inputs: InputMaker | None = None) -> None:
+                 facts: bool = False, inputs: InputMaker | None = None) -> None:
+        self.facts = facts
         self.source = source
         self.records = list(records)
         self.protocol = protocol
@@ -97,6 +107,7 @@ class SampleTensors(Dataset):
             if self.on_bad == "skip":
                 return {"bad": str(err)}
             raise
+        stored = sample
         if self.transform is not None:
             rng = np.random.default_rng(sample_seed(self.seed + 7919 * self.epoch, sample.id, sample.kind))
             sample = self.transform(sample, rng)
@@ -109,6 +120,8 @@ class SampleTensors(Dataset):
                 "columns": columns}
         if self.inputs:
             item["inputs"] = self.inputs(image, store=self.attack is None and self.transform is None)
+        if self.facts:
+            item["file"] = file_facts(stored, sample, resized=tuple(image.shape[1:]) != sample.image.shape[:2])
         return item
 
 
@@ -141,6 +154,7 @@ def collate(items: list[dict]) -> dict:
         for key in ("id", "kind", "manipulated", "index", "columns"):
             batch[key] = [it[key] for it in good]
         batch["path"] = [it.get("path", it["id"]) for it in good]
+        batch["file"] = [it.get("file") for it in good]
     return batch
 
 
