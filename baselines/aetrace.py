@@ -5,6 +5,10 @@ pixels do not (the idea of ``aerecon``). ``AutoencoderTrace`` turns an image int
 image minus its round trip, and that round trip minus the second one, per colour. The autoencoder
 is frozen and outside the module: it runs without gradients, never appears in ``parameters()`` or
 the state dict, and is loaded once per device.
+
+``TraceInput`` declares the trace as a detector's image input: the data pipeline computes it once per
+stored image on the whole image and caches it under the autoencoder's weights sha256 and the image's
+pixels, so that training crops see the crop of the whole image's trace, as evaluation does.
 """
 
 from __future__ import annotations

@@ -344,8 +344,10 @@ def render_readme(record: dict) -> str:
 
 def length_text(steps: int | None, minutes: float | None) -> str:
     """``15 min``, ``80 steps`` or ``80 steps or 15 min, whichever ends first``."""
-    parts = [f"{steps} steps"] * (steps is not None) + [f"{minutes:g} min"] * (minutes is not None)
-    return " or ".join(parts) + (", whichever ends first" if len(parts) == 2 else "") if parts else "no limit"
+    parts = ([f"{steps} steps"] if steps is not None else []) + ([f"{minutes:g} min"] if minutes is not None else [])
+    if not parts:
+        return "no limit"
+    return " or ".join(parts) + (", whichever ends first" if len(parts) == 2 else "")
 
 
 def budget_text(budget: Budget) -> str:
