@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def slice_lines(split: str, columns: dict) -> str:
     """One line per slice value of a split: its n and main metric."""
@@ -30,4 +32,23 @@ def metrics_lines(metrics: dict) -> str:
         elif m["role"] == "authentic" and m.get("n_authentic"):
             lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
                          f"n={m['n_authentic']}")
+    return "\n".join(lines)
+
+
+def result_report(result, path: Path, note: str = "") -> str:
+    """What ``evaluate`` and ``run`` print after writing ``path``: metrics, skipped files, slices, where the
+    result, its per-image records and its gallery went."""
+    lines = [metrics_lines(result.metrics)]
+    info = result.dataset_info or {}
+    skipped = info.get("n_skipped", 0)
+    if skipped:
+        lines.append(f"skipped {skipped} bad file(s): {info['n_skipped_at_scan']} when scanning the dataset, "
+                     f"{skipped - info['n_skipped_at_scan']} when reading (--skip-bad)")
+    lines += [slice_lines(split, columns) for split, columns in result.slices.items()]
+    untrained = (result.detector_info or {}).get("untrained")
+    if untrained:
+        lines.append(f"untrained: {untrained}")
+    overlay = Path(path).with_suffix(".png")
+    lines.append(f"result written to {path}{note}; per-image records: {Path(path).parent / result.records}"
+                 + (f"; gallery: {overlay}" if overlay.exists() else ""))
     return "\n".join(lines)

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from inpaintbench.evaluation.harness import evaluate_split, loader
+from inpaintbench.evaluation.harness import evaluate_split, loader, split_rule_note
 from inpaintbench.evaluation.metrics import confusion_counts, counts_iou, warn_if_collapsed
 from inpaintbench.evaluation.protocol import Execution, Protocol
 from inpaintbench.evaluation.tensors import SampleTensors
@@ -184,6 +184,9 @@ def train_kinds(dataset, requested: tuple[str, ...] | None) -> list[str]:
         kinds = list(requested)
     else:
         kinds = [k for k in present if k in KINDS]
+    if not present:
+        raise ConfigError(f"dataset {dataset.name} has no train split; splits: {', '.join(dataset.splits())}"
+                          f"{split_rule_note(dataset)}")
     if not any(kind_role(k) == "manipulated" for k in kinds):
         raise ConfigError(f"dataset {dataset.name}: no manipulated kind to train on among {kinds}; "
                           f"splits: {dataset.splits()}")
