@@ -38,6 +38,9 @@ class _Built:
     options: dict[str, Any]
     checkpoint: str | None = None
     info: dict[str, Any] | None = None
+    #: The seed of its initial weights (built without a checkpoint), and whether ``train`` trained it since.
+    seed: int = 0
+    trained: bool = False
 
 
 #: Provenance of the objects this API built, so that ``evaluate`` records them as the CLI does.
@@ -75,9 +78,9 @@ def list_attacks(pattern: str | None = None) -> list[str]:
 
 def load_detector(name: str, checkpoint: str | None = None, **options: Any) -> BaseDetector:
     """Detector ``name`` built with ``options`` (``--opt`` values), with the weights of ``checkpoint``."""
-    from inpaintbench.jobs.job import Job, make_detector
+    from inpaintbench.jobs.job import Job, seeded_detector
 
-    detector, info = make_detector(Job(detector=name, dataset="", detector_options=options), checkpoint)
+    detector, info = seeded_detector(Job(detector=name, dataset="", detector_options=options), checkpoint, seed=0)
     _remember(detector, _Built(name, dict(options), str(checkpoint) if checkpoint else None, info))
     return detector
 
@@ -127,6 +130,14 @@ def _fields(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
 
 
+def _known(obj: Any) -> bool:
+    """Whether ``load_detector``/``load_dataset`` built ``obj`` (so its provenance is recorded)."""
+    try:
+        return obj in _BUILT
+    except TypeError:
+        return False
+
+
 def _built(obj: Any) -> _Built:
     if isinstance(obj, str):
         return _Built(obj, {})
@@ -146,14 +157,16 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
     by default) and the job's (``slice_by``, ``gallery_k``, ``gallery_metric``). The result is the one the
     CLI's ``evaluate`` writes; save it with ``inpaintbench.jobs.results.write_result``.
     """
-    from inpaintbench.jobs.job import evaluate_job, make_dataset, make_detector
+    from inpaintbench.jobs.job import check_trained, evaluate_job, make_dataset, scored_detector
 
     job, _ = _job(detector, dataset, protocol_options)
     built = _built(detector)
     if isinstance(detector, str):
-        detector, info = make_detector(job)
+        detector, info = scored_detector(job)
     else:
         info = built.info if built.info is not None else _detector_info(detector)
+        if _known(detector) and not built.trained:  # built by load_detector: its weights are known
+            info = check_trained(detector, info, job, built.checkpoint, built.seed)
     if isinstance(dataset, str):
         dataset = make_dataset(job)
     return evaluate_job(job, built.checkpoint, splits, detector=detector, info=info, dataset=dataset)
@@ -183,4 +196,6 @@ def train(detector: Any, dataset: Any, out_dir: str | None = None, **config: Any
     train_config = TrainConfig(**{**shared, **train_options})
     report, _ = train_job(job, train_config, out_dir, detector=None if isinstance(detector, str) else detector,
                           dataset=None if isinstance(dataset, str) else dataset)
+    if _known(detector):  # trained in place: evaluate scores it as it is now
+        _remember(detector, dataclasses.replace(_built(detector), trained=True))
     return report

@@ -72,6 +72,8 @@ def training_data(result: Result) -> str:
         return f"{Path(root).name} ({name}): {kinds}" if root else f"{name}: {kinds}"
     if result.checkpoint:
         return f"checkpoint {Path(result.checkpoint).name}"
+    if (result.detector_info or {}).get("untrained"):
+        return f"none: untrained, {result.detector_info['untrained']}"
     trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
     return "none (training-free)" if trainable is False else "none"
 

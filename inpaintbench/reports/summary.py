@@ -52,3 +52,18 @@ def result_report(result, path: Path, note: str = "") -> str:
     lines.append(f"result written to {path}{note}; per-image records: {Path(path).parent / result.records}"
                  + (f"; gallery: {overlay}" if overlay.exists() else ""))
     return "\n".join(lines)
+
+
+def training_lines(training: dict) -> str:
+    """What ``train`` and ``run`` print about a finished training: epochs and steps, the best epoch (counted
+    from 1, as the progress bar counts) with its validation figures, why it stopped, where the checkpoints are."""
+    best = training.get("best_val") or {}
+    figures = ", ".join(f"{k} {v:.3f}" for k, v in best.items() if k in ("iou", "f1_best", "auc"))
+    lines = [f"trained {training['epochs_run']} epoch(s), {training['steps']} steps; best epoch "
+             f"{training['best_epoch'] + 1}" + (f": validation {figures}" if figures else " (no validation split)")]
+    if training.get("stop_reason"):
+        lines.append(f"stopped: {training['stop_reason']}")
+    if training.get("best_checkpoint"):
+        lines.append(f"checkpoints: {training['best_checkpoint']} (best, evaluated), "
+                     f"{training.get('last_checkpoint')} (last, to resume)")
+    return "\n".join(lines)

@@ -103,6 +103,9 @@ class BaseDetector:
     trainable: ClassVar[bool] = False
     #: Whether it holds weights that a checkpoint can restore.
     loads_weights: ClassVar[bool] = False
+    #: Whether it is scored only with trained weights (a checkpoint): its built weights are random, at
+    #: least in part. A trainable detector that builds with complete published weights sets it False.
+    needs_checkpoint: ClassVar[bool] = False
     #: Share of the pixels whose logits the trainer's image-level loss pools (``pooled_logit``);
     #: ``ModuleDetector``'s image score pools the same share.
     image_topk: ClassVar[float] = 0.01
@@ -169,6 +172,7 @@ class ModuleDetector(BaseDetector):
 
     trainable: ClassVar[bool] = True
     loads_weights: ClassVar[bool] = True
+    needs_checkpoint: ClassVar[bool] = True
     has_image_score: ClassVar[bool] = True
 
     def __init__(self, module: nn.Module, *, options: dict[str, Any] | None = None,
@@ -233,6 +237,7 @@ class PlainDetector(BaseDetector):
         self.module = module if isinstance(module, nn.Module) else None
         self.trainable = self.module is not None  # type: ignore[misc]
         self.loads_weights = self.module is not None or callable(getattr(inner, "load_state_dict", None))  # type: ignore[misc]
+        self.needs_checkpoint = bool(getattr(inner, "needs_checkpoint", self.trainable))  # type: ignore[misc]
         self.device = torch.device(getattr(inner, "device", "cpu"))
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
