@@ -285,8 +285,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
     job = job_from_args(args)
-    report, _ = train_job(job, train_config_from_args(args, job), args.run_dir)
-    print(training_lines(report.record()))
+    report, folder = train_job(job, train_config_from_args(args, job), args.run_dir)
+    print(training_lines(report.record(), folder))
     return 0
 
 
@@ -320,17 +320,17 @@ def add_run(sub) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from inpaintbench.io.outputs import check_output_dir
-    from inpaintbench.jobs.job import run_job
+    from inpaintbench.jobs.job import run_dir, run_job
     from inpaintbench.reports.summary import training_lines
 
     if args.run_dir:
         check_output_dir(args.run_dir, "--run-dir")
     job = job_from_args(args)
     path = result_path(args)
-    result = run_job(job, train_config_from_args(args, job), args.checkpoint, args.run_dir,
-                     overlay_path(args, path))
+    config = train_config_from_args(args, job)
+    result = run_job(job, config, args.checkpoint, args.run_dir, overlay_path(args, path))
     if result.training and main_process():
-        print(training_lines(result.training))
+        print(training_lines(result.training, args.run_dir or run_dir(job, config)))
     write_and_report(result, path)
     return 0
 

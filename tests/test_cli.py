@@ -165,3 +165,24 @@ def test_deprecated_spellings_still_work_once_more_with_a_warning():
     from inpaintbench.data.generation.generate import GenerateConfig
 
     assert GenerateConfig("freeform", "D", crop=args.crop).crop == "center"
+
+
+def test_warnings_print_as_one_line_without_source_paths(tiny_layout, tmp_path):
+    """As a user sees them (a fresh process, Python's own warning display): one line each, no file path or
+    source line, and the deprecated spellings said the same way."""
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tiny_layout / "test" / "stray.png")  # read by no kind: warned about
+    done = subprocess.run([sys.executable, "-m", "inpaintbench", "evaluate", "--detector", "noise-residual",
+                           "--dataset", "provided", "--data-root", str(tiny_layout), "--split", "test/fakefake",
+                           "--no-overlays", "--quiet", "--output", str(tmp_path / "r.json")],
+                          capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines and all(line.startswith("inpaintbench: warning: ") for line in lines), lines
+    assert any("1 .png file ignored" in line for line in lines)
+    assert ".py:" not in done.stderr and "warnings.warn" not in done.stderr and "UserWarning" not in done.stderr

@@ -54,16 +54,19 @@ def result_report(result, path: Path, note: str = "") -> str:
     return "\n".join(lines)
 
 
-def training_lines(training: dict) -> str:
+def training_lines(training: dict, folder: str | Path | None = None) -> str:
     """What ``train`` and ``run`` print about a finished training: epochs and steps, the best epoch (counted
-    from 1, as the progress bar counts) with its validation figures, why it stopped, where the checkpoints are."""
+    from 1, as the progress bar counts) with its validation figures, why it stopped, where the checkpoints are
+    (in ``folder`` when given: a result records them as portable paths)."""
     best = training.get("best_val") or {}
     figures = ", ".join(f"{k} {v:.3f}" for k, v in best.items() if k in ("iou", "f1_best", "auc"))
     lines = [f"trained {training['epochs_run']} epoch(s), {training['steps']} steps; best epoch "
              f"{training['best_epoch'] + 1}" + (f": validation {figures}" if figures else " (no validation split)")]
     if training.get("stop_reason"):
         lines.append(f"stopped: {training['stop_reason']}")
-    if training.get("best_checkpoint"):
-        lines.append(f"checkpoints: {training['best_checkpoint']} (best, evaluated), "
-                     f"{training.get('last_checkpoint')} (last, to resume)")
+    best, last = training.get("best_checkpoint"), training.get("last_checkpoint")
+    if folder is not None:
+        best, last = Path(folder) / "best.pt", Path(folder) / "last.pt"
+    if best:
+        lines.append(f"checkpoints: {best} (best, evaluated), {last} (last, to resume)")
     return "\n".join(lines)
