@@ -394,6 +394,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     from inpaintbench.jobs.results import read_result, result_files
     from inpaintbench.jobs.stress import run_stress
     from inpaintbench.reports.job_reports import write_stress_report
+    from inpaintbench.reports.summary import stress_report
 
     check_output_dir(args.output_dir, "--output-dir")
     chains = parse_attacks(args.attacks, args.autoencoder)
@@ -404,14 +405,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
         return 0
     others = [read_result(p) for p in result_files(args.compare)]
     report = write_stress_report(done.results, args.output_dir, args.metric, others)
-    print(f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
-          f"{len(done.attacked)} attack setting(s), {len(done.kept)} kept from an earlier run")
-    for setting, why in done.redone.items():
-        print(f"redone {setting}: its earlier result no longer fits: {why}")
-    print(f"results: {len(done.result_paths)} JSON file(s) in {args.output_dir}")
-    print(f"table: {report.table}")
-    for fig in report.figures:
-        print(f"curve: {fig}")
+    print(stress_report(done, report, args.output_dir, args.metric))
     return 0
 
 

@@ -134,3 +134,18 @@ def test_stress_rejects_bad_specs_before_any_work(tiny_layout, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "unknown attack 'blurr'" in err and "gaussian_blur" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_stress_prints_a_short_table_of_its_metrics(tiny_layout, tmp_path, capsys):
+    out = tmp_path / "s"
+    assert cli.main(["stress", "--detector", "noise-residual", "--dataset", "provided", "--data-root",
+                     str(tiny_layout), "--attacks", "jpeg:quality=90", "--split", "test/fakefake", "--split",
+                     "test/original", "--output-dir", str(out), "--cache-dir", str(tmp_path / "c"), "--quiet",
+                     "--no-overlays"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(printed) if line.startswith("setting"))
+    assert printed[header].split() == ["setting", "test/fakefake", "iou", "test/original", "fpr"]
+    rows = {line.split()[0]: line.split()[1:] for line in printed[header + 2:header + 4]}
+    for setting, name in (("clean", "clean.json"), ("jpeg:quality=90", "jpeg_quality_90.json")):
+        metrics = json.loads((out / name).read_text())["metrics"]
+        assert rows[setting] == [f"{metrics['test/fakefake']['iou']:.3f}", f"{metrics['test/original']['fpr']:.3f}"]

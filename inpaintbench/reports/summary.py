@@ -70,3 +70,33 @@ def training_lines(training: dict, folder: str | Path | None = None) -> str:
     if best:
         lines.append(f"checkpoints: {best} (best, evaluated), {last} (last, to resume)")
     return "\n".join(lines)
+
+
+def stress_table(results, metric: str = "iou") -> str:
+    """A short table of a stress run: a row per setting (clean first), ``metric`` on each manipulated split
+    and the pixel FPR of each authentic split."""
+    from tabulate import tabulate
+
+    splits = list(dict.fromkeys(split for res in results for split in res.metrics))
+    columns = [(split, "fpr" if res_role(results, split) == "authentic" else metric) for split in splits]
+    rows = [[res.attack or "clean"] + [res.metrics.get(split, {}).get(key) for split, key in columns]
+            for res in results]
+    return tabulate(rows, headers=["setting"] + [f"{split} {key}" for split, key in columns], tablefmt="simple",
+                    floatfmt=".3f", missingval="–")
+
+
+def res_role(results, split: str) -> str:
+    """The role the results record for ``split``."""
+    return next(res.metrics[split].get("role", "manipulated") for res in results if split in res.metrics)
+
+
+def stress_report(done, report, output_dir: str | Path, metric: str = "iou") -> str:
+    """What ``stress`` prints: its table, where the clean pass came from, what was kept or redone, the files."""
+    lines = [stress_table(done.results, metric), "",
+             f"clean pass: {'from cache' if done.clean_from_cache else 'computed'}; "
+             f"{len(done.attacked)} attack setting(s), {len(done.kept)} kept from an earlier run"]
+    lines += [f"redone {setting}: its earlier result no longer fits: {why}" for setting, why in done.redone.items()]
+    lines.append(f"results: {len(done.result_paths)} JSON file(s) in {output_dir}")
+    lines.append(f"table: {report.table}")
+    lines += [f"curve: {fig}" for fig in report.figures]
+    return "\n".join(lines)
