@@ -357,7 +357,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     if args.output:
         check_output_file(args.output, "-o")
         check_not_an_input(args.output, paths, "-o")
-    text = build(paths, args.output, args.conventions, parse_columns(args.slice_by))
+    text = build(args.results, args.output, args.conventions, parse_columns(args.slice_by))
     if args.output:
         print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
     else:

@@ -70,7 +70,7 @@ class UntrainedDetector(ConfigError):
 
 def untrained(detector, seed: int) -> str:
     """How a result names weights that no training made."""
-    return f"random initial weights (seed {seed}): {type(detector).__name__} without a checkpoint"
+    return f"random initial weights (seed {seed}), no checkpoint"
 
 
 def scored_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[str, Any]]:

@@ -127,8 +127,12 @@ def read_result(path: str | Path) -> Result:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: result file not found") from None
-    except json.JSONDecodeError as exc:
-        raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
+    except IsADirectoryError:
+        raise ResultFileError(f"{path}: a folder, not a result file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultFileError(f"{path}: not a result JSON file (not valid JSON text: {exc})") from exc
+    if not isinstance(raw, dict):
+        raise ResultFileError(f"{path}: not a result JSON file (a JSON {type(raw).__name__}, not an object)")
     if raw.get("schema") != SCHEMA:
         raise ResultFileError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
     missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
@@ -152,6 +156,65 @@ def result_files(items: Iterable[str | Path]) -> list[Path]:
         path = Path(item)
         paths.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
     return paths
+
+
+def read_results(items: Iterable[str | Path]) -> tuple[list[tuple[Path, Result]], list[Path]]:
+    """``(path, result)`` of the given files and of the result JSONs in the given folders, and the other JSON
+    files found in those folders (left out). A given file that is no result, or no result at all, is a
+    ``ResultFileError`` (one line)."""
+    found: list[tuple[Path, Result]] = []
+    others: list[Path] = []
+    items = list(items)
+    for item in items:
+        path = Path(item)
+        if not path.is_dir():
+            found.append((path, read_result(path)))
+            continue
+        for candidate in sorted(path.rglob("*.json")):
+            try:
+                found.append((candidate, read_result(candidate)))
+            except ResultFileError:
+                others.append(candidate)
+    if not found:
+        where = ", ".join(str(i) for i in items)
+        skipped = f" ({len(others)} other JSON file(s), e.g. {others[0]})" if others else ""
+        raise ResultFileError(f"no result JSON files in {where}{skipped}")
+    return found, others
+
+
+#: What a result records about one run rather than about the measurement: left out when telling identical
+#: results apart (a stress run's clean.json copying an evaluation, a cached pass written twice).
+RUN_ONLY_KEYS = ("created", "timing", "environment", "records")
+
+
+def measurement_key(result: Result) -> str:
+    """The result's content without what belongs to one run (``RUN_ONLY_KEYS``): equal for identical results."""
+    record = json.loads(result.to_json())
+    return json.dumps({k: v for k, v in record.items() if k not in RUN_ONLY_KEYS}, sort_keys=True)
+
+
+def unique_results(named: Iterable[tuple[Path, Result]]) -> tuple[list[tuple[Path, Result]], dict[Path, Path]]:
+    """The results with identical ones (``measurement_key``) kept once, the first of them; and each left-out
+    file with the kept file it repeats."""
+    kept: dict[str, Path] = {}
+    unique, repeats = [], {}
+    for path, result in named:
+        key = measurement_key(result)
+        if key in kept:
+            repeats[path] = kept[key]
+        else:
+            kept[key] = path
+            unique.append((path, result))
+    return unique, repeats
+
+
+def data_label(result: Result) -> str:
+    """Which data a result measured, as a leaderboard names it: the data folder's name and the first 8 digits
+    of the data fingerprint (empty when the result records neither)."""
+    info = result.dataset_info or {}
+    folder = Path(str(info["root"])).name if info.get("root") else ""
+    fingerprint = str(info.get("fingerprint") or "")[:8]
+    return ", ".join(part for part in (folder, f"data {fingerprint}" if fingerprint else "") if part)
 
 
 def slug(text: str) -> str:

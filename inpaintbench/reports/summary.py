@@ -15,6 +15,14 @@ def slice_lines(split: str, columns: dict) -> str:
     return "\n".join(lines)
 
 
+def bacc_text(m: dict) -> str:
+    """bAcc with its threshold and how it was chosen; a threshold outside every score decides nothing, said so."""
+    how = f"{m['image_threshold']:.3f}, {m['image_threshold_from'].split(':')[0]}"
+    if m.get("image_threshold_outside"):
+        return f"bAcc none (threshold {how}: {m['image_threshold_outside']})"
+    return f"bAcc {m['image_bacc']:.3f} (threshold {how})"
+
+
 def metrics_lines(metrics: dict) -> str:
     """Per split one line of its headline metrics (and one of image-level detection where there is one)."""
     lines = []
@@ -26,9 +34,9 @@ def metrics_lines(metrics: dict) -> str:
             lines.append(f"{split:>18}: IoU {m['iou']:.3f}  F1 {m['f1']:.3f}  IoU(pooled) {m['iou_pooled']:.3f}  "
                          f"F1-best {m['f1_best']:.3f}  AUC {m['auc']:.3f}  n={m['n_images']}")
             if "image_auc" in m:
-                lines.append(f"{'':>18}  image AUC {m['image_auc']:.3f}  bAcc {m['image_bacc']:.3f} "
-                             f"(threshold {m['image_threshold']:.3f}, {m['image_threshold_from'].split(':')[0]})  "
-                             f"TPR@5%FPR {m['image_tpr_at_5fpr']:.3f}")
+                lines.append(f"{'':>18}  image AUC {m['image_auc']:.3f}  {bacc_text(m)}  "
+                             f"TPR@5%FPR {m['image_tpr_at_5fpr']:.3f}  n={m.get('image_n_manipulated', '?')} "
+                             f"vs {m.get('image_n_authentic', '?')} authentic")
         elif m["role"] == "authentic" and m.get("n_authentic"):
             lines.append(f"{split:>18}: pixel FPR {m['fpr']:.4f}  any-positive {m['any_positive_rate']:.3f}  "
                          f"n={m['n_authentic']}")
