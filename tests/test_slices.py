@@ -163,7 +163,12 @@ def test_leaderboard_slice_table_has_detectors_as_rows_and_values_with_n(sliced_
                          str(sliced_layout), "--output", str(tmp_path / f"{detector}.json"), "--quiet", "--no-overlays",
                          "--split", "test/realfake", "--slice-by", "generator"]) == 0
     text = build(sorted(tmp_path.glob("*.json")), slice_by=["generator"])
-    section = text[text.index("### provided · test/realfake · P1 · by generator"):]
+    from inpaintbench.jobs.results import read_result
+    from inpaintbench.reports.leaderboard import data_heading
+
+    data = data_heading(read_result(tmp_path / "noise-residual.json"))
+    assert data.startswith(f"provided ({sliced_layout.name}, data ")  # the folder and the data fingerprint
+    section = text[text.index(f"### {data} · test/realfake · P1 · by generator"):]
     header = next(line for line in section.splitlines() if line.startswith("| detector"))
     assert "classical (n=2)" in header and "sd (n=1)" in header
     assert sum(line.startswith("| [noise-") for line in section.splitlines()[:12]) == 2
