@@ -57,6 +57,63 @@ class Result:
         del record["image_records"]
         return json.dumps(_clean(record), indent=2, sort_keys=False, allow_nan=False)
 
+    # --- in a notebook ------------------------------------------------------------------------------
+    def title(self) -> str:
+        """Detector, dataset and its data (folder, fingerprint), and the attack: what this result measured."""
+        data = data_label(self)
+        head = f"{self.detector} on {self.dataset}" + (f" ({data})" if data else "")
+        return head + (f" under {self.attack}" if self.attack else "")
+
+    def __repr__(self) -> str:
+        """One line: ``title()`` and each split's headline metric with its n."""
+        return f"Result({self.title()}: " + "; ".join(_headline(s, m) for s, m in self.metrics.items()) + ")"
+
+    def metrics_frame(self) -> Any:
+        """A pandas ``DataFrame`` with one row per split (index: the split) and a column per metric."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_dict({split: dict(m) for split, m in self.metrics.items()}, orient="index")
+        frame.index.name = "split"
+        return frame
+
+    def to_dataframe(self) -> Any:
+        """The per-image records as a pandas ``DataFrame``, one row per measured image: id, split, kind,
+        sizes, mask fraction, per-image metrics, image score and the dataset's own columns."""
+        if self.image_records is None:
+            raise ResultFileError(f"result of {self.detector} on {self.dataset} has no per-image records "
+                                  f"(records file: {self.records or 'none'})")
+        return self.image_records.frame()
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: who on what data under which protocol, then a metrics table per split."""
+        from html import escape
+
+        shown = [c for c in HTML_COLUMNS if any(c in m for m in self.metrics.values())]
+        frame = self.metrics_frame().reindex(columns=shown)
+        what = escape(self.title())
+        protocol = escape(Protocol.from_record(self.protocol).summary())
+        weights = escape(str((self.detector_info or {}).get("weights") or "none recorded"))
+        return (f"<p><b>{what}</b><br>protocol: {protocol}<br>weights: {weights}</p>"
+                + frame.to_html(float_format=lambda v: f"{v:.3f}", na_rep="–"))
+
+
+#: The metrics a notebook's table shows per split, those a split has.
+HTML_COLUMNS = ("role", "iou", "f1", "f1_best", "auc", "image_auc", "image_bacc", "image_tpr_at_5fpr", "fpr",
+                "any_positive_rate", "n_images", "n_authentic", "n_empty_mask")
+
+
+def _headline(split: str, m: dict[str, Any]) -> str:
+    """A split's main figure for a one-line view: IoU and AUC (FPR on authentic images), with its n."""
+    def number(key: str) -> str:
+        value = m.get(key)
+        return f"{value:.3f}" if isinstance(value, (int, float)) else "–"
+
+    if m.get("role") == "authentic":
+        return f"{split} FPR {number('fpr')} n={m.get('n_authentic', 0)}"
+    if "iou" not in m:  # a preset's metrics
+        return f"{split} f1 {number('f1')} n={m.get('n_images', 0)}"
+    return f"{split} IoU {number('iou')} AUC {number('auc')} n={m.get('n_images', 0)}"
+
 
 def _clean(value: Any) -> Any:
     """JSON has no NaN: undefined metrics are written as null."""

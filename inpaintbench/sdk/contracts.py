@@ -137,6 +137,14 @@ class BaseDetector:
     def state_dict(self) -> dict[str, torch.Tensor]:
         raise TypeError(f"{type(self).__name__} holds no weights")
 
+    def __repr__(self) -> str:
+        """``NIXNetDetector(width=16, ...)``: the class and the options it was built with (what ``--opt`` sets)."""
+        options = ", ".join(f"{k}={v!r}" for k, v in dict(getattr(self, "options", {}) or {}).items())
+        return f"{type(self).__name__}({options}){self._repr_extra()}"
+
+    def _repr_extra(self) -> str:
+        return ""
+
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         raise TypeError(f"{type(self).__name__} cannot load a checkpoint: it holds no weights")
 
@@ -212,6 +220,9 @@ class ModuleDetector(BaseDetector):
         return {"options": self.options, "weights": self.weights,
                 "parameters": count_parameters(self.module)}
 
+    def _repr_extra(self) -> str:
+        return f" [weights: {self.weights}; {count_parameters(self.module):,} parameters on {self.device}]"
+
     def state_dict(self) -> dict[str, torch.Tensor]:
         return self.module.state_dict()
 
@@ -242,6 +253,11 @@ class PlainDetector(BaseDetector):
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         return self.inner.predict(images)
+
+    def __repr__(self) -> str:
+        if type(self.inner).__repr__ is not object.__repr__:
+            return repr(self.inner)
+        return super().__repr__().replace(type(self).__name__, type(self.inner).__name__, 1)
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
         if self._image_score is None:
