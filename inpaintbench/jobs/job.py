@@ -185,6 +185,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
                        per_image=per_image)
     t_eval = time.perf_counter()
+    info = {**(info or {}), **learned_info(detector, info or {})}
     attack = job.protocol.attack
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
@@ -214,6 +215,12 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                           for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},
                   slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))
+
+
+def learned_info(detector, built: dict[str, Any]) -> dict[str, Any]:
+    """What the detector's ``info()`` gained while it evaluated (keys absent at build time, e.g. the
+    models a per-file model choice used), so that the result records it too."""
+    return {k: v for k, v in as_detector(detector).info().items() if k not in built}
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,
