@@ -149,7 +149,8 @@ def add_weights_choice(p: argparse.ArgumentParser, what: str) -> None:
 
 def add_training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--epochs", type=_positive, default=10, help="most passes over the train split")
-    p.add_argument("--max-steps", type=_positive, help="stop after this many optimizer steps in all (default: no limit)")
+    p.add_argument("--max-steps", type=_positive,
+                   help="stop after this many optimizer steps in all (default: no limit)")
     p.add_argument("--lr", type=float, default=None,
                    help="Adam learning rate (default: the detector card's recommendation, else 1e-4)")
     p.add_argument("--focal-alpha", type=float, default=None, help="focal loss alpha (default 0.75; -1 disables)")

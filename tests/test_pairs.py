@@ -444,7 +444,7 @@ def test_no_test_split_names_the_split_rule_and_the_split_option(tmp_path, capsy
                  "--quiet", "--no-overlays"]) == 2
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "has no test split; splits: val/manipulated" in err
-    assert "--split NAME (repeatable), e.g. --split val/manipulated" in err
+    assert "`evaluate --split NAME` (repeatable), e.g. --split val/manipulated" in err
     result = evaluate_cli(tmp_path, "--data-root", str(listed), "--split", "val/manipulated")
     assert list(result["metrics"]) == ["val/manipulated"]
 

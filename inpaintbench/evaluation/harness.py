@@ -215,8 +215,8 @@ def required_test_splits(dataset) -> list[str]:
     found = [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not found:
         raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: "
-                          f"{', '.join(dataset.splits())}{split_rule_note(dataset)}. Evaluate others with --split "
-                          f"NAME (repeatable), e.g. --split {dataset.splits()[0] if dataset.splits() else 'val/realfake'}")
+                          f"{', '.join(dataset.splits())}{split_rule_note(dataset)}. Evaluate others with `evaluate "
+                          f"--split NAME` (repeatable), e.g. --split {(dataset.splits() or ['val/realfake'])[0]}")
     return found
 
 

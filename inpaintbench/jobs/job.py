@@ -191,8 +191,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
             gallery_png(detector, dataset, chosen, job.protocol, job.run, overlay_path, metric=job.gallery_metric,
-                        title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}: "
-                              f"{job.gallery_k} worst and best by {job.gallery_metric}")
+                        title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
               "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.run.workers,

@@ -225,9 +225,9 @@ def conventions_section(results: Iterable[Result], detector: str) -> list[str]:
 
 def build(paths: Iterable[str | Path], output: str | Path | None = None, conventions_of: str | None = None,
           slice_by: Sequence[str] = ()) -> str:
-    """Read result files (and the results in folders) and render them, identical results once (with slice tables
-    of ``slice_by``); write the markdown atomically when ``output`` is given. ``conventions_of`` (a detector) adds its side-by-side view under every
-    metrics convention."""
+    """Read result files (and the results in folders) and render them, identical results once, with slice
+    tables of ``slice_by``; write the markdown atomically when ``output`` is given. ``conventions_of`` (a
+    detector) adds its side-by-side view under every metrics convention."""
     found, others = read_results(paths)
     named, repeats = unique_results(found)
     results = [res for _, res in named]
