@@ -78,7 +78,8 @@ def test_a_result_reads_well_in_a_notebook(tiny_layout, tmp_path):
     assert per_image["iou"].mean() == pytest.approx(fake["iou"])  # the split's IoU is the mean over its images
     html = result._repr_html_()
     assert html.count("<table") == 1 and "test/fakefake" in html and "test/original" in html
-    assert f"{fake['iou']:.3f}" in html and "native resolution" in html
+    assert f"<td>{fake['iou']:.3f}</td>" in html and "native resolution" in html
+    assert f"<td>{fake['n_images']}</td>" in html and "NA" not in html and "nan" not in html
     write_result(result, tmp_path / "r.json")  # read back, the records come from the file beside it
     assert read_result(tmp_path / "r.json").to_dataframe()["id"].tolist() == images["id"].tolist()
 

@@ -74,6 +74,8 @@ class Result:
 
         frame = pd.DataFrame.from_dict({split: dict(m) for split, m in self.metrics.items()}, orient="index")
         frame.index.name = "split"
+        for column in [c for c in frame.columns if c.startswith("n_") or c.startswith("image_n_")]:
+            frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")  # counts stay whole numbers
         return frame
 
     def to_dataframe(self) -> Any:
@@ -88,13 +90,16 @@ class Result:
         """A notebook's view: who on what data under which protocol, then a metrics table per split."""
         from html import escape
 
+        import pandas as pd
+
         shown = [c for c in HTML_COLUMNS if any(c in m for m in self.metrics.values())]
-        frame = self.metrics_frame().reindex(columns=shown)
+        cells = {split: {c: _html_cell(c, m) for c in shown} for split, m in self.metrics.items()}
+        frame = pd.DataFrame.from_dict(cells, orient="index", columns=shown)
+        frame.index.name = "split"
         what = escape(self.title())
         protocol = escape(Protocol.from_record(self.protocol).summary())
         weights = escape(str((self.detector_info or {}).get("weights") or "none recorded"))
-        return (f"<p><b>{what}</b><br>protocol: {protocol}<br>weights: {weights}</p>"
-                + frame.to_html(float_format=lambda v: f"{v:.3f}", na_rep="–"))
+        return f"<p><b>{what}</b><br>protocol: {protocol}<br>weights: {weights}</p>" + frame.to_html()
 
 
 #: The metrics a notebook's table shows per split, those a split has.
@@ -113,6 +118,17 @@ def _headline(split: str, m: dict[str, Any]) -> str:
     if "iou" not in m:  # a preset's metrics
         return f"{split} f1 {number('f1')} n={m.get('n_images', 0)}"
     return f"{split} IoU {number('iou')} AUC {number('auc')} n={m.get('n_images', 0)}"
+
+
+def _html_cell(key: str, m: dict[str, Any]) -> str:
+    """One metric as a notebook's table shows it: 3 decimals, whole counts, ``–`` where undefined, and a bAcc
+    whose threshold decides nothing said in words."""
+    value = m.get(key)
+    if key == "image_bacc" and m.get("image_threshold_outside"):
+        return f"none (threshold {m['image_threshold_outside']})"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _clean(value: Any) -> Any:
