@@ -31,6 +31,9 @@ def test_api_evaluates_a_folder_like_the_cli(tiny_layout, tmp_path):
     assert result.dataset_info["options"] == cli["dataset_info"]["options"]
     only = ib.evaluate("noise-residual", dataset, ["test/fakefake"], image_size=32, threshold=0.3)
     assert list(only.metrics) == ["test/fakefake"] and only.protocol["threshold"] == 0.3
+    n = only.metrics["test/fakefake"]["n_images"] + only.metrics["test/fakefake"]["n_empty_mask"]
+    assert only.timing["megapixels"] == pytest.approx(n * 32 * 32 / 1e6)  # measured pixels, for seconds per MP
+    assert only.timing["seconds_per_megapixel"] == pytest.approx(only.timing["evaluate_seconds"] / (n * 32 * 32 / 1e6))
     with pytest.raises(LookupError, match="Did you mean image_size"):
         ib.evaluate(detector, dataset, imagesize=32)
 
