@@ -135,6 +135,14 @@ def test_one_dataset_name_on_other_folders_or_data_never_shares_a_table(tmp_path
     rows = {title: [row[0] for row in table[2:]] for title, table in local.items()}
     assert rows["provided (bsds-freeform, data 60e4a415) · test/fakefake · P1"] == ["[b](#detector-b)",
                                                                                    "[a](#detector-a)"]
+    for res in results:  # the published detectors' section keeps the data apart too: a column per data
+        res.detector_info = {"card": {"published": True, "reference": "x", "licence": "y", "designed_for": "z"}}
+    paths = [write_result(res, tmp_path / f"{res.detector}.json") for res in results]
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    header = _tables(out.read_text(), "Published detectors")["IoU · P1"][0]
+    assert header[1:] == ["provided (bsds-freeform, data 11111111) · test/fakefake (n=10)",
+                          "provided (bsds-freeform, data 60e4a415) · test/fakefake (n=10)",
+                          "provided (stress, data 000e466a) · test/fakefake (n=10)"]
 
 
 def test_identical_results_appear_once(tmp_path):
@@ -208,3 +216,28 @@ def test_a_file_that_is_no_result_or_a_folder_without_results_is_one_line_exit_2
         assert main(["leaderboard", str(tmp_path / item)]) == 2, item
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and said in err and "Traceback" not in err, err
+
+
+def test_published_detectors_have_their_own_section_with_cards_and_every_set(tmp_path):
+    def published(detector, iou, dataset, licence):
+        res = _result(detector, iou)
+        res.dataset = dataset
+        res.detector_info = {"card": {"description": f"{detector} card", "published": True, "licence": licence,
+                                      "reference": f"{detector} et al., 2020, a venue",
+                                      "designed_for": "camera traces"},
+                             "weights_entry": {"entry": f"{detector}-weights"}}
+        res.timing = {"seconds_per_megapixel": 2.0}
+        return res
+
+    paths = [write_result(published("np", 0.3, "set-a", "non-commercial"), tmp_path / "np-a.json"),
+             write_result(published("np", 0.5, "set-b", "non-commercial"), tmp_path / "np-b.json"),
+             write_result(_result("ours", 0.9), tmp_path / "ours.json")]  # not published: not in the section
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    cards = _tables(out.read_text(), "Published detectors")
+    text = out.read_text().split("## Published detectors\n")[1].split("\n## ")[0]
+    assert "| np " in text and "non-commercial" in text and "np-weights" in text and "ours" not in text
+    iou = cards["IoU · P1"]
+    assert iou[0] == ["detector", "set-a · test/fakefake (n=10)", "set-b · test/fakefake (n=10)"]
+    assert iou[2] == ["np", "0.300", "0.500"]
+    assert cards["FPR · P1"][2][0] == "np"

@@ -164,8 +164,7 @@ def test_leaderboard_slice_table_has_detectors_as_rows_and_values_with_n(sliced_
                          str(sliced_layout), "--output", str(tmp_path / f"{detector}.json"), "--quiet", "--no-overlays",
                          "--split", "test/realfake", "--slice-by", "generator"]) == 0
     text = build(sorted(tmp_path.glob("*.json")), slice_by=["generator"])
-    from inpaintbench.jobs.results import read_result
-    from inpaintbench.reports.leaderboard import data_heading
+    from inpaintbench.jobs.results import data_heading, read_result
 
     data = data_heading(read_result(tmp_path / "noise-residual.json"))
     assert data.startswith(f"provided ({sliced_layout.name}, data ")  # the folder and the data fingerprint

@@ -102,7 +102,7 @@ def test_leaderboard_gains_robustness_section(trained, tiny_layout, tmp_path):
                                 "jpeg:quality=80,jpeg:quality=40")) == 0
     text = build(sorted(out.glob("*.json")))
     robust = text.split("## Robustness (iou)")[1]
-    from inpaintbench.reports.leaderboard import data_heading
+    from inpaintbench.jobs.results import data_heading
 
     data = data_heading(read_result(out / "clean.json"))
     assert f"### {data} · test/realfake · P1 · iou under attack" in robust

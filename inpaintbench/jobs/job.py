@@ -193,9 +193,11 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
             gallery_png(detector, dataset, chosen, job.protocol, job.run, overlay_path, metric=job.gallery_metric,
                         title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
+    megapixels = sum(info.height * info.width for split in per_image.values() for info in split.images) / 1e6
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
-              "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.run.workers,
-              "processes": distributed.world_size()}
+              "images_per_second": n_images / max(1e-9, t_eval - t_build), "megapixels": megapixels,
+              "seconds_per_megapixel": (t_eval - t_build) / megapixels if megapixels else None,
+              "workers": job.run.workers, "processes": distributed.world_size()}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     at_scan = len(skipped_at_scan(dataset))
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())

@@ -281,6 +281,13 @@ def unique_results(named: Iterable[tuple[Path, Result]]) -> tuple[list[tuple[Pat
     return unique, repeats
 
 
+def data_heading(result: Result) -> str:
+    """The dataset as a table names it: its name and the data it was (folder, fingerprint); results of one
+    name on other folders or other data never share a table or a column."""
+    data = data_label(result)
+    return f"{result.dataset} ({data})" if data else result.dataset
+
+
 def data_label(result: Result) -> str:
     """Which data a result measured, as a leaderboard names it: the data folder's name and the first 8 digits
     of the data fingerprint (empty when the result records neither)."""

@@ -9,9 +9,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from inpaintbench.evaluation.protocol import Protocol
-from inpaintbench.jobs.results import Result, data_label, option_labels, read_results, unique_results
+from inpaintbench.jobs.results import Result, data_heading, option_labels, read_results, unique_results
 from inpaintbench.reports.markdown import markdown_table
 from inpaintbench.reports.protocol_ids import ProtocolIds
+from inpaintbench.reports.published import published_section
 from inpaintbench.sdk.contracts import SplitName
 
 #: The columns of each kind of table after detector, training data and budget: (header, metric key).
@@ -136,13 +137,6 @@ def render(results: Iterable[Result], title: str = "inpaintbench leaderboard",
     return "\n".join(lines).rstrip() + "\n"
 
 
-def data_heading(result: Result) -> str:
-    """The dataset as a table heading names it: its name, and the data it was (folder, fingerprint); results
-    of one name on other folders or other data never share a table."""
-    data = data_label(result)
-    return f"{result.dataset} ({data})" if data else result.dataset
-
-
 def _detection_row(result: Result, split: str, metrics: dict, label: str) -> dict:
     """A detection table's row: the image-level metrics with the numbers of images they compare (older results:
     the split's and its part's authentic counts), and a bAcc whose threshold decides nothing said in words."""
@@ -250,14 +244,15 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
 
 def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard", slice_by: Sequence[str] = ()) -> str:
     """The clean tables of ``render`` (generalization-matrix results left to their own section), then
-    the slice tables of ``slice_by``, the robustness and generalization-matrix sections."""
+    the published detectors side by side, the slice tables of ``slice_by``, the robustness and
+    generalization-matrix sections."""
     from inpaintbench.reports.generalization import is_matrix_result
 
     results = list(results)
     ids = ProtocolIds(results)
     text = render([r for r in results if not is_matrix_result(r)], title, ids)
     clean = [r for r in results if not r.attack and not is_matrix_result(r)]
-    extra = (slice_section(clean, slice_by, ids) + robustness_section(results, ids=ids)
+    extra = (published_section(clean, ids) + slice_section(clean, slice_by, ids) + robustness_section(results, ids=ids)
              + matrix_section([r for r in results if is_matrix_result(r)], ids))
     return text + ("\n" + "\n".join(extra).rstrip() + "\n" if extra else "")
 
