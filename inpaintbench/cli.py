@@ -360,7 +360,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         check_not_an_input(args.output, paths, "-o")
     text = build(args.results, args.output, args.conventions, parse_columns(args.slice_by))
     if args.output:
-        print(f"leaderboard of {len(paths)} result(s) written to {args.output}")
+        print(f"leaderboard written to {args.output} from {len(paths)} JSON file(s)")
     else:
         print(text)
     return 0
