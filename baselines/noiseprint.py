@@ -68,6 +68,7 @@ class NoiseprintDetector(BlindDetector):
                      "traces were destroyed; not generator traces",
         weights=(ENTRY.name,),
         parameters=PARAMETERS,
+        published=True,
     )
     observes_files = True
     dims = DIMS

@@ -37,6 +37,7 @@ class SplicebusterDetector(BlindDetector):
         designed_for="splices whose local residual statistics differ from the host's (another camera, noise "
                      "level, resampling), in images several 128 px windows wide; not generator traces",
         parameters=0,
+        published=True,
     )
 
     def __init__(self, center: float = CENTER, temperature: float = TEMPERATURE, image_quantile: float = 0.99) -> None:

@@ -45,6 +45,7 @@ def test_training_stops_at_the_time_budget_and_records_steps_and_minutes(tiny_la
     report = _trainer(tiny_layout, tmp_path / "run", clock, max_minutes=1.0).run()
     # 8 ids x 3 kinds in batches of 4: 6 steps an epoch; the budget ends with the 6th step, mid-run
     assert report.steps == 6 and report.stopped_by == "max_minutes" and not report.stopped_early
+    assert report.stop_reason == "time budget reached: 1.0 min, 6 steps (--max-minutes 1)"
     assert report.minutes == pytest.approx(1.0) and report.record()["minutes"] == 1.0
     assert report.epochs_run == 1 and report.history[-1]["minutes"] == pytest.approx(1.0)
     last = load_checkpoint(report.last_checkpoint)

@@ -227,8 +227,19 @@ def required_test_splits(dataset) -> list[str]:
     """The dataset's ``test/<kind>`` splits; a ``ConfigError`` when it has none (checked before training too)."""
     found = [s for s in dataset.splits() if SplitName.parse(s).part == "test"]
     if not found:
-        raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: {dataset.splits()}")
+        raise ConfigError(f"dataset {getattr(dataset, 'name', '?')} has no test split; splits: "
+                          f"{', '.join(dataset.splits())}{split_rule_note(dataset)}. Evaluate others with `evaluate "
+                          f"--split NAME` (repeatable), e.g. --split {(dataset.splits() or ['val/realfake'])[0]}")
     return found
+
+
+def split_rule_note(dataset) -> str:
+    """`` (split rule: ...)`` when the dataset says how its rows got their splits, else nothing."""
+    try:
+        rule = dataset.info().get("split_rule")
+    except Exception:  # a third party's info() is not this message's business
+        rule = None
+    return f" (split rule: {rule})" if rule else ""
 
 
 def threshold_splits(dataset, splits: Sequence[str]) -> list[str]:
