@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image
 
-from inpaintbench.sdk.contracts import Sample
+from inpaintbench.sdk.samples import Sample
 from inpaintbench.sdk.errors import UserError
 
 #: How geometric attacks carry the soft mask along; recorded in ``sample.meta`` and descriptions.

@@ -34,7 +34,7 @@ from inpaintbench.data.seeds import sample_seed
 from inpaintbench.io import distributed
 from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
 from inpaintbench.sdk import env, registry
-from inpaintbench.sdk.contracts import SPLITS
+from inpaintbench.sdk.samples import SPLITS
 from inpaintbench.sdk.crops import crop_position, crop_window
 from inpaintbench.sdk.errors import ConfigError
 

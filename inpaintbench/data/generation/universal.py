@@ -21,7 +21,7 @@ from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.sources import Photo, folder_photos, random_crop
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.seeds import sample_seed
-from inpaintbench.sdk.contracts import SPLITS, Sample
+from inpaintbench.sdk.samples import SPLITS, Sample
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
 
