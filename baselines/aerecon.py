@@ -8,7 +8,9 @@ import torch
 import torch.nn.functional as F
 
 from inpaintbench.sdk import load_autoencoder
-from inpaintbench.sdk.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector
+
+from . import cards
 
 DISTANCES = ("l2", "l1")
 EPS = 1e-6
@@ -27,27 +29,7 @@ def pixel_error(a: torch.Tensor, b: torch.Tensor, distance: str) -> torch.Tensor
 
 
 class AEReconDetector(BaseDetector):
-    card = Card(
-        description="Autoencoder reconstruction trace (training-free): the log ratio of the local error of a "
-                    "first round trip through a latent autoencoder to that of a second one; decoded pixels "
-                    "score low, real ones high. Calibrated logistic map; image score = a high quantile.",
-        reference="J. Ricker, D. Lukovnikov, A. Fischer, 'AEROBLADE: Training-Free Detection of Latent "
-                  "Diffusion Images Using Autoencoder Reconstruction Error', CVPR 2024 (per-pixel variant)",
-        trainable=False,
-        params={"autoencoder": "taef2 (packaged, default), a TAESD-family weights folder, or a diffusers "
-                               "AutoencoderKL/AutoencoderTiny folder or hub id",
-                "window": "odd side of the local averaging window in pixels (default 33)",
-                "normalise": "divide by the second round trip's error (default true); false: plain error",
-                "distance": "per-pixel distance: l2 (default) or l1",
-                "center": "log ratio at which the probability is 0.5 (default 0.38, calibrated)",
-                "temperature": "logistic temperature of the calibration (default 0.2)",
-                "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
-        licence="MIT (our implementation); autoencoder weights: see the autoencoder's weights entry",
-        designed_for="pixels decoded by a latent autoencoder (latent-diffusion outputs); strongest when the "
-                     "autoencoder is the generator's own",
-        weights=("taef2",),
-        parameters=0,
-    )
+    card = cards.AERECON
     has_image_score = True
 
     def __init__(self, autoencoder: str = "taef2", window: int = 33, normalise: bool = True,

@@ -16,9 +16,7 @@ from torch import nn
 
 from inpaintbench.sdk import load_autoencoder
 
-#: Default truncation of the trace in 8-bit grey levels: round-trip errors of real photos through
-#: TAEF2 are several grey levels, above SRM's noise floor (clip 3), so a wider range is kept.
-TRACE_CLIP = 16.0
+from .cards import TRACE_CLIP
 
 
 class AutoencoderTrace(nn.Module):

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_train import bench, write_set  # noqa: E402
 
-from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, make_detector  # noqa: E402
 from inpaintbench.evaluation.protocol import Execution  # noqa: E402
+from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, make_detector  # noqa: E402
 from inpaintbench.sdk import registry  # noqa: E402
 
 PARTS = ("gallery", "aerecon", "list", "forward")
