@@ -19,6 +19,8 @@ from inpaintbench.sdk.crops import CROP_POSITIONS, POSITION_ALIASES
 from inpaintbench.sdk.errors import ConfigError
 
 KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
+#: ``stress --gallery``: which settings get a gallery (``jobs.stress.GALLERIES``; kept here so --help stays light).
+GALLERY_CHOICES = ("clean", "all", "none")
 
 
 # --- shared options ------------------------------------------------------------------------------
@@ -351,6 +353,9 @@ def add_stress(sub) -> None:
     p.add_argument("--compare", action="append", default=[], metavar="DIR",
                    help="another stress output folder whose results join the curves (repeatable)")
     p.add_argument("--metric", default="iou", help="metric of the robustness curves (default iou)")
+    p.add_argument("--gallery", choices=GALLERY_CHOICES, default="clean",
+                   help="which settings get a gallery PNG: clean (default: the clean result only), all (every "
+                        "attacked setting too), none (same as --no-overlays)")
 
 
 def cmd_stress(args: argparse.Namespace) -> int:
@@ -366,7 +371,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     chains = parse_attacks(args.attacks, args.autoencoder)
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
-                      overlays=not args.no_overlays)
+                      galleries="none" if args.no_overlays else args.gallery)
     if not main_process():
         return 0
     others = [read_result(p) for p in result_files(args.compare)]

@@ -56,8 +56,8 @@ def test_list_and_help_import_no_torch(argv):
     import subprocess
     import sys
 
-    code = ("import sys\nfrom inpaintbench.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "sys.stderr.write('TORCH' if 'torch' in sys.modules else 'NOTORCH')")
+    code = ("import sys\nfrom inpaintbench.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\nsys.stderr.write('TORCH' if 'torch' in sys.modules else 'NOTORCH')")
     done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
     assert done.stderr.strip().endswith("NOTORCH"), done.stderr[-2000:]
     assert argv == ["--help"] or "parameters: 380,273 (default options)" in done.stdout

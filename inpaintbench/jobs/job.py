@@ -140,14 +140,15 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
         detector, info = make_detector(job, checkpoint)
     t_build = time.perf_counter()
     per_image: dict[str, SplitImages] = {}
+    gallery = (job.gallery_k, job.gallery_metric) if overlay_path is not None else None
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
-                       per_image=per_image)
+                       per_image=per_image, gallery=gallery)
     t_eval = time.perf_counter()
     attack = job.protocol.attack
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
-            gallery_png(detector, dataset, chosen, job.protocol, job.run, overlay_path, metric=job.gallery_metric,
+            gallery_png(per_image, chosen, job.protocol.threshold, overlay_path, metric=job.gallery_metric,
                         title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}: "
                               f"{job.gallery_k} worst and best by {job.gallery_metric}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
