@@ -90,6 +90,10 @@ def add_common(p: argparse.ArgumentParser, dataset_help: str | None = None) -> N
     p.add_argument("--max-pixels", type=_pixels, default=None,
                    help="most pixels one detector call sees (default 2048x2048): larger batches run in chunks, "
                         "larger images on overlapping full-resolution tiles")
+    p.add_argument("--max-image-pixels", type=_pixels, default=None,
+                   help="most pixels (width x height, read from the header) an image may have to be read "
+                        "(default 16384x16384 = 268,435,456); larger files are bad files (named; --skip-bad "
+                        "skips them), so a decompression bomb is never decoded; recorded when raised")
     p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), "
                         "any (>0), or 1..255")
@@ -167,7 +171,8 @@ def job_from_args(args: argparse.Namespace):
         data_options["data_root"] = args.data_root
     protocol = Protocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS,
                         threshold=args.threshold, metrics_convention=args.metrics_convention or DEFAULT_CONVENTION,
-                        image_threshold_from=args.image_threshold_from)
+                        image_threshold_from=args.image_threshold_from,
+                        **({"max_image_pixels": args.max_image_pixels} if args.max_image_pixels else {}))
     device = resolve_device(args.device)
     run = Execution(batch_size=args.batch_size, device=device,
                     workers=args.workers if args.workers is not None else default_workers(device), seed=args.seed,

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from inpaintbench.data.imageio import DataError
+from inpaintbench.data.imageio import DataError, pixel_limit
 from inpaintbench.data.seeds import sample_seed
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
 from inpaintbench.sdk.contracts import Sample
@@ -93,7 +93,8 @@ class SampleTensors(Dataset):
     def __getitem__(self, index: int):
         record = self.records[index]
         try:
-            sample = self.source.load(record)
+            with pixel_limit(self.protocol.max_image_pixels):
+                sample = self.source.load(record)
             check_mask_scale(sample, getattr(record, "mask", None), self.protocol.binarization)
         except DataError as err:
             if self.on_bad == "skip":

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inpaintbench.data.imageio import pixel_limit
 from inpaintbench.evaluation.harness import evaluate, required_test_splits
 from inpaintbench.evaluation.image_records import ImageRecords, split_rows
 from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
@@ -58,7 +59,9 @@ class Job:
 
 
 def make_dataset(job: Job):
-    return registry.create("datasets", job.dataset, on_bad=job.run.on_bad, **job.dataset_options)
+    """The job's dataset, its files' headers read under the protocol's reading limit."""
+    with pixel_limit(job.protocol.max_image_pixels):
+        return registry.create("datasets", job.dataset, on_bad=job.run.on_bad, **job.dataset_options)
 
 
 def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[str, Any]]:
