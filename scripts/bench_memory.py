@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from inpaintbench.data.imageio import header
+
 DETECTORS = ("noise-residual", "aerecon", "nixnet")
 
 
@@ -48,10 +50,8 @@ def write_pair(folder: Path, height: int, width: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / "pairs.csv"
     image = folder / "image.png"
-    if manifest.exists() and image.exists():
-        with Image.open(image) as im:
-            if im.size == (width, height):
-                return manifest
+    if manifest.exists() and image.exists() and header(image)[1] == (width, height):
+        return manifest
     Image.fromarray(photo_like(height, width)).save(image, compress_level=1)
     mask = np.zeros((height, width), np.uint8)
     mask[height // 3: 2 * height // 3, width // 3: 2 * width // 3] = 255
