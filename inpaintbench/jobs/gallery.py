@@ -104,6 +104,7 @@ def _draw(rows: list, path: str | Path, metric: str, threshold: float, title: st
             if c in (1, 3) and truth.any():
                 ax.contour(truth, levels=[0.5], colors="lime", linewidths=1)
             ax.set_title(label, fontsize=7)
+            ax.set(xticks=[], yticks=[])  # no tick artists at all: a third of the drawing time, all hidden
             ax.axis("off")
     fig.suptitle(title, fontsize=10)
     height = fig.get_size_inches()[1]
