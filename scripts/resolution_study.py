@@ -30,8 +30,8 @@ METRICS = ("iou", "f1", "f1_best", "auc")
 def generate(dataset: str, source: Path, out: Path, size: int, crop: str) -> Path:
     """The package's own generate job (resumable: a finished folder is kept as it is)."""
     subprocess.run([sys.executable, "-m", "inpaintbench", "generate", dataset, "--source", str(source),
-                    "--generator", "vae", "--vae-weights", str(TAEF2), "--image-size", str(size),
-                    "--crop", crop, "--out", str(out), "--quiet"], check=True)
+                    "--generator", "vae", "--vae-weights", str(TAEF2), "--crop-size", str(size),
+                    "--crop", crop, "--output-dir", str(out), "--quiet"], check=True)
     return out
 
 
@@ -51,7 +51,7 @@ def main() -> None:
     checkpoint = args.checkpoint
     if checkpoint is None and not args.report_only:
         train_set = generate("freeform", SHARED / "data" / "bsds500" / "images", out / "bsds256-taef2", 256, "random")
-        trained = ib.train("nixnet", ib.load_dataset("freeform", data_root=str(train_set)), out_dir=str(out / "nixnet"),
+        trained = ib.train("nixnet", ib.load_dataset("freeform", data_root=str(train_set)), run_dir=str(out / "nixnet"),
                           max_steps=args.steps, epochs=1000, patience=1000, crop=256, batch_size=8)
         checkpoint = trained.best_checkpoint
     dataset = ib.load_dataset("rect", data_root=str(test))

@@ -64,9 +64,7 @@ def test_cli_user_errors_exit_2(tiny_layout, tmp_path, capsys):
     assert "detector 'nixnet'" in capsys.readouterr().err
     # settings that do not fit: one line each, no traceback
     for argv, text in (
-        (["stress", "--detector", "noise-residual", *base, "--output", "x.json", "--output-dir", str(tmp_path)],
-         "--output is not used"),
-        (["generate", "freeform", "--out", str(tmp_path / "g"), "--shard", "3/2"], "need 0 <= i < n"),
+        (["generate", "freeform", "--output-dir", str(tmp_path / "g"), "--shard", "3/2"], "need 0 <= i < n"),
         (["evaluate", "--detector", "noise-residual", *base, "--split", "val/nosuch"], "val/nosuch"),
     ):
         assert main(argv) == 2, argv
@@ -84,3 +82,107 @@ def test_cli_shows_the_traceback_of_a_bug(tiny_layout, monkeypatch):
     with pytest.raises(ZeroDivisionError):
         main(["evaluate", "--detector", "noise-residual", "--dataset", "provided", "--data-root", str(tiny_layout),
               "--quiet", "--no-overlays"])
+
+
+# --- one name per concept, every option explained ---------------------------------------------------
+
+def _commands():
+    from inpaintbench.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.choices and isinstance(a.choices, dict))
+    return parser, sub.choices
+
+
+def test_every_option_has_help_that_shows_its_default():
+    parser, commands = _commands()
+    missing, no_default = [], []
+    for name, command in [("", parser), *commands.items()]:
+        formatter = command._get_formatter()
+        for action in command._actions:
+            if action.help == "==SUPPRESS==" or not action.option_strings or action.dest in ("help", "version"):
+                continue
+            label = f"{name} {action.option_strings[-1]}"
+            if not action.help:
+                missing.append(label)
+                continue
+            flag = action.nargs == 0
+            if not (flag or action.required) and "default" not in formatter._get_help_string(action):
+                no_default.append(label)
+    assert not missing, f"options without help: {missing}"
+    assert not no_default, f"options whose help shows no default: {no_default}"
+
+
+def test_options_a_command_ignores_are_not_offered():
+    _, commands = _commands()
+    offered = {name: {s for a in c._actions for s in a.option_strings} for name, c in commands.items()}
+    ignored = {"train": {"--output", "--threshold", "--metrics-convention", "--image-threshold-from", "--slice-by",
+                         "--no-overlays", "--gallery-k", "--gallery-metric", "--checkpoint", "--allow-untrained"},
+               "stress": {"--output"},
+               "matrix": {"--output", "--no-overlays", "--gallery-k", "--gallery-metric"},
+               "generate": {"--image-size", "--out"}}
+    for name, options in ignored.items():
+        assert not options & offered[name], (name, options & offered[name])
+    # one output family: a file is --output, a folder --output-dir
+    assert "--output" in offered["evaluate"] and "--output" in offered["run"] and "--output" in offered["leaderboard"]
+    assert {"--output-dir"} <= offered["stress"] & offered["matrix"] & offered["generate"]
+    assert "--crop-size" in offered["generate"] and "--split" in offered["generate"]
+
+
+def test_split_is_repeatable_and_says_so():
+    _, commands = _commands()
+    for name in ("evaluate", "stress"):
+        action = next(a for a in commands[name]._actions if "--split" in a.option_strings)
+        assert action.help and "repeat" in action.help and "default" in action.help
+        args = commands[name].parse_args(["--detector", "d", "--dataset", "s", "--split", "test/a", "--split", "test/b",
+                                          *(["--output-dir", "o"] if name == "stress" else [])])
+        assert args.split == ["test/a", "test/b"]
+
+
+def test_version_and_an_ignored_option_is_refused(capsys, tmp_path):
+    from inpaintbench import __version__
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"inpaintbench {__version__}"
+    with pytest.raises(SystemExit) as refused:  # not silently taken as an abbreviation of --output-dir
+        main(["stress", "--detector", "noise-residual", "--dataset", "provided", "--output", "x.json",
+              "--output-dir", str(tmp_path)])
+    assert refused.value.code == 2 and "unrecognized arguments: --output" in capsys.readouterr().err
+
+
+def test_deprecated_spellings_still_work_once_more_with_a_warning():
+    from inpaintbench.cli import build_parser, renamed_options
+
+    with pytest.warns(FutureWarning) as caught:
+        argv = renamed_options(["generate", "freeform", "--out", "D", "--image-size=64", "--crop", "centre"])
+    assert [str(w.message) for w in caught] == [
+        "generate --out is deprecated (kept for one release): use --output-dir",
+        "generate --image-size is deprecated (kept for one release): use --crop-size"]
+    assert argv == ["generate", "freeform", "--output-dir", "D", "--crop-size=64", "--crop", "centre"]
+    args = build_parser().parse_args(argv)
+    assert (args.output_dir, args.crop_size, args.crop) == ("D", 64, "centre")
+    from inpaintbench.data.generation.generate import GenerateConfig
+
+    assert GenerateConfig("freeform", "D", crop=args.crop).crop == "center"
+
+
+def test_warnings_print_as_one_line_without_source_paths(tiny_layout, tmp_path):
+    """As a user sees them (a fresh process, Python's own warning display): one line each, no file path or
+    source line, and the deprecated spellings said the same way."""
+    import os
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    Image.new("RGB", (8, 8)).save(tiny_layout / "test" / "stray.png")  # read by no kind: warned about
+    done = subprocess.run([sys.executable, "-m", "inpaintbench", "evaluate", "--detector", "noise-residual",
+                           "--dataset", "provided", "--data-root", str(tiny_layout), "--split", "test/fakefake",
+                           "--no-overlays", "--quiet", "--output", str(tmp_path / "r.json")],
+                          capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert lines and all(line.startswith("inpaintbench: warning: ") for line in lines), lines
+    assert any("1 .png file ignored" in line for line in lines)
+    assert ".py:" not in done.stderr and "warnings.warn" not in done.stderr and "UserWarning" not in done.stderr

@@ -85,10 +85,10 @@ def test_two_process_generate_equals_one_process(tmp_path):
     rng = np.random.default_rng(0)
     for i in range(5):
         Image.fromarray(rng.integers(0, 256, (70, 90, 3), dtype=np.uint8)).save(photos / f"p{i}.png")
-    args = ["freeform", "--source", str(photos), "--generator", "classical", "--image-size", "48", "--quiet",
+    args = ["freeform", "--source", str(photos), "--generator", "classical", "--crop-size", "48", "--quiet",
             "--device", "cpu"]
-    assert main(["generate", *args, "--out", str(tmp_path / "one")]) == 0
-    torchrun("generate", *args, "--out", str(tmp_path / "two"), cwd=tmp_path)
+    assert main(["generate", *args, "--output-dir", str(tmp_path / "one")]) == 0
+    torchrun("generate", *args, "--output-dir", str(tmp_path / "two"), cwd=tmp_path)
 
     def files(out: Path) -> dict[str, bytes]:
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

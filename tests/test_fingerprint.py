@@ -29,7 +29,7 @@ def test_stress_redoes_kept_results_after_the_data_is_regenerated(tiny_detector,
     data = make_layout(tmp_path / "data", {"train": 2, "test": 3}, size=32, seed=0)
     args = ["stress", "--detector", "tiny", "--dataset", "provided", "--data-root", str(data), "--image-size",
             "native", "--attacks", "jpeg:quality=90", "--output-dir", str(tmp_path / "out"), "--cache-dir",
-            str(tmp_path / "cache"), "--no-overlays", "--quiet"]
+            str(tmp_path / "cache"), "--no-overlays", "--quiet", "--allow-untrained"]
     assert cli.main(args) == 0
     capsys.readouterr()
     make_layout(data, {"train": 2, "test": 3}, size=32, seed=1)  # the folder regenerated in place

@@ -4,6 +4,7 @@ interruption, settings checks, object masks from BSDS500, the CLI and the embedd
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -197,7 +198,7 @@ def test_cli_generate_vae_fakefake_differs_only_inside_the_mask(tmp_path, capsys
 
     out = tmp_path / "gen"
     code = main(["generate", "freeform", "--source", str(KODAK), "--generator", "vae",
-                 "--limit", "3", "--image-size", "96", "--out", str(out), "--quiet"])
+                 "--limit", "3", "--crop-size", "96", "--output-dir", str(out), "--quiet"])
     assert code == 0
     assert "generator 'vae' (requested)" in capsys.readouterr().out
     dataset = LayoutDataset(out)
@@ -208,7 +209,7 @@ def test_cli_generate_vae_fakefake_differs_only_inside_the_mask(tmp_path, capsys
         original = read_rgb(record.image.with_name(f"{record.id}.original.webp"))
         changed = (fake.image != original).any(-1)
         assert not changed[fake.mask == 0].any() and changed[fake.mask == 255].mean() > 0.5
-    assert main(["generate", "nosuch", "--out", str(tmp_path / "x")]) == 2
+    assert main(["generate", "nosuch", "--output-dir", str(tmp_path / "x")]) == 2
     assert "unknown dataset 'nosuch'" in capsys.readouterr().err
 
 
@@ -254,3 +255,29 @@ def test_embedded_default_offline_has_three_kinds_from_the_packaged_autoencoder(
     assert again.root == root and {p: p.stat().st_mtime_ns for p in root.rglob("*.webp")} == stamps
     with pytest.raises(DataError, match="python -m inpaintbench generate freeform"):
         registry.create("datasets", "freeform", data_root=str(tmp_path / "empty"))
+
+
+def test_generate_split_test_puts_every_id_in_test_for_evaluation(photos, tmp_path, capsys):
+    """`--split test` makes a set to evaluate on: every id in test/, the same pixels as the hash split, the
+    choice recorded, and a folder made the other way refused."""
+    from inpaintbench.cli import main
+
+    hashed = tmp_path / "hashed"
+    generate(config(photos, hashed))
+    assert len({r["split"] for r in manifest(hashed)}) > 1  # the hash rule spreads these six ids
+    out = tmp_path / "all-test"
+    assert main(["generate", "freeform", "--source", str(photos), "--generator", "classical", "--crop-size", "64",
+                 "--split", "test", "--output-dir", str(out), "--quiet"]) == 0
+    rows = manifest(out)
+    assert len(rows) == 6 and {r["split"] for r in rows} == {"test"}
+    assert LayoutDataset(out).splits() == ["test/realfake", "test/original"]
+    by_id = {r["id"]: r["split"] for r in manifest(hashed)}
+    assert {Path(k).name: v for k, v in pixels(out).items()}.keys() == {Path(k).name for k in pixels(hashed)}
+    for name, value in pixels(out).items():  # where an id goes does not change its pixels
+        stem = Path(name).name.split(".")[0]
+        assert np.array_equal(value, pixels(hashed)[f"{by_id[stem]}/{Path(name).name}"])
+    assert json.loads((out / "generation.json").read_text())["split"] == "test"
+    capsys.readouterr()
+    assert main(["generate", "freeform", "--source", str(photos), "--generator", "classical", "--crop-size", "64",
+                 "--output-dir", str(out), "--quiet"]) == 2
+    assert "split" in capsys.readouterr().err

@@ -28,8 +28,8 @@ def test_a_bad_option_leaves_the_folder_free_for_the_corrected_command(photos, t
 
 def test_a_generator_typo_on_the_cli_is_one_line_and_claims_nothing(photos, tmp_path, capsys):  # noqa: F811
     out = tmp_path / "out"
-    common = ["generate", "freeform", "--out", str(out), "--source", str(photos), "--limit", "1",
-              "--image-size", "64", "--quiet"]
+    common = ["generate", "freeform", "--output-dir", str(out), "--source", str(photos), "--limit", "1",
+              "--crop-size", "64", "--quiet"]
     assert cli.main(common + ["--generator", "classical", "--gen-opt", "method=bogus"]) == 2
     assert "bogus" in capsys.readouterr().err and not (out / "generation.json").exists()
     assert cli.main(common + ["--generator", "classical"]) == 0

@@ -34,7 +34,7 @@ def test_job_options_out_of_range_are_refused(argv, text, tiny_layout, capsys):
 @pytest.mark.parametrize("argv", [["--limit", "-1"], ["--crops-per-image", "0"]])
 def test_generate_counts_below_one_are_refused(argv, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["generate", "freeform", "--out", str(tmp_path / "g"), *argv])
+        main(["generate", "freeform", "--output-dir", str(tmp_path / "g"), *argv])
     assert exit_.value.code == 2 and "must be at least 1" in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
 

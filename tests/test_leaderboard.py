@@ -72,7 +72,8 @@ def test_a_detection_table_ranks_image_level_metrics_in_its_own_section(tmp_path
     detection = _tables(text, "Detection (image level)")
     assert list(detection) == ["provided · test/fakefake · P1"]  # no detection table for the authentic split
     table = detection["provided · test/fakefake · P1"]
-    assert table[0][3:] == ["image AUC", "bAcc", "TPR at 5% FPR", "bAcc threshold", "threshold from"]
+    assert table[0][3:] == ["image AUC", "bAcc", "TPR at 5% FPR", "bAcc threshold", "threshold from", "n",
+                            "n authentic"]
     assert [row[0] for row in table[2:]] == ["[a](#detector-a)", "[b](#detector-b)", "[c](#detector-c)"]
     assert table[2][3:6] == ["0.900", "0.800", "0.450"] and table[4][3] == "–"
 
@@ -110,3 +111,133 @@ def test_the_committed_reference_board_names_the_stressed_variant_and_states_one
     header = next(line for line in robust.splitlines() if line.startswith("| attack"))
     assert "nixnet residual=aerecon" in header  # not a bare "nixnet": the variant that was stressed
     assert text.count("- **P1**") == 1 and "- **P2**" not in text  # one protocol, stated once
+
+
+# --- leaderboards know which data they rank ---------------------------------------------------------
+
+def _on(result: Result, root: str, fingerprint: str) -> Result:
+    result.dataset_info = {"root": root, "fingerprint": fingerprint}
+    return result
+
+
+def test_one_dataset_name_on_other_folders_or_data_never_shares_a_table(tmp_path):
+    results = [_on(_result("a", 0.4), "runs/data/bsds-freeform", "60e4a41516660307"),
+               _on(_result("b", 0.7), "runs/data/bsds-freeform", "60e4a41516660307"),
+               _on(_result("c", 0.9), "runs/data/stress", "000e466acdb630b2"),
+               _on(_result("d", 0.5), "runs/data/bsds-freeform", "1111111111111111")]  # regenerated in place
+    paths = [write_result(res, tmp_path / f"{res.detector}.json") for res in results]
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    local = _tables(out.read_text(), "Localization")
+    assert set(local) == {"provided (bsds-freeform, data 60e4a415) · test/fakefake · P1",
+                          "provided (stress, data 000e466a) · test/fakefake · P1",
+                          "provided (bsds-freeform, data 11111111) · test/fakefake · P1"}
+    rows = {title: [row[0] for row in table[2:]] for title, table in local.items()}
+    assert rows["provided (bsds-freeform, data 60e4a415) · test/fakefake · P1"] == ["[b](#detector-b)",
+                                                                                   "[a](#detector-a)"]
+    for res in results:  # the published detectors' section keeps the data apart too: a column per data
+        res.detector_info = {"card": {"published": True, "reference": "x", "licence": "y", "designed_for": "z"}}
+    paths = [write_result(res, tmp_path / f"{res.detector}.json") for res in results]
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    header = _tables(out.read_text(), "Published detectors")["IoU · P1"][0]
+    assert header[1:] == ["provided (bsds-freeform, data 11111111) · test/fakefake (n=10)",
+                          "provided (bsds-freeform, data 60e4a415) · test/fakefake (n=10)",
+                          "provided (stress, data 000e466a) · test/fakefake (n=10)"]
+
+
+def test_identical_results_appear_once(tmp_path):
+    import json
+
+    evaluated = _on(_result("a", 0.4), "data", "60e4a41516660307")
+    write_result(evaluated, tmp_path / "a.json")
+    copy = json.loads((tmp_path / "a.json").read_text())
+    copy.update(created="2030-01-01T00:00:00+00:00", timing={"evaluate_seconds": 9.0})  # another run, same numbers
+    (tmp_path / "stress").mkdir()
+    (tmp_path / "stress" / "clean.json").write_text(json.dumps(copy))
+    write_result(_on(_result("b", 0.7), "data", "60e4a41516660307"), tmp_path / "b.json")
+    (tmp_path / "notes.json").write_text('{"not": "a result"}')
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", str(tmp_path), "-o", str(out)]) == 0
+    text = out.read_text()
+    table = _tables(text, "Localization")["provided (data, data 60e4a415) · test/fakefake · P1"]
+    assert [row[0] for row in table[2:]] == ["[b](#detector-b)", "[a](#detector-a)"]  # a once
+    assert f"shown once: {tmp_path / 'stress' / 'clean.json'} (= {tmp_path / 'a.json'})" in text
+    assert "1 other JSON file(s) in the folders are not results" in text
+
+
+def test_detection_tables_show_n_and_a_threshold_outside_every_score(tmp_path):
+    inside, outside, old = _result("a", 0.4), _result("b", 0.7), _result("c", 0.2)
+    for res, bacc, where in ((inside, 0.75, None), (outside, 0.5, "above every score"), (old, 0.6, None)):
+        res.metrics["test/fakefake"].update({"image_auc": 0.8, "image_bacc": bacc, "image_tpr_at_5fpr": 0.3,
+                                             "image_threshold": 0.5, "image_threshold_from": "fixed"})
+        if res is not old:  # results written before the counts were recorded get them from their splits
+            res.metrics["test/fakefake"].update({"image_threshold_outside": where, "image_n_manipulated": 12,
+                                                 "image_n_authentic": 5})
+    paths = [write_result(res, tmp_path / f"{res.detector}.json") for res in (inside, outside, old)]
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    table = _tables(out.read_text(), "Detection (image level)")["provided · test/fakefake · P1"]
+    header = table[0]
+    assert header[-2:] == ["n", "n authentic"]
+    rows = {row[0]: dict(zip(header, row)) for row in table[2:]}
+    assert rows["[a](#detector-a)"]["bAcc"] == "0.750" and rows["[a](#detector-a)"]["n"] == "12"
+    assert rows["[b](#detector-b)"]["bAcc"] == "none: threshold above every score"
+    assert (rows["[c](#detector-c)"]["n"], rows["[c](#detector-c)"]["n authentic"]) == ("10", "4")
+
+
+def test_a_threshold_outside_every_score_is_recorded_by_the_metrics():
+    import torch
+
+    from inpaintbench.evaluation.metrics import MetricState, add_detection_metrics
+
+    def state(scores):
+        s = MetricState()
+        s.scores.append(torch.tensor(scores, dtype=torch.float64))
+        return s
+
+    for fake, real, where, bacc in (([0.1, 0.2], [0.05, 0.3], "above every score", 0.5),
+                                    ([0.6, 0.9], [0.5, 0.7], "at or below every score", 0.5),
+                                    ([0.6, 0.9], [0.1, 0.7], None, 0.75)):
+        metrics = {"test/x": {"role": "manipulated"}, "test/original": {"role": "authentic"}}
+        add_detection_metrics(metrics, {"test/x": state(fake), "test/original": state(real)}, "max")
+        got = metrics["test/x"]
+        assert got["image_threshold_outside"] == where and got["image_bacc"] == bacc
+        assert (got["image_n_manipulated"], got["image_n_authentic"]) == (2, 2)
+
+
+def test_a_file_that_is_no_result_or_a_folder_without_results_is_one_line_exit_2(tmp_path, capsys):
+    (tmp_path / "picture.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    (tmp_path / "text.json").write_text("hello")
+    (tmp_path / "list.json").write_text("[1, 2]")
+    (tmp_path / "empty").mkdir()
+    for item, said in (("picture.png", "not a result JSON file"), ("text.json", "not a result JSON file"),
+                       ("list.json", "a JSON list, not an object"), ("empty", "no result JSON files in"),
+                       (".", "no result JSON files in")):
+        assert main(["leaderboard", str(tmp_path / item)]) == 2, item
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and said in err and "Traceback" not in err, err
+
+
+def test_published_detectors_have_their_own_section_with_cards_and_every_set(tmp_path):
+    def published(detector, iou, dataset, licence):
+        res = _result(detector, iou)
+        res.dataset = dataset
+        res.detector_info = {"card": {"description": f"{detector} card", "published": True, "licence": licence,
+                                      "reference": f"{detector} et al., 2020, a venue",
+                                      "designed_for": "camera traces"},
+                             "weights_entry": {"entry": f"{detector}-weights"}}
+        res.timing = {"seconds_per_megapixel": 2.0}
+        return res
+
+    paths = [write_result(published("np", 0.3, "set-a", "non-commercial"), tmp_path / "np-a.json"),
+             write_result(published("np", 0.5, "set-b", "non-commercial"), tmp_path / "np-b.json"),
+             write_result(_result("ours", 0.9), tmp_path / "ours.json")]  # not published: not in the section
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    cards = _tables(out.read_text(), "Published detectors")
+    text = out.read_text().split("## Published detectors\n")[1].split("\n## ")[0]
+    assert "| np " in text and "non-commercial" in text and "np-weights" in text and "ours" not in text
+    iou = cards["IoU · P1"]
+    assert iou[0] == ["detector", "set-a · test/fakefake (n=10)", "set-b · test/fakefake (n=10)"]
+    assert iou[2] == ["np", "0.300", "0.500"]
+    assert cards["FPR · P1"][2][0] == "np"

@@ -41,7 +41,7 @@ def test_an_unwritable_output_fails_in_one_line_before_the_work(tiny_layout, tin
 def test_replacing_an_existing_output_is_said(tiny_layout, tiny_detector, tmp_path, capsys):
     output = tmp_path / "r.json"
     args = ["evaluate", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout),
-            "--output", str(output), "--no-overlays", "--quiet"]
+            "--output", str(output), "--no-overlays", "--quiet", "--allow-untrained"]
     assert cli.main(args) == 0
     assert "replaced" not in capsys.readouterr().out
     assert cli.main(args) == 0

@@ -16,6 +16,7 @@ from inpaintbench.data.datasets import pairs
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.data.public_layouts import LAYOUTS
+from inpaintbench.sdk.errors import ConfigError
 from inpaintbench.sdk.registry import RegistryError
 
 SIZE = 24
@@ -101,14 +102,14 @@ def test_csv_manifest_evaluates_like_the_same_pixels_in_the_provided_layout(tmp_
 
 def test_without_a_split_the_hash_split_applies_or_one_split_takes_all(tmp_path):
     manifest = csv_set(tmp_path, n_fake=12, n_real=0, split="")
-    spread = ib.load_dataset("pairs", data_root=str(manifest))
+    spread = ib.load_dataset("pairs", data_root=str(manifest), split="hash")
     assert len({r.split for s in spread.splits() for r in spread.records(s)}) > 1
     one = ib.load_dataset("pairs", data_root=str(manifest), split="test")
     assert one.splits() == ["test/manipulated"] and len(one.records("test")) == 12
     listed = csv_set(tmp_path / "listed", n_fake=2, n_real=0, split="val")
     assert ib.load_dataset("pairs", data_root=str(listed)).splits() == ["val/manipulated"]
     assert ib.load_dataset("pairs", data_root=str(listed), split="test").splits() == ["test/manipulated"]
-    with pytest.raises(RegistryError, match="split='tests' is not one of hash, train, val, test"):
+    with pytest.raises(RegistryError, match="split='tests' is not one of auto, hash, train, val, test"):
         ib.load_dataset("pairs", data_root=str(manifest), split="tests")
 
 
@@ -409,3 +410,62 @@ def test_stress_and_training_run_on_pairs(tmp_path, tiny_detector):
     dataset = ib.load_dataset("pairs", data_root=str(manifest), split="train")
     report = ib.train("tiny", dataset, str(tmp_path / "run"), max_steps=1, batch_size=2, crop=16)
     assert report.best_checkpoint
+
+
+# --- your own data as it is ------------------------------------------------------------------------
+
+def test_own_data_without_a_split_column_evaluates_every_row(tmp_path):
+    """A CSV without a split column and an image/mask folder both go wholly to test by default, and
+    `evaluate` measures every row; listed splits are kept; training says how to split the rows."""
+    manifest = csv_set(tmp_path / "csv", n_fake=12, n_real=3, split="")
+    manifest.write_text("\n".join(line.rsplit(",", 1)[0] for line in manifest.read_text().splitlines()) + "\n")
+    assert manifest.read_text().startswith("image,mask\n")
+    result = evaluate_cli(tmp_path, "--data-root", str(manifest))
+    assert result["metrics"]["test/manipulated"]["n_images"] == 12
+    assert result["metrics"]["test/original"]["n_authentic"] == 3
+    assert result["dataset_info"]["split_rule"].startswith("auto: every row in test")
+    for i in range(5):
+        save(tmp_path / "folder" / "images" / f"p{i}.png", photo(i))
+        save(tmp_path / "folder" / "masks" / f"p{i}.png", square())
+    by_folder = evaluate_cli(tmp_path, "--data-root", str(tmp_path / "folder"))
+    assert by_folder["metrics"]["test/manipulated"]["n_images"] == 5
+    listed = csv_set(tmp_path / "listed", n_fake=2, n_real=0, split="val")
+    assert ib.load_dataset("pairs", data_root=str(listed)).splits() == ["val/manipulated"]
+    from inpaintbench.training.trainer import train_kinds
+
+    with pytest.raises(ConfigError, match=r"has no train split; splits: test/manipulated \(split rule: auto: every "
+                                          r"row in test.*--data-opt split=hash"):
+        train_kinds(ib.load_dataset("pairs", data_root=str(tmp_path / "folder")), None)
+
+
+def test_no_test_split_names_the_split_rule_and_the_split_option(tmp_path, capsys):
+    listed = csv_set(tmp_path, n_fake=2, n_real=0, split="val")
+    assert main(["evaluate", "--detector", "noise-residual", "--dataset", "pairs", "--data-root", str(listed),
+                 "--quiet", "--no-overlays"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "has no test split; splits: val/manipulated" in err
+    assert "`evaluate --split NAME` (repeatable), e.g. --split val/manipulated" in err
+    result = evaluate_cli(tmp_path, "--data-root", str(listed), "--split", "val/manipulated")
+    assert list(result["metrics"]) == ["val/manipulated"]
+
+
+def test_the_empty_folder_hint_gives_options_that_work(tmp_path):
+    """The hint's --data-opt syntax, with its placeholders filled in, parses and finds the pairs."""
+    import re
+    import shlex
+
+    from inpaintbench.cli import build_parser
+    from inpaintbench.sdk.registry import parse_key_values
+
+    for i in range(3):
+        save(tmp_path / "pics" / f"p{i}.png", photo(i))
+        save(tmp_path / "truth" / f"p{i}_gt.png", square())
+    with pytest.raises(DataError, match="no image/mask pairs found") as caught:
+        ib.load_dataset("pairs", data_root=str(tmp_path), mask_suffix="_mask")
+    hint = re.search(r"e\.g\. (--data-opt .*?), or a manifest", str(caught.value)).group(1)
+    filled = hint.replace("images=DIR", "images=pics").replace("masks=DIR", "masks=truth")
+    args = build_parser().parse_args(["evaluate", "--detector", "noise-residual", "--dataset", "pairs",
+                                      "--data-root", str(tmp_path), *shlex.split(filled)])
+    options = parse_key_values(args.data_opt)
+    assert options == {"images": "pics", "masks": "truth", "mask_suffix": "_gt"}
+    assert len(ib.load_dataset("pairs", data_root=str(tmp_path), **options).records("test")) == 3

@@ -7,6 +7,7 @@ import csv
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -163,9 +164,38 @@ def test_leaderboard_slice_table_has_detectors_as_rows_and_values_with_n(sliced_
                          str(sliced_layout), "--output", str(tmp_path / f"{detector}.json"), "--quiet", "--no-overlays",
                          "--split", "test/realfake", "--slice-by", "generator"]) == 0
     text = build(sorted(tmp_path.glob("*.json")), slice_by=["generator"])
-    section = text[text.index("### provided · test/realfake · P1 · by generator"):]
+    from inpaintbench.jobs.results import data_heading, read_result
+
+    data = data_heading(read_result(tmp_path / "noise-residual.json"))
+    assert data.startswith(f"provided ({sliced_layout.name}, data ")  # the folder and the data fingerprint
+    section = text[text.index(f"### {data} · test/realfake · P1 · by generator"):]
     header = next(line for line in section.splitlines() if line.startswith("| detector"))
     assert "classical (n=2)" in header and "sd (n=1)" in header
     assert sum(line.startswith("| [noise-") for line in section.splitlines()[:12]) == 2
     with pytest.raises(RegistryError, match="'generator'"):
         build(sorted(tmp_path.glob("*.json")), slice_by=["generatr"])
+
+
+def test_the_gallery_title_counts_what_it_shows_and_the_heatmap_has_a_colour_bar():
+    import matplotlib.pyplot as plt
+
+    from inpaintbench.jobs.gallery import GalleryImage, _figure
+
+    def row(rank: str, n: int):
+        item = GalleryImage(rank, "test/realfake", n, f"id{n}", 0.1 * n, {"mask_size": "<2%"})
+        truth = np.zeros((8, 8), np.float32)
+        truth[2:5, 2:5] = 1
+        return item, np.full((8, 8, 3), 0.5, np.float32), truth, np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8)
+
+    for rows, said in (([row("worst 1", 1), row("worst 2", 2), row("worst 3", 3)],
+                        "det on data: all 3 scored image(s), worst first, by iou"),
+                       ([row("worst 1", 1), row("worst 2", 2), row("best 1", 3)],
+                        "det on data: 2 worst and 1 best, by iou")):
+        fig = _figure(rows, "iou", 0.5, "det on data")
+        try:
+            assert fig._suptitle.get_text() == said
+            bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+            assert len(bars) == len(rows)  # one per heatmap, none elsewhere
+            assert bars[0].get_ylim() == (0.0, 1.0)
+        finally:
+            plt.close(fig)

@@ -100,8 +100,11 @@ def test_leaderboard_gains_robustness_section(trained, tiny_layout, tmp_path):
                                 "jpeg:quality=80,jpeg:quality=40")) == 0
     text = build(sorted(out.glob("*.json")))
     robust = text.split("## Robustness (iou)")[1]
-    assert "### provided · test/realfake · P1 · iou under attack" in robust
-    lines = [ln for ln in robust.split("### provided · test/fakefake")[0].splitlines() if ln.startswith("|")]
+    from inpaintbench.jobs.results import data_heading
+
+    data = data_heading(read_result(out / "clean.json"))
+    assert f"### {data} · test/realfake · P1 · iou under attack" in robust
+    lines = [ln for ln in robust.split(f"### {data} · test/fakefake")[0].splitlines() if ln.startswith("|")]
     assert [ln.split("|")[1].strip() for ln in lines[2:]] == ["clean", "jpeg:quality=80", "jpeg:quality=40"]
     assert "area under the robustness curve" in robust and "aurc_relative" in robust
     # clean result still ranked in the ordinary tables; attacked ones are not
@@ -140,3 +143,16 @@ def test_stress_gallery_choice_says_which_settings_get_a_gallery(trained, tiny_l
     args = stress_args(tiny_layout, trained, out, tmp_path / "cache", "jpeg:quality=90") + ["--gallery", choice]
     assert cli.main(args) == 0
     assert sorted(p.name for p in out.glob("*.png") if not p.name.startswith("robustness")) == galleries
+def test_stress_prints_a_short_table_of_its_metrics(tiny_layout, tmp_path, capsys):
+    out = tmp_path / "s"
+    assert cli.main(["stress", "--detector", "noise-residual", "--dataset", "provided", "--data-root",
+                     str(tiny_layout), "--attacks", "jpeg:quality=90", "--split", "test/fakefake", "--split",
+                     "test/original", "--output-dir", str(out), "--cache-dir", str(tmp_path / "c"), "--quiet",
+                     "--no-overlays"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(printed) if line.startswith("setting"))
+    assert printed[header].split() == ["setting", "test/fakefake", "iou", "test/original", "fpr"]
+    rows = {line.split()[0]: line.split()[1:] for line in printed[header + 2:header + 4]}
+    for setting, name in (("clean", "clean.json"), ("jpeg:quality=90", "jpeg_quality_90.json")):
+        metrics = json.loads((out / name).read_text())["metrics"]
+        assert rows[setting] == [f"{metrics['test/fakefake']['iou']:.3f}", f"{metrics['test/original']['fpr']:.3f}"]

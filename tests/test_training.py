@@ -1,5 +1,6 @@
 """The common trainer and the run/evaluate commands, on tiny data with a tiny detector."""
 
+from pathlib import Path
 
 import pytest
 import torch
@@ -141,3 +142,35 @@ def test_authentic_images_are_trained_on_by_default_and_can_be_excluded(tiny_lay
     assert only_fakes.used["kinds"] == {"realfake": 8, "fakefake": 8} and len(only_fakes.data) == 16
     with pytest.raises(ConfigError, match="no manipulated kind"):
         trainer(train_kinds=("original",))
+
+
+def test_run_says_where_best_pt_went_why_it_stopped_and_counts_epochs_as_the_bar(tiny_layout, tiny_detector,
+                                                                                tmp_path, capsys):
+    """The progress bar, the per-epoch lines and the summary all count epochs from 1; `run` prints the
+    checkpoints and the reason training stopped (epochs, then the step budget)."""
+    from inpaintbench.cli import main
+
+    args = ["run", "--detector", "tiny", "--dataset", "provided", "--data-root", str(tiny_layout), "--epochs", "2",
+            "--crop", "32", "--lr", "0.003", "--no-overlays", "--run-dir", str(tmp_path / "run"),
+            "--output", str(tmp_path / "r.json")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "epoch 1/2" in captured.err and "epoch 2/2" in captured.err  # the bars
+    lines = [line for line in shown.splitlines() if line.startswith("epoch ") and ": steps=" in line]
+    assert [line.split(":")[0] for line in lines] == ["epoch 1/2", "epoch 2/2"]  # never "epoch=0"
+    assert "epoch=0" not in shown
+    best = tmp_path / "run" / "best.pt"
+    summary = captured.out
+    said = next(line for line in summary.splitlines() if line.startswith("checkpoints: "))
+    assert "trained 2 epoch(s)" in summary and said.endswith("last.pt (last, to resume)")
+    assert Path(said.split()[1]).resolve() == best.resolve() and said.split()[2] == "(best,"
+    assert "stopped: all 2 epoch(s) done (--epochs 2)" in summary
+    import json
+
+    training = json.loads((tmp_path / "r.json").read_text())["training"]
+    best_epoch = training["best_epoch"] + 1
+    assert f"best epoch {best_epoch}" in summary and 1 <= best_epoch <= 2
+    assert main([*args[:-2], "--output", str(tmp_path / "r2.json"), "--max-steps", "3", "--no-resume",
+                 "--quiet"]) == 0
+    assert "stopped: step budget reached: 3 steps (--max-steps 3)" in capsys.readouterr().out

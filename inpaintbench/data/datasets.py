@@ -28,7 +28,7 @@ def provided(data_root: str | None = None, on_bad: str = "error") -> LayoutDatas
 
 def pairs(data_root: str | None = None, on_bad: str = "error", layout: str | None = None,
           manifest: str | None = None, images: str | None = None, masks: str | None = None,
-          authentic: str | None = None, mask_suffix: str | None = None, split: str = "hash",
+          authentic: str | None = None, mask_suffix: str | None = None, split: str = "auto",
           mask: str | None = None, mask_channel: str | None = None,
           mask_threshold: int | None = None) -> PairsDataset:
     """Image/mask files you already have: a manifest, image and mask folders, or a public layout.
@@ -36,8 +36,9 @@ def pairs(data_root: str | None = None, on_bad: str = "error", layout: str | Non
     ``data_root``: a manifest (CSV ``image,mask[,split][,kind]``, JSON lines, IMDL-BenCo's JSON list)
     or a folder holding one, or a folder of ``images/`` beside ``masks/`` (matched by name plus
     ``mask_suffix``, e.g. ``_gt``; ``authentic/`` for unmasked images). ``layout`` reads a public
-    benchmark's own layout (``casia1``, ``columbia``, ...). ``split``: ``hash`` (listed splits kept, the
-    rest hashed by id) or one split for every row. ``mask`` (white, invert, nonzero), ``mask_channel``
+    benchmark's own layout (``casia1``, ``columbia``, ...). ``split``: ``auto`` (every row in test when no
+    row lists a split, else as ``hash``), ``hash`` (listed splits kept, the rest hashed by id) or one split
+    for every row. ``mask`` (white, invert, nonzero), ``mask_channel``
     and ``mask_threshold`` override the layout's (default: white, brightest channel, soft); the result
     records the convention used.
     """

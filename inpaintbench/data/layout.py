@@ -95,6 +95,17 @@ class RecordIndex:
     def __len__(self) -> int:
         return len(self._records)
 
+    def __repr__(self) -> str:
+        return dataset_repr(self)
+
+
+def dataset_repr(dataset) -> str:
+    """``PairsDataset('pairs', root='mine', 15 records: test/manipulated 12, test/original 3)``."""
+    splits = ", ".join(f"{s} {len(dataset.records(s))}" for s in dataset.splits())
+    root = getattr(dataset, "root", "")
+    where = f", root={str(root)!r}" if root else ""
+    return f"{type(dataset).__name__}({getattr(dataset, 'name', '')!r}{where}, {len(dataset)} records: {splits})"
+
 
 def sample_of(record: Record, image: np.ndarray, mask: np.ndarray | None) -> Sample:
     """The ``Sample`` of a decoded record: an all-zero mask when it has none; sizes must agree."""

@@ -189,8 +189,9 @@ def folder_pairs(root: Path, images: str | None = None, masks: str | None = None
         raise DataError(root, f"no image/mask pairs found: looked for {looked} for the "
                               f"{len(candidates)} image file(s) in {image_dir}, found {len(mask_files)} "
                               f"mask candidate(s) and no match{hint_for(candidates, mask_files)}. Give the "
-                              "subfolders and suffix with --data-opt images=DIR masks=DIR mask_suffix=_gt, or a "
-                              "manifest (CSV image,mask[,split][,kind])")
+                              "subfolders and suffix with one --data-opt per key, e.g. --data-opt images=DIR "
+                              "--data-opt masks=DIR --data-opt mask_suffix=_gt, or a manifest "
+                              "(CSV image,mask[,split][,kind])")
     listed = [Pair(i, matched.get(i), where=str(image_dir),
                    looked_for=" or ".join(f"{mask_dir / (i.stem + s)}.*" for s in shown)) for i in candidates]
     return listed + [Pair(p, None, kind="original", where=f"{auth_dir}") for p in originals]

@@ -13,21 +13,34 @@ from inpaintbench.data.layout import Record, RecordIndex, hash_split, sample_of
 from inpaintbench.data.manifests import Pair, folder_pairs, manifests_in, read_manifest
 from inpaintbench.sdk.samples import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
 
-#: ``split=`` values: ``hash`` keeps listed splits and splits other rows by the hash of their id; a
-#: split name puts every row there.
-SPLIT_MODES = ("hash",) + SPLITS
+#: ``split=`` values: ``auto`` (the default) puts every row in ``test`` when no row lists a split, else
+#: acts as ``hash``; ``hash`` keeps listed splits and splits other rows by the hash of their id; a split
+#: name puts every row there.
+SPLIT_MODES = ("auto", "hash") + SPLITS
+
+
+def split_rule(split_mode: str, listed: bool) -> str:
+    """How rows get their split under ``split_mode``, in words (recorded, and shown when a split is missing)."""
+    if split_mode == "auto" and not listed:
+        return ("auto: every row in test, as no row lists a split (--data-opt split=hash splits the rows into "
+                "train/val/test by the hash of their id)")
+    if split_mode in ("auto", "hash"):
+        return f"{split_mode}: the listed splits, other rows by the hash of their id"
+    return f"every row in {split_mode} (--data-opt split={split_mode})"
 
 
 class PairsDataset(RecordIndex):
     """Listed image/mask pairs, checked at construction from file headers.
 
     Without a kind, an image with a mask is ``manipulated`` and one without is ``original``.
-    ``split_mode="hash"`` keeps a row's own split, else hashes its id; a split name takes every row. Bad rows raise a
+    ``split_mode="auto"`` evaluates your own data as it is: every row in ``test`` when no row lists a
+    split, else as ``hash``; ``"hash"`` keeps a row's own split, else hashes its id; a split name takes
+    every row. Bad rows raise a
     ``DataError`` naming the file, or with ``on_bad="skip"`` are dropped and kept in ``problems``.
     """
 
     def __init__(self, listed: list[Pair], root: str | os.PathLike, *, name: str = "pairs", on_bad: str = "error",
-                 convention: MaskConvention | None = None, split_mode: str = "hash", source: str = "",
+                 convention: MaskConvention | None = None, split_mode: str = "auto", source: str = "",
                  layout: str = "") -> None:
         if on_bad not in ("error", "skip"):
             raise ValueError(f"on_bad must be 'error' or 'skip', not {on_bad!r}")
@@ -35,6 +48,9 @@ class PairsDataset(RecordIndex):
             raise ValueError(f"split={split_mode!r} is not one of {', '.join(SPLIT_MODES)}")
         self.root, self.name, self.on_bad = Path(root), name, on_bad
         self.convention = convention if convention is not None else MaskConvention()
+        self.split_rule = split_rule(split_mode, any(pair.split for pair in listed))
+        if split_mode == "auto":
+            split_mode = "hash" if any(pair.split for pair in listed) else "test"
         self.split_mode, self.source, self.layout = split_mode, source, layout
         self.problems: list[DataError] = []
         self._records: list[Record] = []
@@ -98,6 +114,7 @@ class PairsDataset(RecordIndex):
     def info(self) -> dict:
         return {"name": self.name, "root": str(self.root), "source": self.source, "layout": self.layout or None,
                 "mask_convention": self.convention.describe(), "split_mode": self.split_mode,
+                "split_rule": self.split_rule,
                 "n_records": len(self._records), "splits": {s: len(self.records(s)) for s in self.splits()},
                 "skipped_at_scan": [str(p) for p in self.problems]}
 

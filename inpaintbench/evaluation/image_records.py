@@ -91,6 +91,16 @@ class ImageRecords:
     rows: list[dict[str, Any]] | None = None
     source: Path | None = None
 
+    def frame(self) -> Any:
+        """The records as a pandas ``DataFrame``, one row per image (read from ``source`` when written)."""
+        import pandas as pd
+
+        if self.rows is not None:
+            return pd.DataFrame(self.rows, columns=_columns(self.rows))
+        if self.source is None:
+            raise ValueError("image records hold neither rows nor a file")
+        return pd.read_parquet(self.source) if self.source.suffix == ".parquet" else pd.read_csv(self.source)
+
     def write_beside(self, result_path: str | Path) -> str:
         """Write (or copy) the records beside ``result_path``; return the file's name."""
         if self.rows is not None:

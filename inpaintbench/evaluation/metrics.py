@@ -391,6 +391,19 @@ def image_bacc(manipulated: Any, authentic: Any, threshold: float = DEFAULT_THRE
     return float(((m >= threshold).double().mean() + (a < threshold).double().mean()) / 2)
 
 
+def threshold_outside(manipulated: Any, authentic: Any, threshold: float) -> str | None:
+    """Where ``threshold`` lies when it decides nothing, ``above every score`` (all negative) or ``at or below
+    every score`` (all positive): its balanced accuracy is then 0.5 whatever the scores; ``None`` otherwise."""
+    scores = torch.cat([_scores(manipulated), _scores(authentic)])
+    if not scores.numel():
+        return None
+    if threshold > float(scores.max()):
+        return "above every score"
+    if threshold <= float(scores.min()):
+        return "at or below every score"
+    return None
+
+
 def image_tpr_at_fpr(manipulated: Any, authentic: Any, max_fpr: float = IMAGE_FPR_LIMIT) -> float:
     """The highest TPR over thresholds ``t`` (positive: ``score >= t``) whose FPR on ``authentic`` is at
     most ``max_fpr``. Candidates are every observed score and +inf; a tied authentic image counts as a
@@ -470,7 +483,10 @@ def add_detection_metrics(metrics: dict[str, dict[str, Any]], states: dict[str, 
             chosen = thresholds.get(split, ImageThreshold(DEFAULT_THRESHOLD, "fixed"))
             metrics[split].update({"image_auc": image_auc(m, a), "image_bacc": image_bacc(m, a, chosen.value),
                                    "image_tpr_at_5fpr": image_tpr_at_fpr(m, a), "image_score": source,
-                                   "image_threshold": chosen.value, "image_threshold_from": chosen.source})
+                                   "image_threshold": chosen.value, "image_threshold_from": chosen.source,
+                                   "image_threshold_outside": threshold_outside(m, a, chosen.value),
+                                   "image_n_manipulated": int(_scores(m).numel()),
+                                   "image_n_authentic": int(_scores(a).numel())})
 
 
 def warn_if_collapsed(metrics: dict[str, Any], where: str) -> bool:

@@ -86,18 +86,41 @@ def _caption(item: GalleryImage, metric: str) -> str:
 
 
 def _draw(rows: list, path: str | Path, metric: str, threshold: float, title: str) -> None:
+    """Write the gallery PNG of ``rows`` (see ``_figure``)."""
+    import matplotlib.pyplot as plt
+
+    fig = _figure(rows, metric, threshold, title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def gallery_title(rows: list, metric: str, title: str) -> str:
+    """``title``, then how many worst and best images the rows show (counted, not asked for)."""
+    worst = sum(item.rank.startswith("worst") for item, *_ in rows)
+    best = len(rows) - worst
+    shown = (f"all {worst} scored image(s), worst first" if not best else f"{worst} worst and {best} best")
+    return f"{title}: {shown}, by {metric}" if title else f"{shown}, by {metric}"
+
+
+def _figure(rows: list, metric: str, threshold: float, title: str):
+    """One row per image: image (captioned), ground truth, heatmap with its colour bar, prediction at the
+    threshold; titled with what is shown."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(rows), 4, figsize=(10, 2.9 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), 4, figsize=(10.5, 3.1 * len(rows)), squeeze=False)
     for r, (item, image, truth, heat) in enumerate(rows):
         panels = [(image, _caption(item, metric)), (image, "ground truth"), (heat, "heatmap"),
                   (image, f"pred >= {threshold}")]
         for c, (content, label) in enumerate(panels):
             ax = axes[r, c]
-            ax.imshow(content, cmap="magma" if c == 2 else None, vmin=0, vmax=1)
+            shown = ax.imshow(content, cmap="magma" if c == 2 else None, vmin=0, vmax=1)
+            if c == 2:
+                fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03).ax.tick_params(labelsize=6)
             if c == 3:
                 ax.imshow(np.ma.masked_where(heat < threshold, np.ones_like(heat)), cmap="autumn", alpha=0.5,
                           vmin=0, vmax=1)
@@ -106,10 +129,7 @@ def _draw(rows: list, path: str | Path, metric: str, threshold: float, title: st
             ax.set_title(label, fontsize=7)
             ax.set(xticks=[], yticks=[])  # no tick artists at all: a third of the drawing time, all hidden
             ax.axis("off")
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(gallery_title(rows, metric, title), fontsize=10)
     height = fig.get_size_inches()[1]
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / height))  # room for the title above the first row
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    return fig

@@ -31,7 +31,7 @@ from inpaintbench.jobs.results import Result, environment, file_sha256
 from inpaintbench.sdk import registry
 from inpaintbench.sdk.cards import card_of
 from inpaintbench.sdk.contracts import as_detector
-from inpaintbench.sdk.errors import CheckpointError, NotTrainable
+from inpaintbench.sdk.errors import CheckpointError, ConfigError, NotTrainable
 from inpaintbench.training.checkpoints import load_weights
 from inpaintbench.training.trainer import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
@@ -51,6 +51,9 @@ class Job:
     #: The gallery beside a result: how many worst and best images, ranked by which per-image metric.
     gallery_k: int = 4
     gallery_metric: str = "iou"
+    #: Score a detector that needs a checkpoint without one: its random initial weights, seeded by
+    #: ``run.seed`` and recorded as untrained (else refused).
+    allow_untrained: bool = False
 
     def __post_init__(self) -> None:
         self.slice_by = tuple(parse_columns(self.slice_by))
@@ -62,6 +65,45 @@ def make_dataset(job: Job):
     """The job's dataset, its files' headers read under the protocol's reading limit."""
     with pixel_limit(job.protocol.max_image_pixels):
         return registry.create("datasets", job.dataset, on_bad=job.run.on_bad, **job.dataset_options)
+
+
+class UntrainedDetector(ConfigError):
+    """A detector whose weights are random (at least in part) asked to be scored without a checkpoint."""
+
+
+def untrained(detector, seed: int) -> str:
+    """How a result names weights that no training made."""
+    return f"random initial weights (seed {seed}), no checkpoint"
+
+
+def scored_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """The detector an evaluation scores: ``make_detector``'s, built after seeding with ``job.run.seed``, and
+    refused when it needs a checkpoint and has none, unless ``job.allow_untrained`` (then recorded)."""
+    detector, info = seeded_detector(job, checkpoint, job.run.seed)
+    return detector, check_trained(detector, info, job, checkpoint, job.run.seed)
+
+
+def seeded_detector(job: Job, checkpoint: str | None, seed: int) -> tuple[Any, dict[str, Any]]:
+    """``make_detector``'s detector, its initial weights drawn from ``seed`` (a forked RNG: the caller's
+    random state is left as it was), so that the same seed builds the same weights."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make_detector(job, checkpoint)
+
+
+def check_trained(detector, info: dict[str, Any], job: Job, checkpoint: str | None, seed: int) -> dict[str, Any]:
+    """``info``, marked untrained when the detector needs a checkpoint and has none (allowed by
+    ``job.allow_untrained``, else an ``UntrainedDetector`` error); ``seed`` drew its weights."""
+    if checkpoint or not getattr(detector, "needs_checkpoint", False):
+        return info
+    if not job.allow_untrained:
+        raise UntrainedDetector(f"detector {job.detector!r} has random initial weights: pass --checkpoint, or use "
+                                "`run` to train it first (--allow-untrained scores the random weights, seeded and "
+                                "recorded)")
+    note = untrained(detector, seed)
+    return {**info, "weights": f"untrained: {note}", "untrained": note}
 
 
 def make_detector(job: Job, checkpoint: str | None = None) -> tuple[Any, dict[str, Any]]:
@@ -140,24 +182,26 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     if job.slice_by:
         check_columns(job.slice_by, dataset_columns(dataset, (splits or dataset.splits())[0]))
     if detector is None:
-        detector, info = make_detector(job, checkpoint)
+        detector, info = scored_detector(job, checkpoint)
     t_build = time.perf_counter()
     per_image: dict[str, SplitImages] = {}
     gallery = (job.gallery_k, job.gallery_metric) if overlay_path is not None else None
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
                        per_image=per_image, gallery=gallery)
     t_eval = time.perf_counter()
+    info = {**(info or {}), **learned_info(detector, info or {})}
     attack = job.protocol.attack
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
             gallery_png(per_image, chosen, job.protocol.threshold, overlay_path, metric=job.gallery_metric,
-                        title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}: "
-                              f"{job.gallery_k} worst and best by {job.gallery_metric}")
+                        title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
+    megapixels = sum(info.height * info.width for split in per_image.values() for info in split.images) / 1e6
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
-              "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.run.workers,
-              "processes": distributed.world_size()}
+              "images_per_second": n_images / max(1e-9, t_eval - t_build), "megapixels": megapixels,
+              "seconds_per_megapixel": (t_eval - t_build) / megapixels if megapixels else None,
+              "workers": job.run.workers, "processes": distributed.world_size()}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     at_scan = len(skipped_at_scan(dataset))
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())
@@ -176,6 +220,12 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                           for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},
                   slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))
+
+
+def learned_info(detector, built: dict[str, Any]) -> dict[str, Any]:
+    """What the detector's ``info()`` gained while it evaluated (keys absent at build time, e.g. the
+    models a per-file model choice used), so that the result records it too."""
+    return {k: v for k, v in as_detector(detector).info().items() if k not in built}
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,

@@ -57,6 +57,79 @@ class Result:
         del record["image_records"]
         return json.dumps(_clean(record), indent=2, sort_keys=False, allow_nan=False)
 
+    # --- in a notebook ------------------------------------------------------------------------------
+    def title(self) -> str:
+        """Detector, dataset and its data (folder, fingerprint), and the attack: what this result measured."""
+        data = data_label(self)
+        head = f"{self.detector} on {self.dataset}" + (f" ({data})" if data else "")
+        return head + (f" under {self.attack}" if self.attack else "")
+
+    def __repr__(self) -> str:
+        """One line: ``title()`` and each split's headline metric with its n."""
+        return f"Result({self.title()}: " + "; ".join(_headline(s, m) for s, m in self.metrics.items()) + ")"
+
+    def metrics_frame(self) -> Any:
+        """A pandas ``DataFrame`` with one row per split (index: the split) and a column per metric."""
+        import pandas as pd
+
+        frame = pd.DataFrame.from_dict({split: dict(m) for split, m in self.metrics.items()}, orient="index")
+        frame.index.name = "split"
+        for column in [c for c in frame.columns if c.startswith("n_") or c.startswith("image_n_")]:
+            frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")  # counts stay whole numbers
+        return frame
+
+    def to_dataframe(self) -> Any:
+        """The per-image records as a pandas ``DataFrame``, one row per measured image: id, split, kind,
+        sizes, mask fraction, per-image metrics, image score and the dataset's own columns."""
+        if self.image_records is None:
+            raise ResultFileError(f"result of {self.detector} on {self.dataset} has no per-image records "
+                                  f"(records file: {self.records or 'none'})")
+        return self.image_records.frame()
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: who on what data under which protocol, then a metrics table per split."""
+        from html import escape
+
+        import pandas as pd
+
+        shown = [c for c in HTML_COLUMNS if any(c in m for m in self.metrics.values())]
+        cells = {split: {c: _html_cell(c, m) for c in shown} for split, m in self.metrics.items()}
+        frame = pd.DataFrame.from_dict(cells, orient="index", columns=shown)
+        frame.index.name = "split"
+        what = escape(self.title())
+        protocol = escape(Protocol.from_record(self.protocol).summary())
+        weights = escape(str((self.detector_info or {}).get("weights") or "none recorded"))
+        return f"<p><b>{what}</b><br>protocol: {protocol}<br>weights: {weights}</p>" + frame.to_html()
+
+
+#: The metrics a notebook's table shows per split, those a split has.
+HTML_COLUMNS = ("role", "iou", "f1", "f1_best", "auc", "image_auc", "image_bacc", "image_tpr_at_5fpr", "fpr",
+                "any_positive_rate", "n_images", "n_authentic", "n_empty_mask")
+
+
+def _headline(split: str, m: dict[str, Any]) -> str:
+    """A split's main figure for a one-line view: IoU and AUC (FPR on authentic images), with its n."""
+    def number(key: str) -> str:
+        value = m.get(key)
+        return f"{value:.3f}" if isinstance(value, (int, float)) else "–"
+
+    if m.get("role") == "authentic":
+        return f"{split} FPR {number('fpr')} n={m.get('n_authentic', 0)}"
+    if "iou" not in m:  # a preset's metrics
+        return f"{split} f1 {number('f1')} n={m.get('n_images', 0)}"
+    return f"{split} IoU {number('iou')} AUC {number('auc')} n={m.get('n_images', 0)}"
+
+
+def _html_cell(key: str, m: dict[str, Any]) -> str:
+    """One metric as a notebook's table shows it: 3 decimals, whole counts, ``–`` where undefined, and a bAcc
+    whose threshold decides nothing said in words."""
+    value = m.get(key)
+    if key == "image_bacc" and m.get("image_threshold_outside"):
+        return f"none (threshold {m['image_threshold_outside']})"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
 
 def _clean(value: Any) -> Any:
     """JSON has no NaN: undefined metrics are written as null."""
@@ -127,8 +200,12 @@ def read_result(path: str | Path) -> Result:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FileNotFoundError(f"{path}: result file not found") from None
-    except json.JSONDecodeError as exc:
-        raise ResultFileError(f"{path}: not valid JSON ({exc})") from exc
+    except IsADirectoryError:
+        raise ResultFileError(f"{path}: a folder, not a result file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ResultFileError(f"{path}: not a result JSON file (not valid JSON text: {exc})") from exc
+    if not isinstance(raw, dict):
+        raise ResultFileError(f"{path}: not a result JSON file (a JSON {type(raw).__name__}, not an object)")
     if raw.get("schema") != SCHEMA:
         raise ResultFileError(f"{path}: schema {raw.get('schema')!r} is not {SCHEMA!r}")
     missing = [k for k in ("detector", "dataset", "protocol", "metrics") if k not in raw]
@@ -152,6 +229,72 @@ def result_files(items: Iterable[str | Path]) -> list[Path]:
         path = Path(item)
         paths.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
     return paths
+
+
+def read_results(items: Iterable[str | Path]) -> tuple[list[tuple[Path, Result]], list[Path]]:
+    """``(path, result)`` of the given files and of the result JSONs in the given folders, and the other JSON
+    files found in those folders (left out). A given file that is no result, or no result at all, is a
+    ``ResultFileError`` (one line)."""
+    found: list[tuple[Path, Result]] = []
+    others: list[Path] = []
+    items = list(items)
+    for item in items:
+        path = Path(item)
+        if not path.is_dir():
+            found.append((path, read_result(path)))
+            continue
+        for candidate in sorted(path.rglob("*.json")):
+            try:
+                found.append((candidate, read_result(candidate)))
+            except ResultFileError:
+                others.append(candidate)
+    if not found:
+        where = ", ".join(str(i) for i in items)
+        skipped = f" ({len(others)} other JSON file(s), e.g. {others[0]})" if others else ""
+        raise ResultFileError(f"no result JSON files in {where}{skipped}")
+    return found, others
+
+
+#: What a result records about one run rather than about the measurement: left out when telling identical
+#: results apart (a stress run's clean.json copying an evaluation, a cached pass written twice).
+RUN_ONLY_KEYS = ("created", "timing", "environment", "records")
+
+
+def measurement_key(result: Result) -> str:
+    """The result's content without what belongs to one run (``RUN_ONLY_KEYS``): equal for identical results."""
+    record = json.loads(result.to_json())
+    return json.dumps({k: v for k, v in record.items() if k not in RUN_ONLY_KEYS}, sort_keys=True)
+
+
+def unique_results(named: Iterable[tuple[Path, Result]]) -> tuple[list[tuple[Path, Result]], dict[Path, Path]]:
+    """The results with identical ones (``measurement_key``) kept once, the first of them; and each left-out
+    file with the kept file it repeats."""
+    kept: dict[str, Path] = {}
+    unique, repeats = [], {}
+    for path, result in named:
+        key = measurement_key(result)
+        if key in kept:
+            repeats[path] = kept[key]
+        else:
+            kept[key] = path
+            unique.append((path, result))
+    return unique, repeats
+
+
+def data_heading(result: Result) -> str:
+    """The dataset as a table names it: its name and the data it was (folder, fingerprint); results of one
+    name on other folders or other data never share a table or a column."""
+    data = data_label(result)
+    return f"{result.dataset} ({data})" if data else result.dataset
+
+
+def data_label(result: Result) -> str:
+    """Which data a result measured, as a leaderboard names it: the data folder's name and the first 8 digits
+    of the data fingerprint (empty when the result records neither)."""
+    info = result.dataset_info or {}
+    folder = Path(str(info["root"])).name if info.get("root") else ""
+    fingerprint = str(info.get("fingerprint") or "")[:8]
+    return ", ".join(part for part in (folder, f"data {fingerprint}" if fingerprint else "") if part)
 
 
 def slug(text: str) -> str:

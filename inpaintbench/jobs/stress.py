@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import torch
 from tqdm.auto import tqdm
 
 from inpaintbench.evaluation.attack_spec import Chain
@@ -24,7 +23,7 @@ from inpaintbench.io import distributed
 from inpaintbench.io.fingerprint import data_change, data_fingerprint
 from inpaintbench.io.paths import portable
 from inpaintbench.jobs.clean_cache import CleanCache, clean_key
-from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, make_detector
+from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, scored_detector
 from inpaintbench.jobs.results import Result, model_key, read_result, slug, write_result
 
 
@@ -75,8 +74,7 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(job)
-    torch.manual_seed(job.run.seed)  # a detector built without a checkpoint starts from the same weights each run
-    detector, info = make_detector(job, checkpoint)
+    detector, info = scored_detector(job, checkpoint)
     common = dict(detector=detector, info=info, dataset=dataset)
     chosen = list(splits) if splits else None
 

@@ -16,7 +16,7 @@ from typing import Any
 #: Public name -> the SDK module that defines it.
 _EXPORTS = {
     "samples": ("AUTHENTIC_KINDS", "KINDS", "MANIPULATED_KINDS", "ROLES", "SPLITS", "Attack", "Dataset", "Sample",
-                "SplitName", "kind_role"),
+                "SplitName", "kind_role", "FILE_FACTS"),
     "contracts": ("BaseDetector", "DetectorProtocol", "ModuleDetector", "PlainDetector", "as_detector",
                   "count_parameters", "pooled_logit", "HEATMAP_LOGIT_EPS"),
     "cards": ("Card", "card_of"),

@@ -8,6 +8,7 @@ never probes a plugin for what it can do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import torch
@@ -21,6 +22,7 @@ from inpaintbench.sdk.samples import (  # noqa: F401  (part of the contracts' su
     ROLES,
     SPLITS,
     Attack,
+    FILE_FACTS,
     Dataset,
     Sample,
     SplitName,
@@ -54,13 +56,23 @@ class BaseDetector:
     trainable: ClassVar[bool] = False
     #: Whether it holds weights that a checkpoint can restore.
     loads_weights: ClassVar[bool] = False
+    #: Whether it is scored only with trained weights (a checkpoint): its built weights are random, at
+    #: least in part. A trainable detector that builds with complete published weights sets it False.
+    needs_checkpoint: ClassVar[bool] = False
     #: Share of the pixels whose logits the trainer's image-level loss pools (``pooled_logit``);
     #: ``ModuleDetector``'s image score pools the same share.
     image_topk: ClassVar[float] = 0.01
+    #: Whether ``predict`` uses facts about the stored files (``observe``); the harness then predicts
+    #: image by image, each cut to its own size (no batch padding), after ``observe([its facts])``.
+    observes_files: ClassVar[bool] = False
     device: torch.device = torch.device("cpu")
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def observe(self, files: Sequence[Mapping[str, Any]]) -> None:
+        """Facts about the stored files of the images of the next ``predict`` calls, one mapping per image
+        in order (see ``FILE_FACTS``); called by the harness only when ``observes_files`` is set."""
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
         """One real/fake score per image, ``[B]``; by default the heatmap's maximum.
@@ -84,6 +96,14 @@ class BaseDetector:
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         raise TypeError(f"{type(self).__name__} holds no weights")
+
+    def __repr__(self) -> str:
+        """``NIXNetDetector(width=16, ...)``: the class and the options it was built with (what ``--opt`` sets)."""
+        options = ", ".join(f"{k}={v!r}" for k, v in dict(getattr(self, "options", {}) or {}).items())
+        return f"{type(self).__name__}({options}){self._repr_extra()}"
+
+    def _repr_extra(self) -> str:
+        return ""
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         raise TypeError(f"{type(self).__name__} cannot load a checkpoint: it holds no weights")
@@ -120,6 +140,7 @@ class ModuleDetector(BaseDetector):
 
     trainable: ClassVar[bool] = True
     loads_weights: ClassVar[bool] = True
+    needs_checkpoint: ClassVar[bool] = True
     has_image_score: ClassVar[bool] = True
 
     def __init__(self, module: nn.Module, *, options: dict[str, Any] | None = None,
@@ -159,6 +180,9 @@ class ModuleDetector(BaseDetector):
         return {"options": self.options, "weights": self.weights,
                 "parameters": count_parameters(self.module)}
 
+    def _repr_extra(self) -> str:
+        return f" [weights: {self.weights}; {count_parameters(self.module):,} parameters on {self.device}]"
+
     def state_dict(self) -> dict[str, torch.Tensor]:
         return self.module.state_dict()
 
@@ -184,10 +208,22 @@ class PlainDetector(BaseDetector):
         self.module = module if isinstance(module, nn.Module) else None
         self.trainable = self.module is not None  # type: ignore[misc]
         self.loads_weights = self.module is not None or callable(getattr(inner, "load_state_dict", None))  # type: ignore[misc]
+        self.needs_checkpoint = bool(getattr(inner, "needs_checkpoint", self.trainable))  # type: ignore[misc]
         self.device = torch.device(getattr(inner, "device", "cpu"))
+        self._observe = getattr(inner, "observe", None)
+        self.observes_files = callable(self._observe)  # type: ignore[misc]
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         return self.inner.predict(images)
+
+    def __repr__(self) -> str:
+        if type(self.inner).__repr__ is not object.__repr__:
+            return repr(self.inner)
+        return super().__repr__().replace(type(self).__name__, type(self.inner).__name__, 1)
+
+    def observe(self, files: Sequence[Mapping[str, Any]]) -> None:
+        if callable(self._observe):
+            self._observe(files)
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
         if self._image_score is None:

@@ -17,6 +17,12 @@ KINDS = MANIPULATED_KINDS + AUTHENTIC_KINDS
 SPLITS = ("train", "val", "test")
 #: What a split's images are, recorded with every split of a result.
 ROLES = ("manipulated", "authentic")
+#: What ``BaseDetector.observe`` learns about each image's stored file: ``path`` as the dataset gave it,
+#: and ``jpeg_qtables``: the JPEG quantization tables behind the pixels (``{table id: 64 entries in
+#: natural order}``, as PIL's ``Image.quantization``), ``None`` when the file is not a JPEG or an attack
+#: other than a JPEG re-encode changed the pixels. An attack that encodes a JPEG sets
+#: ``sample.meta["jpeg_qtables"]`` to the tables it wrote.
+FILE_FACTS = ("path", "jpeg_qtables")
 
 
 # --- records -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
-from inpaintbench.evaluation.harness import evaluate_split, loader
+from inpaintbench.evaluation.harness import evaluate_split, loader, split_rule_note
 from inpaintbench.evaluation.metrics import confusion_counts, counts_iou, warn_if_collapsed
 from inpaintbench.evaluation.protocol import Execution, Protocol
 from inpaintbench.evaluation.tensors import SampleTensors
@@ -132,6 +132,8 @@ class TrainReport:
     resumed_from_epoch: int | None
     seconds: float
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: Why training stopped, in words (the epochs, the step budget, the patience, or nothing left to do).
+    stop_reason: str = ""
     #: The resolved config (card recommendations filled in), as recorded in the checkpoints.
     config: dict[str, Any] = field(default_factory=dict)
     #: What was trained on: images per kind, crops and augmentations.
@@ -140,7 +142,9 @@ class TrainReport:
     def record(self) -> dict[str, Any]:
         return {"config": self.config, "data": self.data, "epochs_run": self.epochs_run, "steps": self.steps,
                 "best_epoch": self.best_epoch, "best_val": self.best_val, "stopped_early": self.stopped_early,
-                "resumed_from_epoch": self.resumed_from_epoch, "seconds": self.seconds, "history": self.history}
+                "stop_reason": self.stop_reason, "best_checkpoint": self.best_checkpoint,
+                "last_checkpoint": self.last_checkpoint, "resumed_from_epoch": self.resumed_from_epoch,
+                "seconds": self.seconds, "history": self.history}
 
 
 def dataset_label(dataset: Any) -> str:
@@ -148,6 +152,13 @@ def dataset_label(dataset: Any) -> str:
     info = dataset.info()
     name = info.get("name") or dataset.name
     return f"{name}@{portable_path(info['root'])}" if info.get("root") else str(name)
+
+
+def epoch_line(row: dict[str, Any], epochs: int) -> str:
+    """An epoch's history row as printed: ``epoch 2/10: steps=.. train_loss=.. ...``, counted from 1 as the
+    progress bar and the final summary count (the history records the 0-based index)."""
+    rest = " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items() if k != "epoch")
+    return f"epoch {row['epoch'] + 1}/{epochs}: {rest}"
 
 
 def seed_everything(seed: int) -> None:
@@ -184,6 +195,9 @@ def train_kinds(dataset, requested: tuple[str, ...] | None) -> list[str]:
         kinds = list(requested)
     else:
         kinds = [k for k in present if k in KINDS]
+    if not present:
+        raise ConfigError(f"dataset {dataset.name} has no train split; splits: {', '.join(dataset.splits())}"
+                          f"{split_rule_note(dataset)}")
     if not any(kind_role(k) == "manipulated" for k in kinds):
         raise ConfigError(f"dataset {dataset.name}: no manipulated kind to train on among {kinds}; "
                           f"splits: {dataset.splits()}")
@@ -368,7 +382,7 @@ class Trainer:
         progress.history.append(row)
         progress.next_epoch = epoch + 1
         if self.config.progress and distributed.is_main():
-            tqdm.write(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
+            tqdm.write(epoch_line(row, self.config.epochs))
         if key > progress.best_key:
             progress.best_key, progress.best_epoch, progress.best_val = key, epoch, (val or {})
             return True
@@ -407,7 +421,7 @@ class Trainer:
         progress = self.resume()
         self.forward = distributed.ddp_logits(self.detector, self.device)
         t0 = time.perf_counter()
-        stopped_early = False
+        stopped_early, first = False, progress.next_epoch
         for epoch in range(progress.next_epoch, self.config.epochs):
             if self.budget_spent(progress):
                 break
@@ -426,7 +440,19 @@ class Trainer:
         return TrainReport(str(self.best_path), str(self.last_path), len(progress.history), progress.steps,
                            progress.best_epoch, {k: float(v) for k, v in progress.best_val.items()}, stopped_early,
                            progress.resumed_from_epoch, time.perf_counter() - t0, progress.history,
-                           self.config.record(), self.used)
+                           self.stop_reason(progress, stopped_early, first), self.config.record(), self.used)
+
+    def stop_reason(self, progress: Progress, stopped_early: bool, first: int) -> str:
+        """Why the run ended, in words; epochs counted from 1, as the progress bar shows them."""
+        config, done = self.config, progress.next_epoch
+        if stopped_early:
+            return (f"early stop: no validation improvement for {config.patience} epoch(s) after the best, "
+                    f"epoch {progress.best_epoch + 1} (--patience {config.patience})")
+        if self.budget_spent(progress):
+            return f"step budget reached: {progress.steps} steps (--max-steps {config.max_steps})"
+        if first >= config.epochs:
+            return f"nothing left to do: resumed after epoch {done} of {config.epochs} (--epochs)"
+        return f"all {config.epochs} epoch(s) done (--epochs {config.epochs})"
 
 
 def train(detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,

@@ -63,6 +63,9 @@ class GenerateConfig:
     #: Where the crop sits in the photo: ``random`` (seeded per photo), ``center`` (also ``centre``), ``top_left``.
     crop: str = "random"
     crops_per_image: int | None = None
+    #: Which split each id goes to: ``hash`` (the source's own split, else the hash of the id) or one
+    #: split for every id (``test``: a set to evaluate on).
+    split: str = "hash"
     mask_options: dict[str, Any] = field(default_factory=dict)
     generator_options: dict[str, Any] = field(default_factory=dict)
     captions: str | None = None
@@ -73,6 +76,8 @@ class GenerateConfig:
 
     def __post_init__(self) -> None:
         self.crop = crop_position(self.crop)
+        if self.split not in ("hash", *SPLITS):
+            raise ConfigError(f"split {self.split!r}: choose hash or one of {', '.join(SPLITS)}")
 
 
 @dataclass
@@ -198,14 +203,16 @@ def make_plan(config: GenerateConfig) -> list[PlanEntry]:
     for photo in photos:
         for k in range(photo.crops):
             sample_id = photo.key if photo.crops == 1 else f"{photo.key}-{k:02d}"
-            plan.append(PlanEntry(sample_id, photo.split_of(sample_id), photo, k))
+            split = photo.split_of(sample_id) if config.split == "hash" else config.split
+            plan.append(PlanEntry(sample_id, split, photo, k))
     return plan[: config.limit] if config.limit is not None else plan
 
 
 def fingerprint(config: GenerateConfig, choice: GeneratorChoice) -> dict[str, Any]:
     """The settings that decide the pixels; two runs into one folder must agree on them."""
     mask, mask_options = mask_choice(config)
-    return {"recipe": RECIPE_VERSION, "dataset": config.dataset, "mask": mask, "mask_options": mask_options,
+    split = {} if config.split == "hash" else {"split": config.split}  # folders made before the option still fit
+    return {**split, "recipe": RECIPE_VERSION, "dataset": config.dataset, "mask": mask, "mask_options": mask_options,
             "generator": choice.label,
             "generator_options": {name: {k: v for k, v in opts.items() if k not in ("device", "batch_size")}
                                   for name, opts in choice.options.items()},

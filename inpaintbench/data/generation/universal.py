@@ -20,6 +20,7 @@ import numpy as np
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.sources import Photo, folder_photos, random_crop
 from inpaintbench.data.imageio import DataError
+from inpaintbench.data.layout import dataset_repr
 from inpaintbench.data.seeds import sample_seed
 from inpaintbench.sdk.samples import SPLITS, Sample
 
@@ -218,6 +219,9 @@ class UniversalDataset:
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def __repr__(self) -> str:
+        return dataset_repr(self)
 
     def info(self) -> dict:
         return {"name": self.name, "root": self.root, "n_records": len(self._records),
