@@ -17,12 +17,12 @@ from torch import nn
 from inpaintbench.sdk.cards import Card, card_of  # noqa: F401  (part of the contracts' surface)
 from inpaintbench.sdk.samples import (  # noqa: F401  (part of the contracts' surface)
     AUTHENTIC_KINDS,
+    FILE_FACTS,
     KINDS,
     MANIPULATED_KINDS,
     ROLES,
     SPLITS,
     Attack,
-    FILE_FACTS,
     Dataset,
     Sample,
     SplitName,
