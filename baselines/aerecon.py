@@ -33,6 +33,7 @@ def pixel_error(a: torch.Tensor, b: torch.Tensor, distance: str) -> torch.Tensor
 class AEReconDetector(BaseDetector):
     card = cards.AERECON
     has_image_score = True
+    image_score_reads_images = False  # a quantile of the heatmap
 
     def __init__(self, autoencoder: str = "taef2", window: int = 33, normalise: bool = True,
                  distance: str = "l2", center: float = 0.38, temperature: float = 0.2,

@@ -85,6 +85,7 @@ def check_options(variant: str, block: int, cell: int, n: float, m: float, bin_s
 class NoisesnifferDetector(BaseDetector):
     card = cards.NOISESNIFFER
     has_image_score = True
+    image_score_reads_images = False  # the heatmap's maximum
 
     def __init__(self, variant: str = "ipol", block: int | None = None, cell: int | None = None,
                  n: float | None = None, m: float | None = None, bin_size: int = 20000, scales: int = 1,

@@ -10,8 +10,8 @@ With ``--tile-baseline``, a 2048 x 2048 pair (one detector call at the default -
 second baseline: bytes per pixel above it leave out one tile's activations, i.e. they say how memory
 grows with the image once the tile's working memory is paid.
 
-Peak RSS is the child's ``ru_maxrss`` (``os.wait4``). Untrained detectors (random nixnet weights) are
-fine here: memory and time do not depend on the weights.
+Peak RSS is the child's ``ru_maxrss`` (``os.wait4``). Untrained detectors (random nixnet weights,
+``--allow-untrained``) are fine here: memory and time do not depend on the weights.
 
 Usage: python scripts/bench_memory.py [--width 12000] [--height 9000] [--detectors noise-residual,aerecon,nixnet]
        [--folder DIR (keeps the written pairs between runs)] [--opt detector:key=value ...]
@@ -67,7 +67,8 @@ def write_pair(folder: Path, height: int, width: int) -> Path:
 def measure(detector: str, manifest: Path, options: list[str], out: Path) -> tuple[int, float]:
     """Peak RSS in bytes and wall seconds of one ``evaluate`` of ``manifest`` by ``detector``."""
     argv = [sys.executable, "-m", "inpaintbench", "evaluate", "--detector", detector, "--dataset", "pairs",
-            "--data-root", str(manifest), "--device", "cpu", "--no-overlays", "--quiet", "--output", str(out)]
+            "--data-root", str(manifest), "--device", "cpu", "--no-overlays", "--quiet", "--output", str(out),
+            "--allow-untrained"]
     for opt in options:
         argv += ["--opt", opt]
     t0 = time.perf_counter()

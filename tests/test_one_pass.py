@@ -119,3 +119,20 @@ def test_chunked_update_equals_one_update_with_float_targets_and_padding(monkeyp
     for a, b in zip(one.tensors(), chunked.tensors()):
         assert torch.equal(a, b)
     assert one.compute() == chunked.compute()
+
+
+def test_module_detector_scores_from_the_top_pixels_exactly_as_from_all_logits():
+    """Only the top 1 % of the heatmap become logits: the same score, to the last bit, as the pooled logit
+    of every pixel's logit (ties and values clamped at 1 - 1e-7 included)."""
+    from torch import nn
+
+    from inpaintbench.sdk.contracts import HEATMAP_LOGIT_EPS, ModuleDetector, pooled_logit
+
+    detector = ModuleDetector(nn.Identity())
+    torch.manual_seed(1)
+    for shape in [(3, 1, 37, 53), (2, 1, 120, 91), (1, 1, 5, 5)]:
+        heat = torch.rand(shape) * 0.6 + 0.2
+        heat[0, 0, :2, :7] = 0.75  # ties at the cut
+        heat[-1, 0, -1, :3] = 1 - 1e-9  # clamped by the logit's eps
+        everything = pooled_logit(torch.logit(heat, eps=HEATMAP_LOGIT_EPS), fraction=detector.image_topk)
+        assert torch.equal(detector.image_score(None, heat), torch.sigmoid(everything))

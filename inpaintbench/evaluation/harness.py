@@ -132,17 +132,19 @@ def batch_files(batch: dict, shown: int = 2) -> str:
 def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
     """Each image's score ``[B]``, never seeing batch padding. Without ``has_image_score`` it is the
     maximum of the image's valid heatmap (``BaseDetector.image_score``, computed here without the
-    images); else ``detector.image_score`` on float images, an unpadded batch in one call, a padded
-    one image by image, each cut to its own (top-left) valid region."""
+    images); else ``detector.image_score`` (on float images unless it declares it does not read them),
+    an unpadded batch in one call, a padded one image by image, each cut to its own (top-left) valid
+    region."""
     if not detector.has_image_score:
         return heat.masked_fill(~valid, float("-inf")).flatten(1).amax(1) if not bool(valid.all()) \
             else heat.flatten(1).amax(1)
+    given = as_float if detector.image_score_reads_images else (lambda x: x)  # no float copy it would not read
     if bool(valid.all()):
-        return detector.image_score(as_float(images), heat).flatten()
+        return detector.image_score(given(images), heat).flatten()
     scores = []
     for i in range(images.shape[0]):
         h, w = int(valid[i, 0, :, 0].sum()), int(valid[i, 0, 0, :].sum())
-        scores.append(detector.image_score(as_float(images[i:i + 1, :, :h, :w]), heat[i:i + 1, :, :h, :w]).flatten())
+        scores.append(detector.image_score(given(images[i:i + 1, :, :h, :w]), heat[i:i + 1, :, :h, :w]).flatten())
     return torch.cat(scores)
 
 

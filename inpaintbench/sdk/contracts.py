@@ -8,6 +8,7 @@ never probes a plugin for what it can do.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -52,6 +53,9 @@ class BaseDetector:
     card: ClassVar[Card] = Card(description="")
     #: Whether ``image_score`` is the detector's own image-level decision.
     has_image_score: ClassVar[bool] = False
+    #: Whether ``image_score`` reads the images (not only the heatmap). When False the harness passes
+    #: them as it holds them (uint8 at the stored size) instead of a float copy of a whole image.
+    image_score_reads_images: ClassVar[bool] = True
     #: Whether the common trainer can train it (then it also has ``module`` and ``logits``).
     trainable: ClassVar[bool] = False
     #: Whether it holds weights that a checkpoint can restore.
@@ -142,6 +146,7 @@ class ModuleDetector(BaseDetector):
     loads_weights: ClassVar[bool] = True
     needs_checkpoint: ClassVar[bool] = True
     has_image_score: ClassVar[bool] = True
+    image_score_reads_images: ClassVar[bool] = False
 
     def __init__(self, module: nn.Module, *, options: dict[str, Any] | None = None,
                  weights: str = "none") -> None:
@@ -168,9 +173,14 @@ class ModuleDetector(BaseDetector):
             self.module.train(was_training)
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
-        """``sigmoid`` of the pooled logit, the logits recovered from the heatmap (no second forward pass)."""
-        logits = torch.logit(heatmap.float(), eps=HEATMAP_LOGIT_EPS)
-        return torch.sigmoid(pooled_logit(logits, fraction=self.image_topk))
+        """``sigmoid`` of the pooled logit, the logits recovered from the heatmap (no second forward pass).
+
+        The logit is monotone, so the top pixels of the heatmap are those of the logits: only they are
+        turned into logits (the same values, in the same order, as ``pooled_logit`` of all the logits)."""
+        flat = heatmap.flatten(1)
+        k = max(1, min(flat.shape[1], math.ceil(self.image_topk * flat.shape[1])))
+        top = torch.logit(flat.topk(k, dim=1).values.float(), eps=HEATMAP_LOGIT_EPS)
+        return torch.sigmoid(pooled_logit(top, fraction=1.0))
 
     def image_score_source(self) -> str:
         return (f"detector.image_score: sigmoid of the mean of the top {self.image_topk:.0%} pixel logits "
