@@ -6,9 +6,11 @@ evaluated through ``--dataset pairs`` by each detector in its own process, and t
     bytes per pixel = (peak RSS on the large pair - peak RSS on the small pair) / pixels
     seconds per MP  = (wall time on the large pair - wall time on the small pair) / megapixels
 
-With ``--tile-baseline``, a 2048 x 2048 pair (one detector call at the default --max-pixels) is a
-second baseline: bytes per pixel above it leave out one tile's activations, i.e. they say how memory
-grows with the image once the tile's working memory is paid.
+With ``--tile-baseline``, a pair of one tile (2048 x 2048 at the default ``--max-pixels``, one
+detector call) is a second baseline: bytes per pixel above it leave out one tile's activations, i.e.
+they say how memory grows with the image once the tile's working memory is paid. ``--max-pixels N``
+(passed to ``evaluate``) makes the tiles smaller, so that a slow detector shows that growth on a
+smaller image.
 
 Peak RSS is the child's ``ru_maxrss`` (``os.wait4``). Untrained detectors (random nixnet weights,
 ``--allow-untrained``) are fine here: memory and time do not depend on the weights.
@@ -20,6 +22,7 @@ Usage: python scripts/bench_memory.py [--width 12000] [--height 9000] [--detecto
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -64,11 +67,11 @@ def write_pair(folder: Path, height: int, width: int) -> Path:
     return manifest
 
 
-def measure(detector: str, manifest: Path, options: list[str], out: Path) -> tuple[int, float]:
+def measure(detector: str, manifest: Path, options: list[str], out: Path, max_pixels: int) -> tuple[int, float]:
     """Peak RSS in bytes and wall seconds of one ``evaluate`` of ``manifest`` by ``detector``."""
     argv = [sys.executable, "-m", "inpaintbench", "evaluate", "--detector", detector, "--dataset", "pairs",
             "--data-root", str(manifest), "--device", "cpu", "--no-overlays", "--quiet", "--output", str(out),
-            "--allow-untrained"]
+            "--allow-untrained", "--max-pixels", str(max_pixels)]
     for opt in options:
         argv += ["--opt", opt]
     t0 = time.perf_counter()
@@ -87,26 +90,28 @@ def main() -> None:
     parser.add_argument("--detectors", default=",".join(DETECTORS))
     parser.add_argument("--folder", help="where the pairs are written (kept); default a temporary folder")
     parser.add_argument("--opt", action="append", default=[], metavar="DETECTOR:KEY=VALUE")
-    parser.add_argument("--tile-baseline", action="store_true", help="also measure a 2048x2048 pair (one tile)")
+    parser.add_argument("--tile-baseline", action="store_true", help="also measure a pair of one tile")
+    parser.add_argument("--max-pixels", type=int, default=2048 * 2048, help="evaluate's --max-pixels (tile size)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.folder) if args.folder else Path(tmp)
         t0 = time.perf_counter()
         large = write_pair(root / f"{args.width}x{args.height}", args.height, args.width)
         small = write_pair(root / "256x256", 256, 256)
-        tile = write_pair(root / "2048x2048", 2048, 2048) if args.tile_baseline else None
+        side = math.isqrt(args.max_pixels)
+        tile = write_pair(root / f"{side}x{side}", side, side) if args.tile_baseline else None
         pixels = args.width * args.height
         print(f"pair {args.width}x{args.height} ({pixels / 1e6:.1f} MP) ready in {time.perf_counter() - t0:.0f} s; "
               f"load average {os.getloadavg()[0]:.2f}")
         for name in args.detectors.split(","):
             options = [o.split(":", 1)[1] for o in args.opt if o.startswith(f"{name}:")]
-            rss0, t_small = measure(name, small, options, Path(tmp) / f"{name}-small.json")
-            rss, t_large = measure(name, large, options, Path(tmp) / f"{name}-large.json")
+            rss0, t_small = measure(name, small, options, Path(tmp) / f"{name}-small.json", args.max_pixels)
+            rss, t_large = measure(name, large, options, Path(tmp) / f"{name}-large.json", args.max_pixels)
             above_tile = ""
             if tile is not None:
-                rss1, _ = measure(name, tile, options, Path(tmp) / f"{name}-tile.json")
-                above_tile = (f"; one 2048x2048 tile peaks at {rss1 / 2**30:.2f} GiB, "
-                              f"{(rss - rss1) / (pixels - 2048 * 2048):.1f} bytes per pixel above it")
+                rss1, _ = measure(name, tile, options, Path(tmp) / f"{name}-tile.json", args.max_pixels)
+                above_tile = (f"; one {side}x{side} tile peaks at {rss1 / 2**30:.2f} GiB, "
+                              f"{(rss - rss1) / (pixels - side * side):.1f} bytes per pixel above it")
             print(f"{name:>15}: peak RSS {rss / 2**30:.2f} GiB (baseline {rss0 / 2**30:.2f} GiB), "
                   f"{(rss - rss0) / pixels:.1f} bytes per pixel, {(t_large - t_small) / (pixels / 1e6):.3f} s/MP "
                   f"({t_large:.0f} s in all){above_tile}", flush=True)
