@@ -135,9 +135,9 @@ def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tenso
     images); else ``detector.image_score`` (on float images unless it declares it does not read them),
     an unpadded batch in one call, a padded one image by image, each cut to its own (top-left) valid
     region."""
-    if not detector.has_image_score:
-        return heat.masked_fill(~valid, float("-inf")).flatten(1).amax(1) if not bool(valid.all()) \
-            else heat.flatten(1).amax(1)
+    if not detector.has_image_score:  # no copy of an unpadded heatmap
+        valid_heat = heat if bool(valid.all()) else heat.masked_fill(~valid, float("-inf"))
+        return valid_heat.flatten(1).amax(1)
     given = as_float if detector.image_score_reads_images else (lambda x: x)  # no float copy it would not read
     if bool(valid.all()):
         return detector.image_score(given(images), heat).flatten()
