@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inpaintbench.sdk import AttackOptionError, ImageAttack, check_autoencoder, check_choice, load_autoencoder
+from inpaintbench.sdk import AttackOptionError, ImageAttack, check_choice
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Reencode(ImageAttack):
             raise AttackOptionError("reencode: option weights=DIR is required (a folder of autoencoder "
                                     "weights, or reencode:weights=taef2 for the packaged TAEF2)")
         check_choice(self.name, "device", self.device.split(":")[0], ("cpu", "cuda", "mps"))
+        from inpaintbench.sdk import check_autoencoder  # torch, loaded when the attack is made, not listed
+
         try:
             check_autoencoder(self.weights)
         except FileNotFoundError as exc:
@@ -30,6 +32,8 @@ class Reencode(ImageAttack):
         super().__post_init__()
 
     def apply(self, image, mask, rng):
+        from inpaintbench.sdk import load_autoencoder
+
         # the autoencoder pads to its latent grid and crops back, so the size is kept
         return load_autoencoder(self.weights, self.device).roundtrip_images(image), mask
 

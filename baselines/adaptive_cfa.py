@@ -15,41 +15,18 @@ from typing import Any
 
 import torch
 
-from inpaintbench.sdk.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector
 from inpaintbench.sdk.errors import UserError
-from inpaintbench.sdk.weights import WeightsEntry, WeightsFile, read_weights, register_weights
+from inpaintbench.sdk.weights import read_weights
 
+from . import cards
 from .adaptive_cfa_net import MARGIN, AdaptiveCFANet, grid_probabilities
 
-WEIGHTS_SOURCE = "https://github.com/qbammey/adaptive_cfa_forensics (folder src/models/)"
+#: variant -> the authors' state dict as a weights entry (declared with the cards).
+VARIANTS = cards.ADAPTIVE_CFA_VARIANTS
 MAPS = ("paper", "soft")
 #: The state dicts' training-time copy of ``spatial`` and ``pixelwise`` (with its own pixel head).
 AUXILIARY = {"auxiliary.0.": "spatial.", "auxiliary.1.": "pixelwise."}
-
-
-def weights_entry(variant: str, file: str, sha256: str, what: str) -> WeightsEntry:
-    """The published state dict of one variant, as a weights entry (folder ``adaptive-cfa``)."""
-    return register_weights(WeightsEntry(
-        name=f"adaptive-cfa-{variant}", folder="adaptive-cfa", files=(WeightsFile(file, sha256),),
-        licence="none: the authors' repository has no licence file (all rights reserved)",
-        restriction="research evaluation only, never redistribute", source=WEIGHTS_SOURCE,
-        paper="Q. Bammey, R. Grompone von Gioi, J.-M. Morel, 'An Adaptive Neural Network for Unsupervised "
-              f"Mosaic Consistency Analysis in Image Forensics', CVPR 2020 ({what})",
-        inputs="RGB in [0, 1], even height and width; camera photos with demosaicing traces"))
-
-
-#: variant -> the authors' state dict (qbammey/adaptive_cfa_forensics, src/models/).
-VARIANTS = {
-    "pretrained": weights_entry("pretrained", "pretrained.pt",
-                                "992dade71b8682a617f63e5a92e46292cd34e391f8b46dd050ce4c0f86e7745d",
-                                "trained on synthetic mosaics"),
-    "j95": weights_entry("j95", "adapted_to_j95_database.pt",
-                         "4705e72f88c8c770cbfa763ae6c6866f316249ced456e2b8d1d1e91a273fafd2",
-                         "adapted without labels to the authors' JPEG-95 database"),
-    "nojpeg": weights_entry("nojpeg", "adapted_to_nojpeg_database.pt",
-                            "5cf541e11c0d6b06f860b9021f2e1ac144929cccbf0e0f1a634680c60c232bd3",
-                            "adapted without labels to the authors' uncompressed database"),
-}
 
 
 def load_network(path: Path) -> AdaptiveCFANet:
@@ -130,30 +107,7 @@ def blocks_to_pixels(blocks: torch.Tensor, height: int, width: int, block: int) 
 
 
 class AdaptiveCFADetector(BaseDetector):
-    card = Card(
-        description="Adaptive CFA Net (Bammey, Grompone von Gioi & Morel, CVPR 2020): per 32-px block, which of the "
-                    "four Bayer grid origins the demosaicing traces point to; blocks whose origin differs from the "
-                    "image's are flagged with their confidence. Designed for camera photos with demosaicing traces, "
-                    "not generator traces. Authors' weights: no licence, research evaluation only.",
-        reference="Q. Bammey, R. Grompone von Gioi, J.-M. Morel, 'An Adaptive Neural Network for Unsupervised Mosaic "
-                  "Consistency Analysis in Image Forensics', CVPR 2020; code and weights "
-                  "https://github.com/qbammey/adaptive_cfa_forensics",
-        trainable=False,
-        params={"variant": "authors' weights: pretrained (default; synthetic-mosaic pretraining), j95 (adapted to "
-                           "their JPEG-95 database) or nojpeg (adapted to their uncompressed database)",
-                "weights": "a state dict file of this network to use instead of the variant's published file",
-                "map": "paper (default): a block whose most likely origin differs from the image's scores that "
-                       "origin's probability, others 0; soft: 1 - probability of the image's origin",
-                "block": "block side in pixels (even; default 32, as trained)",
-                "tile": "blocks per tile side, bounding memory (default 8; the result does not depend on it)"},
-        licence="code: MIT (our implementation from the paper); weights: none upstream (all rights reserved), "
-                "research evaluation only, never redistributed",
-        designed_for="camera photos with demosaicing (Bayer CFA) traces, uncompressed or mildly compressed; not "
-                     "generator traces",
-        weights=tuple(entry.name for entry in VARIANTS.values()),
-        parameters=31_504,
-        published=True,
-    )
+    card = cards.ADAPTIVE_CFA
 
     def __init__(self, variant: str = "pretrained", weights: str | None = None, map: str = "paper",
                  block: int = 32, tile: int = 8) -> None:

@@ -22,9 +22,8 @@ from torch import nn
 
 from inpaintbench.sdk import IMAGE_INPUT_DTYPE, ImageInput, file_sha256, load_autoencoder
 
-#: Default truncation of the trace in 8-bit grey levels: round-trip errors of real photos through
-#: TAEF2 are several grey levels, above SRM's noise floor (clip 3), so a wider range is kept.
-TRACE_CLIP = 16.0
+from .cards import TRACE_CLIP
+
 #: The name of the trace among a detector's image inputs.
 TRACE_INPUT = "aetrace"
 #: The formula's version, part of the cache key: change it whenever the trace's definition changes.

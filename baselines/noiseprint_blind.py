@@ -14,6 +14,7 @@ import numpy as np
 from scipy.ndimage import maximum_filter, uniform_filter
 
 from .blind_em import BlindMap, blind_map
+from .cards import NOISEPRINT_DIMS
 from .cooccurrence import (
     WindowFeatures,
     block_counts,
@@ -34,7 +35,7 @@ WINDOW = 64
 MIN_WEIGHT = 0.95
 #: Windows dropped on each side of the grid after averaging.
 MARGIN = 2
-DIMS = 32
+DIMS = NOISEPRINT_DIMS
 REPLICATES = 10
 #: Local variance (5 x 5) of the noiseprint below which a pixel is flat, and the side of the
 #: square by which flat or saturated pixels are widened.

@@ -21,8 +21,9 @@ import numpy as np
 import torch
 from scipy.special import expit
 
-from inpaintbench.sdk.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector
 
+from . import cards
 from .acontrario import cell_log10_nfa, grow_regions
 from .noisesniffer_blocks import LOW_FREQ_LIMIT, Selection, block_counts
 
@@ -82,33 +83,9 @@ def check_options(variant: str, block: int, cell: int, n: float, m: float, bin_s
 
 
 class NoisesnifferDetector(BaseDetector):
-    card = Card(
-        description="Noisesniffer (training-free, a-contrario): in each intensity bin the lowest-variance share of "
-                    "the blocks that look like pure noise should be spread like those blocks; cells or grown "
-                    "regions holding too many of them (NFA < 1) are detected. Designed for camera-noise "
-                    "inconsistencies (noise deficits), not generator traces. Heatmap 1 / (1 + NFA).",
-        reference="M. Gardella, P. Musé, J.-M. Morel, M. Colom, 'Noisesniffer: a Fully Automatic Image Forgery "
-                  "Detector Based on Noise Analysis', IWBF 2021, doi:10.1109/IWBF50991.2021.9465095; refined in "
-                  "'Image Forgery Detection Based on Noise Inspection: Analysis and Refinement of the Noisesniffer "
-                  "Method', IPOL 2024 (article 462). Multi-scale idea: J. Imaging 7(7):119, 2021",
-        trainable=False,
-        params={"variant": "ipol (default: IPOL 2024, region growing) or iwbf (IWBF 2021, one test per cell)",
-                "block": "block side w: 3, 5, 7, 8, 11, 16 or 21 (default: the variant's, 3 / 5)",
-                "cell": "side W of the grid's cells in pixels (default: the variant's, 100 / 256)",
-                "n": "share of each bin's blocks kept by least low-frequency DCT energy (default 0.1 / 0.05)",
-                "m": "share of those kept by least variance; H0 success probability (default 0.5 / 0.3)",
-                "bin_size": "blocks per intensity bin (default 20000)",
-                "scales": "1 (default: the published single scale) or up to 4: also count blocks of the image "
-                          "averaged over 2x2, 4x4, ... pixels (our extension, see NOISESNIFFER.md)",
-                "temperature": "heatmap p = 1 / (1 + NFA^(1/temperature)) = sigmoid(-ln(NFA)/temperature); "
-                               "0.5 at NFA = 1 (default 1)"},
-        input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; analysed as 8-bit values round(x * 255)",
-        licence="MIT (our implementation from the papers); no weights",
-        designed_for="camera-noise deficits in photos with measurable sensor noise, not generator traces",
-        parameters=0,
-        published=True,
-    )
+    card = cards.NOISESNIFFER
     has_image_score = True
+    image_score_reads_images = False  # the heatmap's maximum
 
     def __init__(self, variant: str = "ipol", block: int | None = None, cell: int | None = None,
                  n: float | None = None, m: float | None = None, bin_size: int = 20000, scales: int = 1,

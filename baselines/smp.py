@@ -7,7 +7,6 @@ Hugging Face cache; an explicit request that cannot be met says where the file b
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -17,6 +16,7 @@ from torch import nn
 from inpaintbench.sdk import WeightsUnavailable, read_weights, unknown_name_error
 from inpaintbench.sdk.contracts import Card, ModuleDetector
 
+from . import cards
 from .fcn import Normalized
 
 WEIGHTS_FILE = "model.safetensors"
@@ -138,21 +138,7 @@ def build_smp(arch: str = "unet", encoder: str = "resnet34", encoder_weights: st
 
 
 class SMPDetector(ModuleDetector):
-    card = Card(
-        description="Any segmentation-models-pytorch architecture (U-Net, U-Net++, FPN, DeepLabV3+, SegFormer, ...) "
-                    "and encoder with a one-channel inpainting head; inputs of any size are padded to the "
-                    "encoder's output stride.",
-        reference="https://github.com/qubvel-org/segmentation_models.pytorch",
-        trainable=True,
-        params={"arch": "unet (default), unetplusplus, fpn, deeplabv3plus, segformer, manet, linknet, pspnet, "
-                        "upernet, pan (inputs of at least 128 px), ...",
-                "encoder": "resnet34 (default), resnet18, efficientnet-b0, mit_b0, mobilenet_v2, ... (smp names)",
-                "encoder_weights": "auto (cached imagenet weights, else none; never downloads), none, imagenet "
-                                   "(or another smp weight name; downloads when online), or a local file path"},
-        licence="code MIT (segmentation-models-pytorch); ImageNet encoder weights under their sources' terms",
-        designed_for="semantic segmentation, trained here as an inpainting localizer on any RGB input",
-        parameters=24_436_369,
-    )
+    card = cards.SMP
 
     def __init__(self, arch: str = "unet", encoder: str = "resnet34", encoder_weights: str = "auto") -> None:
         module, used = build_smp(arch, encoder, encoder_weights)
@@ -165,8 +151,9 @@ class SMPDetector(ModuleDetector):
         return self.module.net.net
 
 
-def alias(arch: str, encoder: str, description: str, reference: str, parameters: int) -> Callable[..., SMPDetector]:
-    """A registered short name for one smp setting; only ``encoder_weights`` stays an option."""
+def alias(arch: str, encoder: str, card: Card) -> Callable[..., SMPDetector]:
+    """A registered short name for one smp setting (its card declared in ``cards``); only
+    ``encoder_weights`` stays an option."""
 
     def factory(encoder_weights: str = "auto", arch: str = arch, encoder: str = encoder) -> SMPDetector:
         # ``arch`` and ``encoder`` are accepted only as recorded by this name's own checkpoints
@@ -177,19 +164,12 @@ def alias(arch: str, encoder: str, description: str, reference: str, parameters:
         detector.card = factory.card
         return detector
 
-    factory.card = replace(SMPDetector.card, description=description, reference=reference,
-                           params={"encoder_weights": SMPDetector.card.params["encoder_weights"]},
-                           parameters=parameters)
-    factory.__doc__ = description
+    factory.card = card
+    factory.__doc__ = card.description
     factory.setting = {"arch": arch, "encoder": encoder}
     return factory
 
 
-UNET = "U-Net: https://arxiv.org/abs/1505.04597 ; ResNet: https://arxiv.org/abs/1512.03385"
-unet_r34 = alias("unet", "resnet34", "U-Net with a ResNet-34 encoder (smp arch=unet encoder=resnet34).", UNET,
-                 24_436_369)
-unet_r18 = alias("unet", "resnet18", "U-Net with a ResNet-18 encoder (smp arch=unet encoder=resnet18): small and fast.",
-                 UNET, 14_328_209)
-segformer_b0 = alias("segformer", "mit_b0",
-                     "SegFormer with a MiT-B0 encoder (smp arch=segformer encoder=mit_b0), a small transformer.",
-                     "SegFormer: https://arxiv.org/abs/2105.15203", 3_714_401)
+unet_r34 = alias("unet", "resnet34", cards.UNET_R34)
+unet_r18 = alias("unet", "resnet18", cards.UNET_R18)
+segformer_b0 = alias("segformer", "mit_b0", cards.SEGFORMER_B0)

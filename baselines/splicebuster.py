@@ -9,36 +9,17 @@ from typing import Any
 
 import torch
 
-from inpaintbench.sdk.contracts import Card
-
+from . import cards
 from .blind_detector import BlindDetector, check_calibration, grey_of
 from .blind_em import BlindMap, blind_map
 from .splicebuster_features import Settings, splicebuster_features
 
 #: The logistic on ``log(d2 / 25)`` (see ``blind_detector``), fitted by ``scripts/calibrate_blind.py``.
-CENTER = 4.1
-TEMPERATURE = 1.0
+CENTER, TEMPERATURE = cards.SPLICEBUSTER_CALIBRATION
 
 
 class SplicebusterDetector(BlindDetector):
-    card = Card(
-        description="Splicebuster (training-free, blind): co-occurrences of the quantized third-order residual "
-                    "in sliding windows, whitened PCA and a Gaussian-uniform EM; logistic map of each window's "
-                    "Mahalanobis distance to the host model; image score = a high quantile.",
-        reference="D. Cozzolino, G. Poggi, L. Verdoliva, 'Splicebuster: a new blind image splicing detector', "
-                  "IEEE WIFS 2015",
-        trainable=False,
-        params={"center": f"log(d2 / 25) at which the probability is 0.5 (default {CENTER}, calibrated)",
-                "temperature": f"logistic temperature (default {TEMPERATURE}, calibrated)",
-                "image_quantile": "quantile of the heatmap used as the image score (default 0.99)"},
-        input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; read as the BT.601 luma of 8-bit values / 256",
-        licence="project licence (our implementation from the paper; the authors' code is GRIP-UNINA "
-                "non-commercial, none copied); no weights",
-        designed_for="splices whose local residual statistics differ from the host's (another camera, noise "
-                     "level, resampling), in images several 128 px windows wide; not generator traces",
-        parameters=0,
-        published=True,
-    )
+    card = cards.SPLICEBUSTER
 
     def __init__(self, center: float = CENTER, temperature: float = TEMPERATURE, image_quantile: float = 0.99) -> None:
         check_calibration("splicebuster", temperature, image_quantile)

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .cards import NORMS, RESIDUALS
+
 #: The classic 5x5 SRM kernels; each has a centre of -1 and sums to zero.
 SRM_KERNELS: dict[str, list[list[float]]] = {
     "kv": [[-1, 2, -2, 2, -1],
@@ -35,11 +37,6 @@ SRM_KERNELS: dict[str, list[list[float]]] = {
 }
 SRM_DIVISORS = {"kv": 12.0, "kb": 4.0, "second": 2.0}
 
-#: Residual definitions: SRM filter output, or the image minus a Gaussian / median smoothed image.
-RESIDUALS = ("srm", "gaussian", "median")
-#: Normalisations: truncate at +-clip grey levels and divide by clip; divide by the per-image,
-#: per-channel standard deviation; or none (the residual in image units, [0, 1] scale).
-NORMS = ("clip", "std", "none")
 
 
 def srm_bank(names: tuple[str, ...] = ("kv", "kb", "second")) -> torch.Tensor:

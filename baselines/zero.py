@@ -20,8 +20,9 @@ import numpy as np
 import torch
 
 from inpaintbench.sdk.attacks import pil_roundtrip
-from inpaintbench.sdk.contracts import BaseDetector, Card
+from inpaintbench.sdk.contracts import BaseDetector
 
+from . import cards
 from .zero_regions import GridRegion, grid_regions, main_grid, regularise
 from .zero_votes import to_uint8, votes_of_rgb8
 
@@ -98,30 +99,7 @@ def content_key(rgb8: torch.Tensor) -> str:
 
 
 class ZeroDetector(BaseDetector):
-    card = Card(
-        description="ZERO (Nikoukhah et al., CVPRW 2019 / IPOL 2021): per-pixel votes for the 8x8 JPEG grid origin "
-                    "with the most DCT zeros; a-contrario (NFA) detection of the main grid and of regions with "
-                    "another grid or, after a quality-99 round trip, none. Binary map of the meaningful regions. "
-                    "JPEG inputs only: without a main grid the map is all zeros. Designed for JPEG traces, not "
-                    "generator traces. Training-free, no weights.",
-        reference="T. Nikoukhah, J. Anger, T. Ehret, M. Colom, J.-M. Morel, R. Grompone von Gioi, 'JPEG grid "
-                  "detection based on the number of DCT zeros and its application to automatic and localized "
-                  "forgery detection', CVPR Workshops 2019; IPOL 11 (2021) 396-433, doi:10.5201/ipol.2021.390",
-        trainable=False,
-        params={"missing": "regions without a JPEG grid, via a quality-99 round trip (grid (0, 0)): auto (default; "
-                           "only when the main grid is not (0, 0), where the round trip cannot tell them apart), "
-                           "always (with any main grid, as the authors' program), never",
-                "no_grid": "zeros (default): no meaningful main grid means not JPEG, all-zero map and score 0; "
-                           "search: look for meaningful regions of any grid anyway (the authors' program)"},
-        input_range="float32 RGB in [0, 1], shape [B, 3, H, W]; analysed as 8-bit values round(x * 255); "
-                    "meant for JPEG-compressed images at their original grid",
-        licence="MIT (our implementation from the papers; the authors' reference code is AGPL, none copied); "
-                "no weights",
-        designed_for="JPEG-compressed images at their original 8x8 grid: regions pasted from another grid or "
-                     "without one; not generator traces",
-        parameters=0,
-        published=True,
-    )
+    card = cards.ZERO
     has_image_score = True
 
     def __init__(self, missing: str = "auto", no_grid: str = "zeros") -> None:

@@ -191,7 +191,7 @@ def evaluate(detector: Any, dataset: Any, splits: list[str] | None = None, **pro
 
     ``splits`` defaults to every test split. Keyword options, named as the command line names them, are the
     protocol's (``image_size``, ``mask_binarization``, ``max_pixels``, ``threshold``, ``metrics_convention``,
-    ``image_threshold_from``), the execution's (``batch_size``, ``device``, ``workers``, ``seed``,
+    ``image_threshold_from``, ``max_image_pixels``), the execution's (``batch_size``, ``device``, ``workers``, ``seed``,
     ``skip_bad``, and ``progress``, off by default) and the job's (``slice_by``, ``gallery_k``,
     ``gallery_metric``, ``allow_untrained``). A detector that needs a checkpoint and has none is refused
     unless ``allow_untrained=True``. The result is the one the CLI's ``evaluate`` writes: ``result`` shows its

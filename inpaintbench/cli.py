@@ -18,6 +18,8 @@ from inpaintbench.sdk import registry
 from inpaintbench.sdk.crops import CROP_POSITIONS, POSITION_ALIASES
 
 KINDS_SHOWN = ("detectors", "datasets", "attacks", "masks", "generators")
+#: ``stress --gallery``: which settings get a gallery (``jobs.stress.GALLERIES``; kept here so --help stays light).
+GALLERY_CHOICES = ("clean", "all", "none")
 
 
 # --- shared options ------------------------------------------------------------------------------
@@ -103,6 +105,10 @@ def add_job(p: argparse.ArgumentParser, dataset_help: str | None = None) -> None
     p.add_argument("--max-pixels", type=_pixels, default=None,
                    help="most pixels one detector call sees (default 2048x2048): larger batches run in chunks, "
                         "larger images on overlapping full-resolution tiles")
+    p.add_argument("--max-image-pixels", type=_pixels, default=None,
+                   help="most pixels (width x height, read from the header) an image may have to be read "
+                        "(default 16384x16384 = 268,435,456); larger files are bad files (named; --skip-bad "
+                        "skips them), so a decompression bomb is never decoded; recorded when raised")
     p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), "
                         "any (>0), or 1..255")
@@ -213,7 +219,8 @@ def job_from_args(args: argparse.Namespace):
         data_options["data_root"] = args.data_root
     measured = {k: given[k] for k in ("threshold", "image_threshold_from") if k in given}
     protocol = Protocol(args.image_size, args.mask_binarization, args.max_pixels or DEFAULT_MAX_PIXELS,
-                        metrics_convention=given.get("metrics_convention") or DEFAULT_CONVENTION, **measured)
+                        metrics_convention=given.get("metrics_convention") or DEFAULT_CONVENTION, **measured,
+                        **({"max_image_pixels": args.max_image_pixels} if args.max_image_pixels else {}))
     device = resolve_device(args.device)
     run = Execution(batch_size=args.batch_size, device=device,
                     workers=args.workers if args.workers is not None else default_workers(device), seed=args.seed,
@@ -401,6 +408,9 @@ def add_stress(sub) -> None:
     p.add_argument("--compare", action="append", default=[], metavar="DIR",
                    help="another stress output folder whose results join the curves (repeatable; default: none)")
     p.add_argument("--metric", default="iou", help="metric of the robustness curves (default iou)")
+    p.add_argument("--gallery", choices=GALLERY_CHOICES, default="clean",
+                   help="which settings get a gallery PNG: clean (default: the clean result only), all (every "
+                        "attacked setting too), none (same as --no-overlays)")
 
 
 def cmd_stress(args: argparse.Namespace) -> int:
@@ -415,7 +425,7 @@ def cmd_stress(args: argparse.Namespace) -> int:
     chains = parse_attacks(args.attacks, args.autoencoder)
     job = job_from_args(args)
     done = run_stress(job, chains, args.output_dir, args.checkpoint, args.split, args.cache_dir, args.fresh,
-                      overlays=not args.no_overlays)
+                      galleries="none" if args.no_overlays else args.gallery)
     if not main_process():
         return 0
     others = [read_result(p) for p in result_files(args.compare)]

@@ -65,7 +65,10 @@ def rate(fn, n_images: int, device: str) -> float:
     return n_images / (time.perf_counter() - t0)
 
 
-def bench(name: str, root: Path, args: argparse.Namespace) -> dict[str, list[float]]:
+def bench(name: str, root: Path, args: argparse.Namespace,
+          which: tuple[str, ...] = ("trainer", "evaluation")) -> dict[str, list[float]]:
+    """Images per second of each side of the pairs named in ``which`` (``trainer``: trainer against the
+    plain loop; ``evaluation``: evaluation against the bare forward pass), one list per side."""
     dataset = LayoutDataset(root)
     protocol = Protocol()
     seed_everything(0)
@@ -102,10 +105,11 @@ def bench(name: str, root: Path, args: argparse.Namespace) -> dict[str, list[flo
     pairs = {"trainer": (lambda: trainer.train_epoch(0, Progress()), n_train),
              "plain loop": (plain_train, n_train),
              "evaluation": (evaluation, n_test), "bare forward": (bare_forward, n_test)}
-    rates: dict[str, list[float]] = {key: [] for key in pairs}
+    chosen = [pair for pair in (("trainer", "plain loop"), ("evaluation", "bare forward")) if pair[0] in which]
+    rates: dict[str, list[float]] = {key: [] for pair in chosen for key in pair}
     # pair by pair (a switch between training and evaluation re-primes the kernels), each side warmed up,
     # then interleaved, so that a change of load on a shared machine hits both sides of a pair
-    for pair in (("trainer", "plain loop"), ("evaluation", "bare forward")):
+    for pair in chosen:
         for key in pair:
             pairs[key][0]()
         for _ in range(args.repeats):

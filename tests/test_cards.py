@@ -42,3 +42,39 @@ def test_listing_builds_nothing(fake_distribution, capsys):
     assert "counted" in out and sys.modules["countplug"].BUILT == []
     assert "parameters: 380,273 (default options)" in out and "licence: MIT" in out
     assert "weights taef2: MIT" in out
+
+
+def test_every_bundled_detector_declares_its_card_without_torch():
+    declared = registry.declared_cards("detectors")["inpaintbench"]
+    assert sorted(declared) == OURS
+    for name in OURS:  # the declared card is the one the detector carries
+        assert card_of(registry.load("detectors", name)) is declared[name], name
+
+
+@pytest.mark.parametrize("argv", [["list", "-v"], ["--help"]])
+def test_list_and_help_import_no_torch(argv):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom inpaintbench.cli import main\ntry:\n    main(sys.argv[1:])\n"
+            "except SystemExit:\n    pass\nsys.stderr.write('TORCH' if 'torch' in sys.modules else 'NOTORCH')")
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert done.stderr.strip().endswith("NOTORCH"), done.stderr[-2000:]
+    assert argv == ["--help"] or "parameters: 380,273 (default options)" in done.stdout
+
+
+def test_a_declared_card_is_listed_without_importing_its_plugin(fake_distribution, capsys):
+    import sys
+
+    from inpaintbench.cli import main
+
+    fake_distribution("declplug", {"inpaintbench.detectors": {"declared": "declplug_heavy:Heavy"},
+                                   "inpaintbench.cards": {"detectors": "declplug_cards:CARDS"}},
+                      {"declplug_heavy.py": "raise ImportError('the heavy module must not be imported')\n",
+                       "declplug_cards.py": "from inpaintbench.sdk.cards import Card\n"
+                                            "CARDS = {'declared': Card(description='declared without loading', "
+                                            "parameters=7)}\n"})
+    assert main(["list", "--detectors", "-v"]) == 0
+    out = capsys.readouterr().out
+    assert "declared without loading  [declplug]" in out and "parameters: 7 (default options)" in out
+    assert "declplug_heavy" not in sys.modules

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import numpy as np
@@ -33,36 +36,78 @@ class DataError(UserError, ValueError):
         super().__init__(f"{self.path}: {problem}")
 
 
-def header(path: str | os.PathLike) -> tuple[str, tuple[int, int]]:
-    """``(mode, (width, height))`` from the file header, without decoding the pixels."""
-    try:
-        with Image.open(path) as im:
-            return im.mode, im.size
-    except FileNotFoundError as exc:
-        raise DataError(path, "file not found") from exc
-    except (UnidentifiedImageError, OSError) as exc:
-        raise DataError(path, f"not a readable image ({exc})") from exc
+#: The most pixels (width x height, read from the header) an image may have to be read: above it a file
+#: is a bad file like a corrupt one, refused before any pixel is decoded. 16384 x 16384 (268 MP): a
+#: 108 MP camera photo reads (about 24 bytes a pixel to evaluate), a 400 MP decompression bomb does not.
+#: ``--max-image-pixels N`` (``Protocol.max_image_pixels``) raises it, through ``pixel_limit``.
+DEFAULT_MAX_IMAGE_PIXELS = 16384 * 16384
+_PIXEL_LIMIT: ContextVar[int] = ContextVar("max_image_pixels", default=DEFAULT_MAX_IMAGE_PIXELS)
 
 
-def decode(path: str | os.PathLike) -> Image.Image:
-    """The decoded image, as stored (any mode); a missing or corrupt file raises ``DataError`` naming it."""
+@contextmanager
+def pixel_limit(limit: int) -> Iterator[None]:
+    """Read images under ``limit`` pixels (instead of ``DEFAULT_MAX_IMAGE_PIXELS``) inside the block."""
+    token = _PIXEL_LIMIT.set(int(limit))
     try:
-        with Image.open(path) as im:
-            im.load()
-            return im.copy()
+        yield
+    finally:
+        _PIXEL_LIMIT.reset(token)
+
+
+def max_image_pixels() -> int:
+    """The reading limit in force (``pixel_limit``), in pixels."""
+    return _PIXEL_LIMIT.get()
+
+
+@contextmanager
+def opened(path: str | os.PathLike) -> Iterator[Image.Image]:
+    """The image at ``path`` opened (header read, no pixel decoded) and checked against the reading limit:
+    ours replaces PIL's own decompression-bomb check, which would refuse (or warn about) large photos
+    below our limit and name no file. A missing, unreadable or too large file raises ``DataError``."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        im = Image.open(path)
     except FileNotFoundError as exc:
         raise DataError(path, "file not found") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"corrupt or truncated image ({exc})") from exc
+        raise DataError(path, f"not a readable image ({exc})") from exc
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+    with im:
+        (width, height), limit = im.size, max_image_pixels()
+        if width * height > limit:
+            raise DataError(path, f"{width}x{height} = {width * height:,} pixels, above the reading limit of "
+                                  f"{limit:,} pixels (a decompression bomb, or a very large image: raise the "
+                                  "limit with --max-image-pixels N); refused from its header, nothing decoded")
+        yield im
+
+
+def header(path: str | os.PathLike) -> tuple[str, tuple[int, int]]:
+    """``(mode, (width, height))`` from the file header, without decoding the pixels; a file above the
+    reading limit is refused here already (``opened``)."""
+    with opened(path) as im:
+        return im.mode, im.size
+
+
+def decode(path: str | os.PathLike) -> Image.Image:
+    """The decoded image, as stored (any mode); a missing, corrupt or too large file (checked from its
+    header first) raises ``DataError`` naming it."""
+    with opened(path) as im:
+        try:
+            im.load()
+            return im.copy()
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise DataError(path, f"corrupt or truncated image ({exc})") from exc
 
 
 def jpeg_qtables(path: str | os.PathLike) -> dict[int, list[int]] | None:
     """A JPEG file's quantization tables from its header (``{table id: 64 entries in natural order}``, as
     PIL reads them); ``None`` for any other format, or a file that cannot be read."""
     try:
-        with Image.open(path) as im:
+        with opened(path) as im:
             tables = getattr(im, "quantization", None) if im.format in ("JPEG", "MPO") else None
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+    except DataError:
         return None
     return {int(k): [int(v) for v in t] for k, t in tables.items()} if tables else None
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from inpaintbench.data.imageio import DataError, header, image_files, read_mask, read_rgb
-from inpaintbench.sdk.contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
+from inpaintbench.sdk.samples import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
 
 #: Fractions used when a folder has no split subfolders: the split is a hash of the id.
 HASH_SPLIT_FRACTIONS = {"train": 0.8, "val": 0.1, "test": 0.1}

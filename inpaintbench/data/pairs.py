@@ -11,7 +11,7 @@ from inpaintbench.data.conventions import MaskConvention, raw_mask, read_any_rgb
 from inpaintbench.data.imageio import DataError, header
 from inpaintbench.data.layout import Record, RecordIndex, hash_split, sample_of
 from inpaintbench.data.manifests import Pair, folder_pairs, manifests_in, read_manifest
-from inpaintbench.sdk.contracts import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
+from inpaintbench.sdk.samples import AUTHENTIC_KINDS, KINDS, MANIPULATED_KINDS, SPLITS, Sample
 
 #: ``split=`` values: ``auto`` (the default) puts every row in ``test`` when no row lists a split, else
 #: acts as ``hash``; ``hash`` keeps listed splits and splits other rows by the hash of their id; a split

@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from inpaintbench.evaluation.extremes import Extremes
 from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
 from inpaintbench.evaluation.metrics import (
     MetricState,
@@ -20,7 +21,7 @@ from inpaintbench.evaluation.metrics import (
 )
 from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
 from inpaintbench.evaluation.slices import ImageInfo, SplitImages
-from inpaintbench.evaluation.tensors import SampleTensors, collate, with_image_inputs
+from inpaintbench.evaluation.tensors import SampleTensors, as_float, collate, with_image_inputs
 from inpaintbench.evaluation.tiling import predict_within
 from inpaintbench.io import distributed
 from inpaintbench.sdk.contracts import BaseDetector, DetectorProtocol, SplitName, as_detector
@@ -83,8 +84,9 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
     data = with_image_inputs(data, detector, dev, workers)
     channels = {inp.name: inp.channels for inp in detector.image_inputs()}
 
-    def checked(stack: torch.Tensor) -> torch.Tensor:
+    def checked(stack: torch.Tensor) -> torch.Tensor:  # uint8 images become float call by call (tile by tile)
         images, inputs = split_inputs(stack, channels)
+        images = as_float(images)
         heat = detector.predict(images) if inputs is None else detector.predict(images, inputs)
         return check_heatmap(heat, images, name)
 
@@ -97,7 +99,8 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
         if "image" not in batch:
             continue
         # the image inputs travel as extra channels, so that chunks and tiles cut them with the image
-        images = torch.cat([batch["image"], *(batch["inputs"][n] for n in channels)], 1).to(dev, non_blocking=True)
+        images = (torch.cat([as_float(batch["image"]), *(batch["inputs"][n] for n in channels)], 1) if channels
+                  else batch["image"]).to(dev, non_blocking=True)
         try:
             with torch.no_grad():
                 if detector.observes_files:
@@ -142,30 +145,40 @@ def batch_files(batch: dict, shown: int = 2) -> str:
 
 @torch.no_grad()
 def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """``detector.image_score`` of each image, ``[B]``, never seeing batch padding: an unpadded batch in
-    one call, a padded one image by image, each cut to its own (top-left) valid region."""
+    """Each image's score ``[B]``, never seeing batch padding. Without ``has_image_score`` it is the
+    maximum of the image's valid heatmap (``BaseDetector.image_score``, computed here without the
+    images); else ``detector.image_score`` (on float images unless it declares it does not read them),
+    an unpadded batch in one call, a padded one image by image, each cut to its own (top-left) valid
+    region."""
+    if not detector.has_image_score:  # no copy of an unpadded heatmap
+        valid_heat = heat if bool(valid.all()) else heat.masked_fill(~valid, float("-inf"))
+        return valid_heat.flatten(1).amax(1)
+    given = as_float if detector.image_score_reads_images else (lambda x: x)  # no float copy it would not read
     if bool(valid.all()):
-        return detector.image_score(images, heat).flatten()
+        return detector.image_score(given(images), heat).flatten()
     scores = []
     for i in range(images.shape[0]):
         h, w = int(valid[i, 0, :, 0].sum()), int(valid[i, 0, 0, :].sum())
-        scores.append(detector.image_score(images[i:i + 1, :, :h, :w], heat[i:i + 1, :, :h, :w]).flatten())
+        scores.append(detector.image_score(given(images[i:i + 1, :, :h, :w]), heat[i:i + 1, :, :h, :w]).flatten())
     return torch.cat(scores)
 
 
 def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: Protocol = DEFAULT_PROTOCOL,
                    run: Execution = DEFAULT_EXECUTION, name: str = "detector", infos: list[ImageInfo] | None = None,
-                   presets: bool = False) -> tuple[MetricState, list[str]]:
+                   presets: bool = False, extremes: Extremes | None = None) -> tuple[MetricState, list[str]]:
     """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad
     files, measured under ``protocol`` (its attack included) and run as ``run`` says; ``infos``, when
     given, receives each measured image's ``ImageInfo`` in the state's order; ``presets`` keeps what the
-    field's conventions other than ours need (``MetricState.presets``).
+    field's conventions other than ours need (``MetricState.presets``); ``extremes``, when given, keeps
+    the pixels of the images a gallery may show, in the same pass (``Extremes.merged`` gathers the ranks').
 
+    At the stored size images travel as uint8 and targets as bool (``SampleTensors(stored=True)``), made
+    float per detector call, so a large image is held once as uint8 beside one float32 heatmap.
     Under torchrun each rank predicts its share of the batches; the states, messages and infos of all
     ranks are gathered, so every rank returns those of the whole split, in dataset order."""
     detector = as_detector(detector)
     data = SampleTensors(dataset, dataset.records(split), protocol, seed=run.seed, on_bad=run.on_bad,
-                         facts=detector.observes_files)
+                         facts=detector.observes_files, stored=True)
     state = MetricState(threshold=protocol.threshold, presets=presets)
     bad: list[str] = []
     mine: list[ImageInfo] = []  # this rank's share of the infos
@@ -176,6 +189,8 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
         scores = image_scores(detector, images, heat, valid)
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
                      valid=valid, image_scores=scores)
+        if extremes is not None:
+            extremes.offer(batch, heat, state.counts[-1], state.hists[-1])
         if infos is not None:
             mine.extend(ImageInfo(sid, split, kind, index, h, w, columns) for sid, kind, index, (h, w), columns
                         in zip(batch["id"], batch["kind"], batch["index"], batch["size"], batch["columns"]))
@@ -186,10 +201,12 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
 
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *,
              protocol: Protocol = DEFAULT_PROTOCOL, run: Execution = DEFAULT_EXECUTION, name: str = "detector",
-             per_image: dict[str, SplitImages] | None = None) -> dict[str, dict[str, Any]]:
+             per_image: dict[str, SplitImages] | None = None,
+             gallery: tuple[int, str] | None = None) -> dict[str, dict[str, Any]]:
     """Metrics for each split (default: every ``test/<kind>`` split of the dataset) under ``protocol``;
     ``per_image``, when given, receives each split's metric state and image infos (for records, slices
-    and galleries).
+    and galleries) and, with ``gallery = (k, metric)``, the pixels of its k worst and k best candidates
+    by that metric (``Extremes``), kept in the same pass.
 
     ``protocol.image_threshold_from == "val"`` also scores the clean ``val/<kind>`` splits of the
     manipulated kinds evaluated and the val authentic split (one more prediction pass over them) to
@@ -203,11 +220,12 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
     states: dict[str, MetricState] = {}
     for split in splits:
         infos: list[ImageInfo] = []
+        extremes = Extremes(*gallery) if gallery is not None and per_image is not None else None
         state, bad = evaluate_split(detector, dataset, split, protocol=protocol, run=run, name=name, infos=infos,
-                                    presets=protocol.metrics_convention != DEFAULT_CONVENTION)
+                                    presets=protocol.metrics_convention != DEFAULT_CONVENTION, extremes=extremes)
         states[split] = state
         if per_image is not None:
-            per_image[split] = SplitImages(state, infos)
+            per_image[split] = SplitImages(state, infos, extremes.merged() if extremes is not None else None)
         metrics = {"role": SplitName.parse(split).role, **state.compute(protocol.metrics_convention)}
         metrics["n_skipped"] = len(bad)
         if bad:

@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,16 +86,54 @@ def _ratio(num: torch.Tensor, den: torch.Tensor, vacuous: torch.Tensor) -> torch
     return torch.where(den > 0, safe, vacuous.double())
 
 
+#: Pixels of each image that ``confusion_counts`` and ``MetricState.update`` take at a time: their
+#: per-pixel temporaries (masks, bin indices) stay bounded on very large images, and the integer counts
+#: and histograms of the chunks add up exactly to those of the whole image.
+PIXEL_CHUNK = 1 << 22
+
+
 def _flat(pred: torch.Tensor, target: torch.Tensor,
-          valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-image flattened scores, binary truth and validity, ``[B, H*W]`` each."""
+          valid: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Per-image flattened scores, truth and validity (``None``: every pixel), ``[B, H*W]`` each, as views
+    where the inputs allow; the truth is binarized by ``_truth``."""
     if pred.shape != target.shape:
         raise ValueError(f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} differ in shape")
     if valid is not None and valid.shape != pred.shape:
         raise ValueError(f"validity mask {tuple(valid.shape)} and prediction {tuple(pred.shape)} differ in shape")
     b = pred.shape[0]
-    v = torch.ones_like(target, dtype=torch.bool) if valid is None else valid.bool()
-    return pred.reshape(b, -1).float(), target.reshape(b, -1) > 0.5, v.reshape(b, -1)
+    return pred.reshape(b, -1), target.reshape(b, -1), None if valid is None else valid.reshape(b, -1)
+
+
+def _truth(target: torch.Tensor) -> torch.Tensor:
+    """Binary truth: a bool target as it is, any other where it is above 0.5."""
+    return target if target.dtype == torch.bool else target > 0.5
+
+
+def _chunks(p: torch.Tensor, t: torch.Tensor,
+            v: torch.Tensor | None) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+    """``(float scores, bool truth, bool validity)`` of each ``PIXEL_CHUNK`` columns of the flat views."""
+    for a in range(0, max(p.shape[1], 1), PIXEL_CHUNK):
+        pc, tc = p[:, a:a + PIXEL_CHUNK].float(), _truth(t[:, a:a + PIXEL_CHUNK])
+        yield pc, tc, torch.ones_like(tc) if v is None else v[:, a:a + PIXEL_CHUNK].bool()
+
+
+def _chunk_counts(p: torch.Tensor, t: torch.Tensor, v: torch.Tensor, threshold: float) -> torch.Tensor:
+    pos = p >= threshold
+    tp = (pos & t & v).sum(1)
+    fp = (pos & ~t & v).sum(1)
+    fn = (~pos & t & v).sum(1)
+    tn = v.sum(1) - tp - fp - fn
+    return torch.stack([tp, fp, fn, tn], 1)
+
+
+def _chunk_histogram(p: torch.Tensor, t: torch.Tensor, v: torch.Tensor, bins: int) -> torch.Tensor:
+    """``[B, 2, bins]`` counts of the valid scores by truth (negative, positive) and score bin."""
+    b = p.shape[0]
+    bin_idx = (p * bins).long().clamp_(0, bins - 1)
+    row = torch.arange(b, device=p.device).unsqueeze(1) * 2 + t.long()
+    dump = b * 2 * bins  # invalid pixels land in one extra bin, dropped below
+    flat = torch.where(v, row * bins + bin_idx, torch.full_like(bin_idx, dump)).flatten()
+    return torch.bincount(flat, minlength=dump + 1)[:dump].view(b, 2, bins)
 
 
 @torch.no_grad()
@@ -105,13 +143,7 @@ def confusion_counts(pred: torch.Tensor, target: torch.Tensor, threshold: float 
 
     Only pixels where ``valid`` is true count; ``pred``, ``target`` and ``valid`` share one shape.
     """
-    p, t, v = _flat(pred, target, valid)
-    pos = p >= threshold
-    tp = (pos & t & v).sum(1)
-    fp = (pos & ~t & v).sum(1)
-    fn = (~pos & t & v).sum(1)
-    tn = v.sum(1) - tp - fp - fn
-    return torch.stack([tp, fp, fn, tn], 1)
+    return sum(_chunk_counts(*chunk, threshold) for chunk in _chunks(*_flat(pred, target, valid)))
 
 
 def counts_iou(counts: torch.Tensor) -> torch.Tensor:
@@ -170,14 +202,16 @@ class MetricState:
         real/fake scores, kept for the image-level AUC.
         """
         b = pred.shape[0]
-        self.counts.append(confusion_counts(pred, target, self.threshold, valid))
-        p, t, v = _flat(pred, target, valid)
-        bin_idx = (p * self.bins).long().clamp_(0, self.bins - 1)
-        row = torch.arange(b, device=p.device).unsqueeze(1) * 2 + t.long()
-        dump = b * 2 * self.bins  # invalid pixels land in one extra bin, dropped below
-        flat = torch.where(v, row * self.bins + bin_idx, torch.full_like(bin_idx, dump)).flatten()
-        self.hists.append(torch.bincount(flat, minlength=dump + 1)[:dump].view(b, 2, self.bins))
-        if self.presets:
+        flat = _flat(pred, target, valid)
+        counts, hist = 0, 0
+        for chunk in _chunks(*flat):  # bounded temporaries; integer sums, so exact
+            counts = counts + _chunk_counts(*chunk, self.threshold)
+            hist = hist + _chunk_histogram(*chunk, self.bins)
+        self.counts.append(counts)
+        self.hists.append(hist)
+        if self.presets:  # the exact AUC sorts, and float sums depend on their order: whole images here
+            p, t = flat[0].float(), _truth(flat[1])
+            v = torch.ones_like(t) if flat[2] is None else flat[2].bool()
             tied = (p == self.threshold) & v
             self.ties.append(torch.stack([(tied & ~t).sum(1), (tied & t).sum(1)], 1))
             scores = torch.where(v, p.double(), torch.zeros_like(p, dtype=torch.float64))

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from inpaintbench.data.imageio import DEFAULT_MAX_IMAGE_PIXELS
 from inpaintbench.evaluation.attack_spec import Chain
 from inpaintbench.evaluation.metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
 from inpaintbench.evaluation.metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, conventions
@@ -99,6 +100,9 @@ class Protocol:
     image_threshold_from: str = "fixed"
     #: The attack applied to the stored images (a ``Chain`` of attacks), ``None`` when clean.
     attack: Attack | RecordedAttack | None = None
+    #: The most pixels an image may have to be read (from its header); larger files are bad files.
+    #: Recorded only when raised above the default, so results under the default keep their protocol key.
+    max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     #: The record exactly as a result file held it (``from_record``), so that reading never rewrites it.
     recorded: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
@@ -108,6 +112,8 @@ class Protocol:
         if self.image_threshold_from not in IMAGE_THRESHOLD_CHOICES:
             raise ConfigError(f"image_threshold_from {self.image_threshold_from!r}: "
                               f"choose one of {', '.join(IMAGE_THRESHOLD_CHOICES)}")
+        if self.max_image_pixels < 1:
+            raise ConfigError(f"max_image_pixels must be at least 1, not {self.max_image_pixels}")
         if self.attack is not None and not isinstance(self.attack, (Chain, RecordedAttack)):
             object.__setattr__(self, "attack", Chain((self.attack,)))
 
@@ -124,7 +130,8 @@ class Protocol:
 
     def for_validation(self) -> Protocol:
         """How training validates: this protocol's inputs, our convention at the default threshold, clean."""
-        return Protocol(self.image_size, self.binarization, self.max_pixels, self.tile_overlap)
+        return Protocol(self.image_size, self.binarization, self.max_pixels, self.tile_overlap,
+                        max_image_pixels=self.max_image_pixels)
 
     # --- records -----------------------------------------------------------------------------------
     def input_record(self) -> dict[str, Any]:
@@ -141,6 +148,8 @@ class Protocol:
             "tiling": f"a detector call sees at most max_pixels pixels: larger batches go in chunks of whole "
                       f"images; a larger image is predicted at full resolution on tiles overlapping by "
                       f"{self.tile_overlap} px, each keeping its centre (never downsized)",
+            **({"max_image_pixels": self.max_image_pixels} if self.max_image_pixels != DEFAULT_MAX_IMAGE_PIXELS
+               else {}),
         }
 
     def record(self) -> dict[str, Any]:
@@ -189,7 +198,8 @@ class Protocol:
                    tile_overlap=int(tiling.group(1)) if tiling else DEFAULT_TILE_OVERLAP,
                    threshold=float(record.get("threshold", DEFAULT_THRESHOLD)),
                    metrics_convention=convention if convention in CONVENTIONS else DEFAULT_CONVENTION,
-                   attack=attack, recorded=record)
+                   attack=attack, max_image_pixels=int(record.get("max_image_pixels", DEFAULT_MAX_IMAGE_PIXELS)),
+                   recorded=record)
 
 
 @dataclass(frozen=True)

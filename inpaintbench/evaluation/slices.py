@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from inpaintbench.evaluation.extremes import Extremes
 from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
 from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk.contracts import SplitName
@@ -44,10 +45,12 @@ class ImageInfo:
 
 @dataclass
 class SplitImages:
-    """One evaluated split: its metric state and, in the same order, what is known of each image."""
+    """One evaluated split: its metric state and, in the same order, what is known of each image; with
+    ``extremes``, the pixels of the images a gallery may show (kept while the split was evaluated)."""
 
     state: MetricState
     images: list[ImageInfo]
+    extremes: Extremes | None = None
 
 
 def mask_fractions(state: MetricState) -> torch.Tensor:

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from inpaintbench.data.imageio import DataError, jpeg_qtables
+from inpaintbench.data.imageio import DataError, jpeg_qtables, pixel_limit
 from inpaintbench.data.seeds import sample_seed
 from inpaintbench.evaluation.image_inputs import InputMaker
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
@@ -38,6 +38,25 @@ def to_tensors(sample: Sample, image_size: int | None, binarization: str | int) 
                                  align_corners=False)[0]
     target = (soft >= mask_threshold(binarization) / 255 - 1e-4).float()
     return image, target
+
+
+def stored_tensors(sample: Sample, binarization: str | int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(image [3,H,W] uint8, target [1,H,W] bool)`` at the stored size, the image held once as stored
+    (a view of the decoded pixels) and the truth as one byte per pixel: what evaluation keeps of a large
+    image. ``as_float`` gives exactly ``to_tensors``' image, and the target is true where ``to_tensors``'
+    is 1 (``mask / 255 >= t / 255 - 1e-4`` holds for an integer mask exactly when ``mask >= t``)."""
+    pixels = sample.image if sample.image.flags.writeable else sample.image.copy()
+    image = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.uint8)).permute(2, 0, 1)
+    target = torch.from_numpy(np.asarray(sample.mask) >= mask_threshold(binarization)).unsqueeze(0)
+    return image, target
+
+
+def as_float(images: torch.Tensor) -> torch.Tensor:
+    """Images as a detector takes them: float32 in [0, 1], contiguous ``[B,3,H,W]``; uint8 images (see
+    ``stored_tensors``) are converted as ``to_tensors`` converts them, so the values are identical."""
+    if images.dtype != torch.uint8:
+        return images
+    return images.to(torch.float32, memory_format=torch.contiguous_format).div_(255)
 
 
 def check_mask_scale(sample: Sample, mask_file: object, binarization: str | int) -> None:
@@ -69,9 +88,12 @@ class SampleTensors(Dataset):
 
     def __init__(self, source, records: Sequence, protocol: Protocol, *, seed: int = 0, on_bad: str = "error",
                  transform: Callable[[Sample, np.random.Generator], Sample] | None = None,
-                 facts: bool = False, inputs: InputMaker | None = None) -> None:
+                 facts: bool = False, stored: bool = False, inputs: InputMaker | None = None) -> None:
         self.facts = facts
         self.source = source
+        #: At the stored size (no ``image_size``), give uint8 images and bool targets (``stored_tensors``):
+        #: evaluation converts them per detector call, so a large image is never held as float.
+        self.stored = stored and not protocol.image_size
         self.records = list(records)
         self.protocol = protocol
         self.attack = protocol.attack
@@ -101,7 +123,8 @@ class SampleTensors(Dataset):
     def __getitem__(self, index: int):
         record = self.records[index]
         try:
-            sample = self.source.load(record)
+            with pixel_limit(self.protocol.max_image_pixels):
+                sample = self.source.load(record)
             check_mask_scale(sample, getattr(record, "mask", None), self.protocol.binarization)
         except DataError as err:
             if self.on_bad == "skip":
@@ -113,26 +136,38 @@ class SampleTensors(Dataset):
             sample = self.transform(sample, rng)
         if self.attack is not None:
             sample = self.attack(sample, np.random.default_rng(sample_seed(self.seed, sample.id, sample.kind)))
-        image, target = to_tensors(sample, self.protocol.image_size, self.protocol.binarization)
+        image, target = (stored_tensors(sample, self.protocol.binarization) if self.stored
+                         else to_tensors(sample, self.protocol.image_size, self.protocol.binarization))
         columns = {k: v for k, v in sample.meta.items() if isinstance(v, (str, int, float, bool))}
         item = {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
                 "manipulated": sample.manipulated, "index": index, "path": sample.path or sample.id,
                 "columns": columns}
         if self.inputs:
-            item["inputs"] = self.inputs(image, store=self.attack is None and self.transform is None)
+            item["inputs"] = self.inputs(as_float(image[None])[0],  # from the float pixels, as in training
+                                         store=self.attack is None and self.transform is None)
         if self.facts:
             item["file"] = file_facts(stored, sample, resized=tuple(image.shape[1:]) != sample.image.shape[:2])
         return item
 
 
 def pad_to(tensor: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
-    """``[C,h,w]`` padded at the bottom and right to ``[C,height,width]`` (``F.pad`` mode)."""
-    dh, dw = height - tensor.shape[1], width - tensor.shape[2]
-    if not (dh or dw):
+    """``[C,h,w]`` padded at the bottom and right to ``[C,height,width]``: ``constant`` with zeros (false),
+    ``replicate`` with the edge pixels; any dtype (uint8 images, bool targets), by indexing."""
+    c, h, w = tensor.shape
+    if (h, w) == (height, width):
         return tensor
     if mode == "constant":
-        return F.pad(tensor, (0, dw, 0, dh))
-    return F.pad(tensor[None], (0, dw, 0, dh), mode=mode)[0]
+        out = tensor.new_zeros((c, height, width))
+        out[:, :h, :w] = tensor
+        return out
+    rows = torch.arange(height, device=tensor.device).clamp_(max=h - 1)
+    cols = torch.arange(width, device=tensor.device).clamp_(max=w - 1)
+    return tensor.index_select(1, rows).index_select(2, cols)
+
+
+def stack(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """``torch.stack``, except that one tensor becomes a view with a batch axis (no copy of a large image)."""
+    return tensors[0].unsqueeze(0) if len(tensors) == 1 else torch.stack(tensors)
 
 
 def collate(items: list[dict]) -> dict:
@@ -143,12 +178,12 @@ def collate(items: list[dict]) -> dict:
     if good:
         h = max(it["image"].shape[1] for it in good)
         w = max(it["image"].shape[2] for it in good)
-        batch["image"] = torch.stack([pad_to(it["image"], h, w, PADDING) for it in good])
-        batch["target"] = torch.stack([pad_to(it["target"], h, w, "constant") for it in good])
-        batch["valid"] = torch.stack([pad_to(torch.ones_like(it["target"], dtype=torch.bool), h, w, "constant")
-                                      for it in good])
+        batch["image"] = stack([pad_to(it["image"], h, w, PADDING) for it in good])
+        batch["target"] = stack([pad_to(it["target"], h, w, "constant") for it in good])
+        batch["valid"] = stack([pad_to(torch.ones((1, *it["target"].shape[1:]), dtype=torch.bool), h, w, "constant")
+                                for it in good])
         if "inputs" in good[0]:  # the image inputs, padded like the image
-            batch["inputs"] = {name: torch.stack([pad_to(it["inputs"][name], h, w, PADDING) for it in good])
+            batch["inputs"] = {name: stack([pad_to(it["inputs"][name], h, w, PADDING) for it in good])
                                for name in good[0]["inputs"]}
         batch["size"] = [tuple(it["image"].shape[1:]) for it in good]
         for key in ("id", "kind", "manipulated", "index", "columns"):

@@ -49,10 +49,11 @@ def tile_shape(height: int, width: int, max_pixels: int, overlap: int) -> tuple[
 
 
 def predict_tiled(predict: Predict, images: torch.Tensor, max_pixels: int, overlap: int) -> torch.Tensor:
-    """Heatmaps of ``images [B,3,H,W]`` from overlapping tiles of at most ``max_pixels // B`` pixels each."""
+    """Heatmaps of ``images [B,3,H,W]`` from overlapping tiles of at most ``max_pixels // B`` pixels each,
+    written into one map (float32 for uint8 images, which ``predict`` makes float tile by tile)."""
     b, _, h, w = images.shape
     th, tw = tile_shape(h, w, max(1, max_pixels // b), overlap)
-    heat = images.new_empty((b, 1, h, w))
+    heat = images.new_empty((b, 1, h, w), dtype=images.dtype if images.is_floating_point() else torch.float32)
     ys, xs = tile_starts(h, th, overlap), tile_starts(w, tw, overlap)
     for y, (y0, y1) in zip(ys, kept_ranges(ys, th, h)):
         for x, (x0, x1) in zip(xs, kept_ranges(xs, tw, w)):

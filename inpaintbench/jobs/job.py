@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inpaintbench.data.imageio import pixel_limit
 from inpaintbench.evaluation.harness import evaluate, required_test_splits
 from inpaintbench.evaluation.image_records import ImageRecords, split_rows
 from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
@@ -61,7 +62,9 @@ class Job:
 
 
 def make_dataset(job: Job):
-    return registry.create("datasets", job.dataset, on_bad=job.run.on_bad, **job.dataset_options)
+    """The job's dataset, its files' headers read under the protocol's reading limit."""
+    with pixel_limit(job.protocol.max_image_pixels):
+        return registry.create("datasets", job.dataset, on_bad=job.run.on_bad, **job.dataset_options)
 
 
 class UntrainedDetector(ConfigError):
@@ -182,15 +185,16 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
         detector, info = scored_detector(job, checkpoint)
     t_build = time.perf_counter()
     per_image: dict[str, SplitImages] = {}
+    gallery = (job.gallery_k, job.gallery_metric) if overlay_path is not None else None
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
-                       per_image=per_image)
+                       per_image=per_image, gallery=gallery)
     t_eval = time.perf_counter()
     info = {**(info or {}), **learned_info(detector, info or {})}
     attack = job.protocol.attack
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
         if chosen:
-            gallery_png(detector, dataset, chosen, job.protocol, job.run, overlay_path, metric=job.gallery_metric,
+            gallery_png(per_image, chosen, job.protocol.threshold, overlay_path, metric=job.gallery_metric,
                         title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
     megapixels = sum(info.height * info.width for split in per_image.values() for info in split.images) / 1e6

@@ -43,6 +43,10 @@ def reusable(path: Path, reference: Result, attack: str, fingerprint: str) -> tu
     return (None, changed) if changed else (old, None)
 
 
+#: Which settings of a stress run get a gallery: the clean one (the default of ``stress``), every one, none.
+GALLERIES = ("clean", "all", "none")
+
+
 @dataclass
 class StressRun:
     """What a stress run produced: the clean and attacked results and the files holding them."""
@@ -61,9 +65,12 @@ class StressRun:
 
 def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkpoint: str | None = None,
                splits: Sequence[str] | None = None, cache_dir: str | Path | None = None, fresh: bool = False,
-               overlays: bool = False) -> StressRun:
+               galleries: str = "none") -> StressRun:
     """Evaluate clean (cached) and under each chain; write one JSON per setting into ``output_dir``, each
-    with its per-image records (and, with ``overlays``, its gallery PNG of the worst and best images)."""
+    with its per-image records and, as ``galleries`` says (``GALLERIES``: ``clean``, ``all`` or ``none``),
+    its gallery PNG of the worst and best images."""
+    if galleries not in GALLERIES:
+        raise ValueError(f"galleries={galleries!r}: choose one of {', '.join(GALLERIES)}")
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     dataset = make_dataset(job)
@@ -78,7 +85,8 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
     from_cache = clean is not None
     redone: dict[str, str] = {}
     if clean is None:
-        clean = evaluate_job(job, checkpoint, chosen, overlay_path=out / "clean.png" if overlays else None, **common)
+        clean = evaluate_job(job, checkpoint, chosen, overlay_path=out / "clean.png" if galleries != "none" else None,
+                             **common)
         cache.put(key, clean)
         if not fresh:
             _, why = reusable(out / "clean.json", clean, None, fingerprint)
@@ -97,7 +105,7 @@ def run_stress(job: Job, chains: Sequence[Chain], output_dir: str | Path, checkp
                 redone[chain.spec] = why
             attacked_job = dataclasses.replace(job, protocol=job.protocol.with_attack(chain))
             result = evaluate_job(attacked_job, checkpoint, chosen,
-                                  overlay_path=path.with_suffix(".png") if overlays else None, **common)
+                                  overlay_path=path.with_suffix(".png") if galleries == "all" else None, **common)
             write_result(result, path)
         attacked.append(result)
         paths.append(path)

@@ -1,6 +1,8 @@
 """What ``list`` prints: every registered plugin with its distribution and, verbosely, its card:
 paper, options, licence, what it was designed for, its weights (with their licences and where they
-are published) and its declared parameter count. Nothing is built: cards are declared data."""
+are published) and its declared parameter count. Nothing is built: cards are declared data, and a
+plugin whose distribution declares its card (``registry.CARDS_GROUP``) is not even imported, so that
+listing the bundled plugins imports no torch."""
 
 from __future__ import annotations
 
@@ -12,20 +14,27 @@ INDENT = " " * 20
 
 def listing(kinds: list[str], verbose: bool = False) -> str:
     """The listing of the plugins of ``kinds``, one block per kind."""
+    import inpaintbench.sdk.autoencoder_weights  # noqa: F401  (declares the autoencoders' weights entries)
+
     lines: list[str] = []
     for kind in kinds:
         found = registry.entries(kind)
+        declared = registry.declared_cards(kind)
         lines.append(f"{kind}:")
         if not found:
             lines.append("  (none registered)")
         for name, entry in found.items():
-            try:
-                obj = entry.load()
-            except registry.RegistryError as exc:
-                lines.append(f"  {name:<18} [failed to import] {exc}")
-                continue
-            lines.append(f"  {name:<18} {registry.describe(obj)}  [{entry.distribution}]")
-            card = card_of(obj)
+            card = declared.get(entry.distribution, {}).get(name)
+            if card is None:  # no declared card: the plugin itself is read
+                try:
+                    obj = entry.load()
+                except registry.RegistryError as exc:
+                    lines.append(f"  {name:<18} [failed to import] {exc}")
+                    continue
+                card, summary = card_of(obj), registry.describe(obj)
+            else:
+                summary = card.summary()
+            lines.append(f"  {name:<18} {summary}  [{entry.distribution}]")
             if verbose and card is not None:
                 lines += card_lines(card, kind == "detectors")
         lines.append("")
@@ -37,7 +46,6 @@ def listing(kinds: list[str], verbose: bool = False) -> str:
 def weights_section() -> list[str]:
     """Every weights entry declared by the plugins listed (and the autoencoders): files, licence, source,
     and where the resolver finds them here (or that it does not)."""
-    import inpaintbench.sdk.autoencoders  # noqa: F401  (declares the autoencoders' entries)
     from inpaintbench.sdk.weights import WeightsUnavailable, weights_entries
 
     lines = ["weights:"]

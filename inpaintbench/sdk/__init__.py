@@ -15,10 +15,10 @@ from typing import Any
 
 #: Public name -> the SDK module that defines it.
 _EXPORTS = {
-    "contracts": ("AUTHENTIC_KINDS", "KINDS", "MANIPULATED_KINDS", "ROLES", "SPLITS", "Attack", "BaseDetector",
-                  "Dataset", "DetectorProtocol", "ModuleDetector", "PlainDetector", "Sample", "SplitName",
-                  "as_detector", "count_parameters", "kind_role", "pooled_logit", "HEATMAP_LOGIT_EPS", "FILE_FACTS",
-                  "ImageInput", "IMAGE_INPUT_DTYPE"),
+    "samples": ("AUTHENTIC_KINDS", "KINDS", "MANIPULATED_KINDS", "ROLES", "SPLITS", "Attack", "Dataset", "Sample",
+                "SplitName", "kind_role", "FILE_FACTS"),
+    "contracts": ("BaseDetector", "DetectorProtocol", "ModuleDetector", "PlainDetector", "as_detector",
+                  "count_parameters", "pooled_logit", "HEATMAP_LOGIT_EPS", "ImageInput", "IMAGE_INPUT_DTYPE"),
     "cards": ("Card", "card_of"),
     "errors": ("UserError", "CheckpointError", "ConfigError", "NotTrainable", "PluginFailure", "USER_ERRORS"),
     "registry": ("RegistryError", "OptionValueError", "unknown_name_error", "suggest"),

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import Image
 
-from inpaintbench.sdk.contracts import Sample
 from inpaintbench.sdk.errors import UserError
+from inpaintbench.sdk.samples import Sample
 
 #: How geometric attacks carry the soft mask along; recorded in ``sample.meta`` and descriptions.
 MASK_MAPPING = "nearest-neighbour"

@@ -8,80 +8,27 @@ never probes a plugin for what it can do.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-import numpy as np
 import torch
 from torch import nn
 
 from inpaintbench.sdk.cards import Card, card_of  # noqa: F401  (part of the contracts' surface)
-
-#: The kinds of image a dataset may hold for one id.
-MANIPULATED_KINDS = ("realfake", "fakefake", "inpainted", "manipulated")
-AUTHENTIC_KINDS = ("original",)
-KINDS = MANIPULATED_KINDS + AUTHENTIC_KINDS
-SPLITS = ("train", "val", "test")
-#: What a split's images are, recorded with every split of a result.
-ROLES = ("manipulated", "authentic")
-#: What ``BaseDetector.observe`` learns about each image's stored file: ``path`` as the dataset gave it,
-#: and ``jpeg_qtables``: the JPEG quantization tables behind the pixels (``{table id: 64 entries in
-#: natural order}``, as PIL's ``Image.quantization``), ``None`` when the file is not a JPEG or an attack
-#: other than a JPEG re-encode changed the pixels. An attack that encodes a JPEG sets
-#: ``sample.meta["jpeg_qtables"]`` to the tables it wrote.
-FILE_FACTS = ("path", "jpeg_qtables")
-
-
-# --- records -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Sample:
-    """One stored image as read from disk: uint8 RGB ``HxWx3`` and its soft mask ``HxW`` (0..255).
-
-    Authentic images (kind ``original``) carry an all-zero mask.
-    """
-
-    id: str
-    split: str
-    kind: str
-    image: np.ndarray
-    mask: np.ndarray
-    path: str = ""
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def manipulated(self) -> bool:
-        return kind_role(self.kind) == "manipulated"
-
-
-def kind_role(kind: str) -> str:
-    """``"authentic"`` for the authentic kinds, ``"manipulated"`` for every other kind."""
-    return "authentic" if kind in AUTHENTIC_KINDS else "manipulated"
-
-
-@dataclass(frozen=True)
-class SplitName:
-    """A ``<part>/<kind>`` split name (``test/realfake``); ``kind`` is empty for a whole part."""
-
-    part: str
-    kind: str = ""
-
-    @classmethod
-    def parse(cls, name: str) -> SplitName:
-        part, _, kind = name.partition("/")
-        return cls(part, kind)
-
-    @property
-    def role(self) -> str:
-        return kind_role(self.kind)
-
-    def with_kind(self, kind: str) -> SplitName:
-        return SplitName(self.part, kind)
-
-    def __str__(self) -> str:
-        return f"{self.part}/{self.kind}" if self.kind else self.part
-
+from inpaintbench.sdk.samples import (  # noqa: F401  (part of the contracts' surface)
+    AUTHENTIC_KINDS,
+    FILE_FACTS,
+    KINDS,
+    MANIPULATED_KINDS,
+    ROLES,
+    SPLITS,
+    Attack,
+    Dataset,
+    Sample,
+    SplitName,
+    kind_role,
+)
 
 # --- detectors -----------------------------------------------------------------------------------
 
@@ -139,6 +86,9 @@ class BaseDetector:
     card: ClassVar[Card] = Card(description="")
     #: Whether ``image_score`` is the detector's own image-level decision.
     has_image_score: ClassVar[bool] = False
+    #: Whether ``image_score`` reads the images (not only the heatmap). When False the harness passes
+    #: them as it holds them (uint8 at the stored size) instead of a float copy of a whole image.
+    image_score_reads_images: ClassVar[bool] = True
     #: Whether the common trainer can train it (then it also has ``module`` and ``logits``).
     trainable: ClassVar[bool] = False
     #: Whether it holds weights that a checkpoint can restore.
@@ -234,6 +184,7 @@ class ModuleDetector(BaseDetector):
     loads_weights: ClassVar[bool] = True
     needs_checkpoint: ClassVar[bool] = True
     has_image_score: ClassVar[bool] = True
+    image_score_reads_images: ClassVar[bool] = False
 
     def __init__(self, module: nn.Module, *, options: dict[str, Any] | None = None,
                  weights: str = "none") -> None:
@@ -261,9 +212,14 @@ class ModuleDetector(BaseDetector):
             self.module.train(was_training)
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
-        """``sigmoid`` of the pooled logit, the logits recovered from the heatmap (no second forward pass)."""
-        logits = torch.logit(heatmap.float(), eps=HEATMAP_LOGIT_EPS)
-        return torch.sigmoid(pooled_logit(logits, fraction=self.image_topk))
+        """``sigmoid`` of the pooled logit, the logits recovered from the heatmap (no second forward pass).
+
+        The logit is monotone, so the top pixels of the heatmap are those of the logits: only they are
+        turned into logits (the same values, in the same order, as ``pooled_logit`` of all the logits)."""
+        flat = heatmap.flatten(1)
+        k = max(1, min(flat.shape[1], math.ceil(self.image_topk * flat.shape[1])))
+        top = torch.logit(flat.topk(k, dim=1).values.float(), eps=HEATMAP_LOGIT_EPS)
+        return torch.sigmoid(pooled_logit(top, fraction=1.0))
 
     def image_score_source(self) -> str:
         return (f"detector.image_score: sigmoid of the mean of the top {self.image_topk:.0%} pixel logits "
@@ -356,41 +312,3 @@ def as_detector(obj: Any) -> BaseDetector:
 
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
-
-
-# --- datasets ------------------------------------------------------------------------------------
-
-@runtime_checkable
-class Dataset(Protocol):
-    """A dataset: named ``<part>/<kind>`` splits of records, each loaded into a ``Sample``."""
-
-    name: str
-
-    def splits(self) -> list[str]: ...
-
-    def records(self, split: str) -> list[Any]: ...
-
-    def load(self, record: Any) -> Sample: ...
-
-    def info(self) -> dict[str, Any]: ...
-
-
-# --- attacks -------------------------------------------------------------------------------------
-
-@runtime_checkable
-class Attack(Protocol):
-    """A perturbation of a stored sample: a pure function of ``(sample, rng)``.
-
-    ``spec`` is its canonical text (``jpeg:quality=80``), ``geometric`` says whether it moves
-    pixels (then the mask is mapped along), ``describe()`` says what it does, for results.
-    """
-
-    @property
-    def spec(self) -> str: ...
-
-    @property
-    def geometric(self) -> bool: ...
-
-    def describe(self) -> str: ...
-
-    def __call__(self, sample: Sample, rng: np.random.Generator) -> Sample: ...

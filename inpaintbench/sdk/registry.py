@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from inpaintbench.sdk.cards import card_of
+from inpaintbench.sdk.cards import Card, card_of
 from inpaintbench.sdk.errors import USER_ERRORS, PluginFailure, UserError
 
 #: The distribution of the package itself: its plugins win a clash of names unless another is selected.
@@ -27,6 +27,11 @@ GROUPS = {
     "masks": "inpaintbench.masks",
     "generators": "inpaintbench.generators",
 }
+
+
+#: The group where a distribution declares its plugins' cards without loading them: one entry point per
+#: kind (``detectors = "pkg.cards:DETECTORS"``), naming a torch-free mapping of plugin name -> ``Card``.
+CARDS_GROUP = "inpaintbench.cards"
 
 
 class RegistryError(UserError, LookupError):
@@ -81,6 +86,22 @@ def entries(kind: str) -> dict[str, Entry]:
             warnings.warn(f"{kind[:-1]} {name!r} is registered by distributions "
                           f"{', '.join(repr(d) for d in by_dist)}; using {found[name].distribution!r}'s "
                           f"(select another as {others[0]}:{name})", stacklevel=2)
+    return found
+
+
+def declared_cards(kind: str) -> dict[str, dict[str, Card]]:
+    """The cards that distributions declare for their plugins of ``kind`` in ``CARDS_GROUP``, by
+    distribution then plugin name, read without loading any plugin (``list`` imports no detector). A
+    declaration that fails to import counts as none: its plugins are then loaded to read their cards."""
+    found: dict[str, dict[str, Card]] = {}
+    for ep in metadata.entry_points(group=CARDS_GROUP, name=kind):
+        try:
+            cards = dict(ep.load())
+        except Exception:  # noqa: S112  (a broken declaration: the plugins themselves are read instead)
+            continue
+        dist = ep.dist.name if ep.dist is not None else "?"
+        found.setdefault(dist, {}).update({name: card for name, card in cards.items()
+                                           if isinstance(card, Card) and card.description})
     return found
 
 

@@ -34,9 +34,9 @@ from inpaintbench.data.seeds import sample_seed
 from inpaintbench.io import distributed
 from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
 from inpaintbench.sdk import env, registry
-from inpaintbench.sdk.contracts import SPLITS
 from inpaintbench.sdk.crops import crop_position, crop_window
 from inpaintbench.sdk.errors import ConfigError
+from inpaintbench.sdk.samples import SPLITS
 
 MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "kind_generators", "model", "recipe", "mask_type",
                     "mask_fraction", "seed", "prompt", "source", "crop", "image_size")

@@ -17,8 +17,8 @@ from inpaintbench.data.conventions import read_any_rgb
 from inpaintbench.data.generation.masks.labels import CocoLabels, read_bsds_segmentations
 from inpaintbench.data.imageio import IMAGE_SUFFIXES, DataError, header, image_files
 from inpaintbench.data.layout import hash_split
-from inpaintbench.sdk.contracts import SPLITS
 from inpaintbench.sdk.crops import crop_window
+from inpaintbench.sdk.samples import SPLITS
 
 
 @dataclass(frozen=True)

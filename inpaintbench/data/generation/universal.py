@@ -22,7 +22,7 @@ from inpaintbench.data.generation.sources import Photo, folder_photos, random_cr
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.layout import dataset_repr
 from inpaintbench.data.seeds import sample_seed
-from inpaintbench.sdk.contracts import SPLITS, Sample
+from inpaintbench.sdk.samples import SPLITS, Sample
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
 
