@@ -127,7 +127,7 @@ def predict_observed(detector: BaseDetector, predict, images: torch.Tensor, batc
                      protocol: Protocol) -> torch.Tensor:
     """For a detector that observes files: image by image, each cut to its own size (no batch padding),
     after ``detector.observe([its file facts])``; padded pixels of the result are 0."""
-    heat = images.new_zeros((images.shape[0], 1, *images.shape[2:]))
+    heat = images.new_zeros((images.shape[0], 1, *images.shape[2:]), dtype=torch.float32)  # images may be uint8
     files = batch.get("file") or [None] * images.shape[0]
     for i, (h, w) in enumerate(batch["size"]):
         detector.observe([files[i]] if files[i] is not None else [])
