@@ -73,6 +73,9 @@ AUTOENCODERS: dict[str, WeightsEntry] = {
                           "bb41500b646d5b8b592b7f3ca5d20d888c3075e209d178d99af609cd7e02a1d4"),
                          "FLUX.1", _FAMILY_LICENCE),
 }
+#: The latent space each named autoencoder decodes, in the words of the wild set's ``autoencoder`` column
+#: (``sd1`` covers SD1.x and SD2.x): what data made with it is labelled, what ``aerecon`` with it is keyed to.
+FAMILIES = {"taesd": "sd1", "taesdxl": "sdxl", "taesd3": "sd3", "taef1": "flux1", "taef2": "flux2"}
 #: Autoencoders shipped as package data (a weights folder inside ``inpaintbench/data/weights``).
 PACKAGED_AUTOENCODERS = ("taef2",)
 
@@ -187,6 +190,20 @@ class Autoencoder:
         y = self.roundtrip(x).permute(0, 2, 3, 1).cpu().numpy() * 255
         out = np.clip(np.rint(y), 0, 255).astype(np.uint8)
         return out[0] if images.ndim == 3 else out
+
+    @property
+    def family(self) -> str:
+        """The latent space it decodes (``FAMILIES``), else its label: what a generated manifest's
+        ``autoencoder`` column holds."""
+        return FAMILIES.get(self.name, self.label)
+
+    def manifest_columns(self) -> dict[str, str]:
+        """What a generated manifest records of it: the family, the weights (entry name, else where they
+        came from) and each weights file's sha256 (``name=sha256`` joined by ``;``; none for diffusers)."""
+        weights = self.describe().get("weights") or {}
+        files = weights.get("files") or {}
+        return {"autoencoder": self.family, "autoencoder_weights": weights.get("entry") or self.label,
+                "autoencoder_sha256": ";".join(f"{name}={sha}" for name, sha in sorted(files.items()))}
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "packaged": self.packaged, "class": type(self).__name__,

@@ -150,6 +150,15 @@ def dataset_label(dataset: Any) -> str:
     return f"{name}@{portable_path(info['root'])}" if info.get("root") else str(name)
 
 
+def refuse_evaluation_only(dataset: Any) -> None:
+    """Refuse, in one line, a dataset whose ``info()`` declares it for evaluation only (``wild``), and why."""
+    reason = dataset.info().get("evaluation_only")
+    if reason:
+        name = getattr(dataset, "name", "") or dataset.info().get("name", "?")
+        raise ConfigError(f"dataset {name!r} is for evaluation only ({reason}): train on another dataset, then "
+                          f"evaluate the checkpoint on {name!r} (`evaluate --checkpoint PATH --dataset {name}`)")
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -228,6 +237,7 @@ class Trainer:
 
     def __init__(self, detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,
                  name: str = "detector") -> None:
+        refuse_evaluation_only(dataset)
         self.detector = as_detector(detector)
         if not self.detector.trainable:
             raise NotTrainable(f"detector {name!r} is not trainable: it exposes no torch module")
