@@ -373,7 +373,8 @@ def wild_job(detector: str, options: dict, budget: Budget, quiet: bool):
                run=Execution(batch_size=budget.batch_size, device=budget.device, seed=0, progress=not quiet))
 
 
-def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: dict, quiet: bool) -> None:
+def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: dict, quiet: bool,
+                       results: Path = RESULTS) -> None:
     """nixnet trained on each family's data (BSDS500 train photos) and tested on every family's test data:
     the cross-family generalization of a trained model; its results carry the study's name."""
     from inpaintbench.jobs.matrix import DataSet, run_matrix
@@ -390,13 +391,16 @@ def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: di
     say(f"family matrix: nixnet on {len(train_sets)} families, {budget.matrix_steps} steps each")
     job = job_for("nixnet", {"residual": "srm"}, family_data["taef2"], budget, quiet)
     run = run_matrix(job, train_sets, test_sets, config, work / "family-matrix", cache_dir=work / "cache")
-    folder = RESULTS / "family-matrix"
+    folder = results / "family-matrix"
     # run_matrix evaluates every test set for one training set, then the next: the pairs in that order
+    order = {ae: i for i, ae in enumerate(FAMILY_AUTOENCODERS, 1)}
     pairs = [(train, test) for train in FAMILY_AUTOENCODERS for test in FAMILY_AUTOENCODERS]
-    for (train_ae, test_ae), result, path in zip(pairs, run.results, run.result_paths):
+    for (train_ae, test_ae), result in zip(pairs, run.results):
         training = {**(result.training or {}), "train_set": f"{names[train_ae]} data",
                     "test_set": f"{names[test_ae]} data", "study": "families"}
-        write_result(dataclasses.replace(result, training=training), folder / path.name)
+        # named so that the files, read in name order, give the rows and columns in the study's order
+        name = f"{order[train_ae]}-{train_ae}-trained--{order[test_ae]}-{test_ae}-data.json"
+        write_result(dataclasses.replace(result, training=training), folder / name)
 
 
 # --- the README ------------------------------------------------------------------------------------
