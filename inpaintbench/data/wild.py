@@ -86,9 +86,9 @@ class WildDataset(PairsDataset):
 
 
 def wild(data_root: str | None = None, on_bad: str = "error") -> WildDataset:
-    """Real inpaintings of public models (SD1.5, SDXL, FLUX.1 latent spaces, GAN/pixel-space ones) with
-    pixel masks and originals, read in place: ``data_root``, else ``$INPAINTBENCH_WILD``, else
-    ``../shared/data/wild``. Slice by generator, autoencoder, source_repo, mask_method, mask_origin, tier.
-    Evaluation only."""
+    """Real inpaintings of public models (SD1.5, SDXL, FLUX.1, GAN), pixel masks, originals: evaluation only.
+
+    Read in place: ``data_root``, else ``$INPAINTBENCH_WILD``, else ``../shared/data/wild``. Slice by
+    generator, autoencoder, source_repo, mask_method, mask_origin, tier."""
     root, how = locate(data_root)
     return WildDataset(root, how, on_bad=on_bad)
