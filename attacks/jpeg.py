@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import io
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from inpaintbench.sdk import ImageAttack, Range, pil_roundtrip
 
 SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
+
+
+@functools.cache
+def written_tables(quality: int, subsampling: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """The quantization tables PIL's encoder writes at ``quality``: ``((table id, 64 entries), ...)``."""
+    data = pil_roundtrip(np.zeros((16, 16, 3), np.uint8), "JPEG", quality=quality, subsampling=subsampling)[0]
+    with Image.open(io.BytesIO(data)) as im:
+        return tuple((int(k), tuple(int(v) for v in t)) for k, t in im.quantization.items())
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,11 @@ class JPEG(ImageAttack):
 
     def _save_options(self) -> dict:
         return {"quality": int(self.quality), "subsampling": SUBSAMPLING[self.chroma_subsampling]}
+
+    def file_meta(self) -> dict:
+        """The quantization tables this setting writes (``FILE_FACTS``), read back from a tiny encode."""
+        tables = written_tables(int(self.quality), SUBSAMPLING[self.chroma_subsampling])
+        return {"jpeg_qtables": {k: list(t) for k, t in tables}}
 
     def apply(self, image, mask, rng):
         return pil_roundtrip(image, "JPEG", **self._save_options())[1], mask

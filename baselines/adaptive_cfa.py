@@ -152,6 +152,7 @@ class AdaptiveCFADetector(BaseDetector):
                      "generator traces",
         weights=tuple(entry.name for entry in VARIANTS.values()),
         parameters=31_504,
+        published=True,
     )
 
     def __init__(self, variant: str = "pretrained", weights: str | None = None, map: str = "paper",

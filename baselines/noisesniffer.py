@@ -106,6 +106,7 @@ class NoisesnifferDetector(BaseDetector):
         licence="MIT (our implementation from the papers); no weights",
         designed_for="camera-noise deficits in photos with measurable sensor noise, not generator traces",
         parameters=0,
+        published=True,
     )
     has_image_score = True
 

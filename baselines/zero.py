@@ -120,6 +120,7 @@ class ZeroDetector(BaseDetector):
         designed_for="JPEG-compressed images at their original 8x8 grid: regions pasted from another grid or "
                      "without one; not generator traces",
         parameters=0,
+        published=True,
     )
     has_image_score = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -12,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from layout_factory import make_layout  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
+#: Data and weights beside the checkout; ``INPAINTBENCH_SHARED`` points elsewhere (e.g. from a worktree).
+SHARED = Path(os.environ.get("INPAINTBENCH_SHARED") or Path(__file__).resolve().parents[1] / ".." / "shared")
 
 TINY_DETECTOR = '''
 import torch

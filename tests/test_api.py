@@ -31,6 +31,9 @@ def test_api_evaluates_a_folder_like_the_cli(tiny_layout, tmp_path):
     assert result.dataset_info["options"] == cli["dataset_info"]["options"]
     only = ib.evaluate("noise-residual", dataset, ["test/fakefake"], image_size=32, threshold=0.3)
     assert list(only.metrics) == ["test/fakefake"] and only.protocol["threshold"] == 0.3
+    n = only.metrics["test/fakefake"]["n_images"] + only.metrics["test/fakefake"]["n_empty_mask"]
+    assert only.timing["megapixels"] == pytest.approx(n * 32 * 32 / 1e6)  # measured pixels, for seconds per MP
+    assert only.timing["seconds_per_megapixel"] == pytest.approx(only.timing["evaluate_seconds"] / (n * 32 * 32 / 1e6))
     with pytest.raises(LookupError, match="Did you mean image_size"):
         ib.evaluate(detector, dataset, imagesize=32)
 
@@ -51,7 +54,7 @@ def test_api_trains_and_loads_the_checkpoint(tiny_layout, tiny_detector, tmp_pat
 
 
 def test_list_functions_and_a_light_import():
-    assert "nixnet" in ib.list_detectors() and ib.list_detectors("unet-*") == ["unet-r18", "unet-r34"]
+    assert "nixnet" in ib.list_detectors() and ib.list_detectors("unet-r*") == ["unet-r18", "unet-r34"]
     assert "provided" in ib.list_datasets() and "jpeg" in ib.list_attacks("j*")
     code = "import sys, inpaintbench; assert 'torch' not in sys.modules, 'torch imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -110,3 +110,28 @@ def test_the_committed_reference_board_names_the_stressed_variant_and_states_one
     header = next(line for line in robust.splitlines() if line.startswith("| attack"))
     assert "nixnet residual=aerecon" in header  # not a bare "nixnet": the variant that was stressed
     assert text.count("- **P1**") == 1 and "- **P2**" not in text  # one protocol, stated once
+
+
+def test_published_detectors_have_their_own_section_with_cards_and_every_set(tmp_path):
+    def published(detector, iou, dataset, licence):
+        res = _result(detector, iou)
+        res.dataset = dataset
+        res.detector_info = {"card": {"description": f"{detector} card", "published": True, "licence": licence,
+                                      "reference": f"{detector} et al., 2020, a venue",
+                                      "designed_for": "camera traces"},
+                             "weights_entry": {"entry": f"{detector}-weights"}}
+        res.timing = {"seconds_per_megapixel": 2.0}
+        return res
+
+    paths = [write_result(published("np", 0.3, "set-a", "non-commercial"), tmp_path / "np-a.json"),
+             write_result(published("np", 0.5, "set-b", "non-commercial"), tmp_path / "np-b.json"),
+             write_result(_result("ours", 0.9), tmp_path / "ours.json")]  # not published: not in the section
+    out = tmp_path / "board.md"
+    assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
+    cards = _tables(out.read_text(), "Published detectors")
+    text = out.read_text().split("## Published detectors\n")[1].split("\n## ")[0]
+    assert "| np " in text and "non-commercial" in text and "np-weights" in text and "ours" not in text
+    iou = cards["IoU · P1"]
+    assert iou[0] == ["detector", "set-a · test/fakefake (n=10)", "set-b · test/fakefake (n=10)"]
+    assert iou[2] == ["np", "0.300", "0.500"]
+    assert cards["FPR · P1"][2][0] == "np"

@@ -56,6 +56,17 @@ def decode(path: str | os.PathLike) -> Image.Image:
         raise DataError(path, f"corrupt or truncated image ({exc})") from exc
 
 
+def jpeg_qtables(path: str | os.PathLike) -> dict[int, list[int]] | None:
+    """A JPEG file's quantization tables from its header (``{table id: 64 entries in natural order}``, as
+    PIL reads them); ``None`` for any other format, or a file that cannot be read."""
+    try:
+        with Image.open(path) as im:
+            tables = getattr(im, "quantization", None) if im.format in ("JPEG", "MPO") else None
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return None
+    return {int(k): [int(v) for v in t] for k, t in tables.items()} if tables else None
+
+
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """An RGB image as ``HxWx3`` uint8. Grey and RGBA files are refused, not silently converted."""
     im = decode(path)

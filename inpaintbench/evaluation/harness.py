@@ -95,13 +95,29 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
         images = batch["image"].to(dev, non_blocking=True)
         try:
             with torch.no_grad():
-                heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
+                if detector.observes_files:
+                    heat = predict_observed(detector, checked, images, batch, protocol)
+                else:
+                    heat = predict_within(checked, images, protocol.max_pixels, protocol.tile_overlap)
         except (*USER_ERRORS, DetectorOutputError):
             raise
         except Exception as exc:  # the detector's own failure: name it and the files, traceback under --debug
             raise PluginFailure(f"detector {name!r} failed on {batch_files(batch)}: "
                                 f"{type(exc).__name__}: {exc}") from exc
         yield batch, heat
+
+
+def predict_observed(detector: BaseDetector, predict, images: torch.Tensor, batch: dict,
+                     protocol: Protocol) -> torch.Tensor:
+    """For a detector that observes files: image by image, each cut to its own size (no batch padding),
+    after ``detector.observe([its file facts])``; padded pixels of the result are 0."""
+    heat = images.new_zeros((images.shape[0], 1, *images.shape[2:]))
+    files = batch.get("file") or [None] * images.shape[0]
+    for i, (h, w) in enumerate(batch["size"]):
+        detector.observe([files[i]] if files[i] is not None else [])
+        heat[i:i + 1, :, :h, :w] = predict_within(predict, images[i:i + 1, :, :h, :w], protocol.max_pixels,
+                                                   protocol.tile_overlap)
+    return heat
 
 
 def batch_files(batch: dict, shown: int = 2) -> str:
@@ -135,7 +151,8 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
     Under torchrun each rank predicts its share of the batches; the states, messages and infos of all
     ranks are gathered, so every rank returns those of the whole split, in dataset order."""
     detector = as_detector(detector)
-    data = SampleTensors(dataset, dataset.records(split), protocol, seed=run.seed, on_bad=run.on_bad)
+    data = SampleTensors(dataset, dataset.records(split), protocol, seed=run.seed, on_bad=run.on_bad,
+                         facts=detector.observes_files)
     state = MetricState(threshold=protocol.threshold, presets=presets)
     bad: list[str] = []
     mine: list[ImageInfo] = []  # this rank's share of the infos

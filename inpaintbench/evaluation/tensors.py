@@ -8,13 +8,14 @@ protocol recorded with a result describes exactly what was done.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from inpaintbench.data.imageio import DataError
+from inpaintbench.data.imageio import DataError, jpeg_qtables
 from inpaintbench.data.seeds import sample_seed
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
 from inpaintbench.sdk.contracts import Sample
@@ -47,14 +48,24 @@ def check_mask_scale(sample: Sample, mask_file: object, binarization: str | int)
                         "to read 1 as inpainted, or store the masks as 0/255")
 
 
+def file_facts(stored: Sample, shown: Sample, resized: bool = False) -> dict[str, Any]:
+    """The ``FILE_FACTS`` of a sample: its file's path, and the JPEG tables of the file while the pixels
+    are still the file's (``shown is stored``), else those an attack says it wrote; none after a resize."""
+    tables = jpeg_qtables(stored.path) if shown is stored and stored.path else shown.meta.get("jpeg_qtables")
+    return {"path": stored.path or stored.id, "jpeg_qtables": None if resized else tables}
+
+
 class SampleTensors(Dataset):
     """A torch dataset over layout records: load, optionally attack (``protocol.attack``), resize, binarize.
 
     With ``on_bad="skip"`` a bad file yields ``None`` (dropped by ``collate``) and is reported.
+    With ``facts``, each item also carries its ``file_facts`` (for detectors that observe files).
     """
 
     def __init__(self, source, records: Sequence, protocol: Protocol, *, seed: int = 0, on_bad: str = "error",
-                 transform: Callable[[Sample, np.random.Generator], Sample] | None = None) -> None:
+                 transform: Callable[[Sample, np.random.Generator], Sample] | None = None,
+                 facts: bool = False) -> None:
+        self.facts = facts
         self.source = source
         self.records = list(records)
         self.protocol = protocol
@@ -76,6 +87,7 @@ class SampleTensors(Dataset):
             if self.on_bad == "skip":
                 return {"bad": str(err)}
             raise
+        stored = sample
         if self.transform is not None:
             rng = np.random.default_rng(sample_seed(self.seed + 7919 * self.epoch, sample.id, sample.kind))
             sample = self.transform(sample, rng)
@@ -83,9 +95,12 @@ class SampleTensors(Dataset):
             sample = self.attack(sample, np.random.default_rng(sample_seed(self.seed, sample.id, sample.kind)))
         image, target = to_tensors(sample, self.protocol.image_size, self.protocol.binarization)
         columns = {k: v for k, v in sample.meta.items() if isinstance(v, (str, int, float, bool))}
-        return {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
+        item = {"image": image, "target": target, "id": sample.id, "kind": sample.kind,
                 "manipulated": sample.manipulated, "index": index, "path": sample.path or sample.id,
                 "columns": columns}
+        if self.facts:
+            item["file"] = file_facts(stored, sample, resized=tuple(image.shape[1:]) != sample.image.shape[:2])
+        return item
 
 
 def pad_to(tensor: torch.Tensor, height: int, width: int, mode: str) -> torch.Tensor:
@@ -114,4 +129,5 @@ def collate(items: list[dict]) -> dict:
         for key in ("id", "kind", "manipulated", "index", "columns"):
             batch[key] = [it[key] for it in good]
         batch["path"] = [it.get("path", it["id"]) for it in good]
+        batch["file"] = [it.get("file") for it in good]
     return batch

@@ -19,6 +19,7 @@ from inpaintbench.evaluation.protocol import Execution, Protocol
 from inpaintbench.evaluation.slices import SplitImages, column_values
 from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.sdk.contracts import as_detector
 
 #: The per-image metrics a gallery can rank by.
 GALLERY_METRICS = ("iou", "f1_best")
@@ -74,7 +75,8 @@ def gallery_png(detector, dataset, chosen: Sequence[GalleryImage], protocol: Pro
     for split in dict.fromkeys(c.split for c in chosen):
         mine = [c for c in chosen if c.split == split]
         records = dataset.records(split)
-        data = SampleTensors(dataset, [records[c.index] for c in mine], protocol, seed=run.seed)
+        data = SampleTensors(dataset, [records[c.index] for c in mine], protocol, seed=run.seed,
+                             facts=as_detector(detector).observes_files)
         drawn = iter(mine)
         for batch, heat in predictions(detector, data, batch_size=len(mine), device=run.device, progress=False):
             heat = heat.cpu()

@@ -143,6 +143,7 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
                        per_image=per_image)
     t_eval = time.perf_counter()
+    info = {**(info or {}), **learned_info(detector, info or {})}
     attack = job.protocol.attack
     if overlay_path is not None and distributed.is_main():
         chosen = choose(per_image, job.gallery_k, job.gallery_metric, job.slice_by)
@@ -151,9 +152,11 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                         title=f"{job.detector} on {job.dataset}{f' under {attack.spec}' if attack else ''}: "
                               f"{job.gallery_k} worst and best by {job.gallery_metric}")
     n_images = sum(m.get("n_images", 0) + m.get("n_authentic", 0) + m.get("n_empty_mask", 0) for m in metrics.values())
+    megapixels = sum(info.height * info.width for split in per_image.values() for info in split.images) / 1e6
     timing = {"build_seconds": t_build - t0, "evaluate_seconds": t_eval - t_build,
-              "images_per_second": n_images / max(1e-9, t_eval - t_build), "workers": job.run.workers,
-              "processes": distributed.world_size()}
+              "images_per_second": n_images / max(1e-9, t_eval - t_build), "megapixels": megapixels,
+              "seconds_per_megapixel": (t_eval - t_build) / megapixels if megapixels else None,
+              "workers": job.run.workers, "processes": distributed.world_size()}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     at_scan = len(skipped_at_scan(dataset))
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())
@@ -172,6 +175,12 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
                           for split, images in {**per_image, **pooled_parts(per_image)}.items()}
                   if job.slice_by else {},
                   slicing=slicing_record(job.slice_by) if job.slice_by else {}, image_records=ImageRecords(rows))
+
+
+def learned_info(detector, built: dict[str, Any]) -> dict[str, Any]:
+    """What the detector's ``info()`` gained while it evaluated (keys absent at build time, e.g. the
+    models a per-file model choice used), so that the result records it too."""
+    return {k: v for k, v in as_detector(detector).info().items() if k not in built}
 
 
 def run_job(job: Job, config: TrainConfig, checkpoint: str | None = None,

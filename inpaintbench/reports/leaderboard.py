@@ -11,6 +11,7 @@ from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, option_labels, read_result
 from inpaintbench.reports.markdown import markdown_table
 from inpaintbench.reports.protocol_ids import ProtocolIds
+from inpaintbench.reports.published import published_section
 from inpaintbench.reports.rows import anchor, training_budget, training_data
 from inpaintbench.sdk.contracts import SplitName
 
@@ -185,10 +186,10 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
 # --- robustness and generalization sections --------------------------------------------------------
 
 def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard", slice_by: Sequence[str] = ()) -> str:
-    """The clean tables of ``render``, then the real-generator tables (results on the wild set), the
-    autoencoder attribution matrices, the slice tables of ``slice_by``, the robustness and generalization-matrix
-    sections. Results on the wild set, attribution results off it and matrix results appear in their own
-    section only."""
+    """The clean tables of ``render``, then the published detectors side by side (the wild set among their
+    sets), the real-generator tables (results on the wild set), the autoencoder attribution matrices, the
+    slice tables of ``slice_by``, the robustness and generalization-matrix sections. Results on the wild
+    set, attribution results off it and matrix results leave the main tables for their own sections."""
     from inpaintbench.reports.attribution import attribution_section, is_attribution_result
     from inpaintbench.reports.generalization import is_matrix_result
     from inpaintbench.reports.real_generators import is_wild, real_generators_section
@@ -202,8 +203,11 @@ def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard
     text = render([r for r in results if not own_section(r)], title, ids,
                   cards_of=[r for r in results if not is_matrix_result(r)])
     clean = [r for r in results if not r.attack and not own_section(r)]
-    extra = (real_generators_section(results, ids) + attribution_section(results, ids)
-             + slice_section(clean, slice_by, ids) + robustness_section(results, ids=ids)
+    published = [r for r in results if not r.attack and not is_matrix_result(r)
+                 and (is_wild(r) or not is_attribution_result(r))]
+    extra = (published_section(published, ids) + real_generators_section(results, ids)
+             + attribution_section(results, ids) + slice_section(clean, slice_by, ids)
+             + robustness_section(results, ids=ids)
              + matrix_section([r for r in results if is_matrix_result(r)], ids))
     return text + ("\n" + "\n".join(extra).rstrip() + "\n" if extra else "")
 

@@ -42,15 +42,27 @@ def weights_section() -> list[str]:
 
     lines = ["weights:"]
     for name, entry in weights_entries().items():
-        try:
-            where = str(next(iter(entry.resolve().values())).parent)
-        except (WeightsUnavailable, OSError, ValueError) as exc:
-            where = f"not found here ({type(exc).__name__})"
+        where = where_found(entry, WeightsUnavailable)
         restriction = f" [{entry.restriction}]" if entry.restriction else ""
         lines.append(f"  {name:<18} {', '.join(f.name for f in entry.files)}")
         lines.append(f"{INDENT}licence: {entry.licence}{restriction}")
         lines.append(f"{INDENT}published at {entry.source}; here: {where}")
     return lines + [""]
+
+
+def where_found(entry, unavailable: type[Exception]) -> str:
+    """The folder(s) where the resolver finds the entry's files, with a count when only some are there
+    (an entry may list files of which a user needs a subset, e.g. one model per JPEG quality)."""
+    found, problem = {}, None
+    for f in entry.files:
+        try:
+            found[f.name] = entry.path(f.name)
+        except (unavailable, OSError, ValueError) as exc:
+            problem = problem or type(exc).__name__
+    if not found:
+        return f"not found here ({problem})"
+    folders = ", ".join(sorted({str(p.parent) for p in found.values()}))
+    return folders if len(found) == len(entry.files) else f"{folders} ({len(found)} of {len(entry.files)} files)"
 
 
 def card_lines(card: Card, detector: bool) -> list[str]:

@@ -17,7 +17,7 @@ from typing import Any
 _EXPORTS = {
     "contracts": ("AUTHENTIC_KINDS", "KINDS", "MANIPULATED_KINDS", "ROLES", "SPLITS", "Attack", "BaseDetector",
                   "Dataset", "DetectorProtocol", "ModuleDetector", "PlainDetector", "Sample", "SplitName",
-                  "as_detector", "count_parameters", "kind_role", "pooled_logit", "HEATMAP_LOGIT_EPS"),
+                  "as_detector", "count_parameters", "kind_role", "pooled_logit", "HEATMAP_LOGIT_EPS", "FILE_FACTS"),
     "cards": ("Card", "card_of"),
     "errors": ("UserError", "CheckpointError", "ConfigError", "NotTrainable", "PluginFailure", "USER_ERRORS"),
     "registry": ("RegistryError", "OptionValueError", "unknown_name_error", "suggest"),

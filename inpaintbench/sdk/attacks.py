@@ -97,6 +97,11 @@ class ImageAttack(abc.ABC):
               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """The transform on ``HxWx3`` uint8 image and ``HxW`` uint8 soft mask."""
 
+    def file_meta(self) -> dict[str, Any]:
+        """Facts about the file this attack writes, for ``sample.meta``: ``jpeg_qtables`` for a JPEG
+        encode (see ``FILE_FACTS``); none by default."""
+        return {}
+
     @abc.abstractmethod
     def what(self) -> str:
         """One phrase saying what this setting does to the image."""
@@ -140,6 +145,8 @@ class ImageAttack(abc.ABC):
         if mask.shape != image.shape[:2]:
             raise ValueError(f"attack {self.spec} returned mask {mask.shape} for image {image.shape[:2]}")
         meta = dict(sample.meta)
+        meta.pop("jpeg_qtables", None)  # the pixels are no longer those of an earlier JPEG (see FILE_FACTS)
+        meta.update(self.file_meta())
         meta["attacks"] = [*meta.get("attacks", []), self.spec]
         if self.geometric:
             meta["mask_mapping"] = [*meta.get("mask_mapping", []),

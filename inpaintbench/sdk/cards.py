@@ -29,6 +29,9 @@ class Card:
     #: Parameter count with default options, declared so that listing never builds the detector
     #: (a test checks it against the built detector).
     parameters: int | None = None
+    #: A published method implemented from its paper (with its authors' weights where they exist): the
+    #: leaderboard's "Published detectors" section compares these with the literature.
+    published: bool = False
 
     def summary(self) -> str:
         return self.description.strip().splitlines()[0] if self.description.strip() else ""

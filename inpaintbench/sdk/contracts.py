@@ -8,6 +8,7 @@ never probes a plugin for what it can do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -24,6 +25,12 @@ KINDS = MANIPULATED_KINDS + AUTHENTIC_KINDS
 SPLITS = ("train", "val", "test")
 #: What a split's images are, recorded with every split of a result.
 ROLES = ("manipulated", "authentic")
+#: What ``BaseDetector.observe`` learns about each image's stored file: ``path`` as the dataset gave it,
+#: and ``jpeg_qtables``: the JPEG quantization tables behind the pixels (``{table id: 64 entries in
+#: natural order}``, as PIL's ``Image.quantization``), ``None`` when the file is not a JPEG or an attack
+#: other than a JPEG re-encode changed the pixels. An attack that encodes a JPEG sets
+#: ``sample.meta["jpeg_qtables"]`` to the tables it wrote.
+FILE_FACTS = ("path", "jpeg_qtables")
 
 
 # --- records -------------------------------------------------------------------------------------
@@ -106,10 +113,17 @@ class BaseDetector:
     #: Share of the pixels whose logits the trainer's image-level loss pools (``pooled_logit``);
     #: ``ModuleDetector``'s image score pools the same share.
     image_topk: ClassVar[float] = 0.01
+    #: Whether ``predict`` uses facts about the stored files (``observe``); the harness then predicts
+    #: image by image, each cut to its own size (no batch padding), after ``observe([its facts])``.
+    observes_files: ClassVar[bool] = False
     device: torch.device = torch.device("cpu")
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
+
+    def observe(self, files: Sequence[Mapping[str, Any]]) -> None:
+        """Facts about the stored files of the images of the next ``predict`` calls, one mapping per image
+        in order (see ``FILE_FACTS``); called by the harness only when ``observes_files`` is set."""
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
         """One real/fake score per image, ``[B]``; by default the heatmap's maximum.
@@ -234,9 +248,15 @@ class PlainDetector(BaseDetector):
         self.trainable = self.module is not None  # type: ignore[misc]
         self.loads_weights = self.module is not None or callable(getattr(inner, "load_state_dict", None))  # type: ignore[misc]
         self.device = torch.device(getattr(inner, "device", "cpu"))
+        self._observe = getattr(inner, "observe", None)
+        self.observes_files = callable(self._observe)  # type: ignore[misc]
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
         return self.inner.predict(images)
+
+    def observe(self, files: Sequence[Mapping[str, Any]]) -> None:
+        if callable(self._observe):
+            self._observe(files)
 
     def image_score(self, images: torch.Tensor, heatmap: torch.Tensor) -> torch.Tensor:
         if self._image_score is None:
