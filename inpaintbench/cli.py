@@ -399,8 +399,10 @@ def add_stress(sub) -> None:
                    help="a named grid (default, quick) or comma-separated specs, e.g. jpeg:quality=90,"
                         "resize:scale=0.5; chains with '+', e.g. jpeg:quality=80+resize:scale=0.5 (default: default)")
     p.add_argument("--output-dir", required=True, help="folder for the result JSONs, stress.md and the curve PNGs")
-    p.add_argument("--autoencoder", help="autoencoder weights folder: adds reencode to the default grid "
-                                         "(default: $INPAINTBENCH_AUTOENCODER)")
+    p.add_argument("--autoencoder", metavar="NAME|PATH",
+                   help="adds reencode through this autoencoder to the default grid: a named one (taef2, taesd, "
+                        "taesdxl, taesd3, taef1), a TAESD-family weights folder, or a diffusers model folder or hub "
+                        "id (default: $INPAINTBENCH_AUTOENCODER)")
     p.add_argument("--split", action="append", metavar="SPLIT", help=SPLIT_HELP)
     p.add_argument("--cache-dir", help=CACHE_DIR_HELP)
     p.add_argument("--fresh", action="store_true",
@@ -486,10 +488,13 @@ def add_generate(sub) -> None:
     p.add_argument("--generator", help="one or more of sd, vae, latent-fill, classical, comma-separated (default: "
                                        "sd,vae if an inpainting model is configured, else latent-fill,vae)")
     p.add_argument("--model", help="sd: diffusers inpainting model folder or hub id (default $INPAINTBENCH_SD_MODEL)")
-    p.add_argument("--vae", help="vae, latent-fill: diffusers AutoencoderKL folder or hub id "
-                                 "(default $INPAINTBENCH_VAE)")
-    p.add_argument("--vae-weights", help="vae, latent-fill: folder of TAESD-family *_encoder.pth/*_decoder.pth "
-                                         "(default $INPAINTBENCH_VAE_WEIGHTS, else the packaged taef2)")
+    p.add_argument("--autoencoder", metavar="NAME|PATH",
+                   help="vae, latent-fill: a named autoencoder (taef2, the packaged default; taesd, taesdxl, taesd3, "
+                        "taef1), a folder of TAESD-family encoder/decoder weights, or a diffusers AutoencoderKL "
+                        "folder or hub id (default $INPAINTBENCH_VAE_WEIGHTS or $INPAINTBENCH_VAE, else taef2); the "
+                        "manifest records its family, weights and sha256")
+    p.add_argument("--vae", help=argparse.SUPPRESS)  # deprecated alias of --autoencoder (a diffusers model)
+    p.add_argument("--vae-weights", help=argparse.SUPPRESS)  # deprecated alias (a TAESD-family folder)
     p.add_argument("--limit", type=_positive, help="generate only the first N ids (default: every id)")
     p.add_argument("--crop-size", type=_positive, default=256,
                    help="side of the square crop taken from each photo at its stored scale (default 256)")
@@ -518,12 +523,24 @@ def add_generate(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def autoencoder_flag(args: argparse.Namespace) -> str | None:
+    """``--autoencoder``, or its deprecated aliases ``--vae-weights``/``--vae`` with a one-line warning each."""
+    from inpaintbench.data.generation.generators import autoencoder_option
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chosen = autoencoder_option(args.autoencoder, args.vae_weights, args.vae, where="--")
+    for warning in caught:
+        print(f"inpaintbench {args.command}: warning: {warning.message}", file=sys.stderr)
+    return chosen
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from inpaintbench.data.generation.generate import GenerateConfig, generate, parse_shard
 
     config = GenerateConfig(
         dataset=args.dataset, out=args.output_dir, source=args.source, generator=args.generator, model=args.model,
-        vae=args.vae, vae_weights=args.vae_weights, limit=args.limit, image_size=args.crop_size, seed=args.seed,
+        autoencoder=autoencoder_flag(args), limit=args.limit, image_size=args.crop_size, seed=args.seed,
         shard=parse_shard(args.shard), crop=args.crop, crops_per_image=args.crops_per_image, split=args.split,
         mask_options=registry.parse_key_values(args.mask_opt),
         generator_options=registry.parse_key_values(args.gen_opt), captions=args.captions, prompt=args.prompt,

@@ -42,7 +42,7 @@ def build_freeform(out: Path, generator: str, *, source: Path = PHOTOS, image_si
     if generator == "vae":
         if not TAEF2.is_dir():
             sys.exit(f"TAEF2 weights not found at {TAEF2}")
-        cmd += ["--vae-weights", str(TAEF2)]
+        cmd += ["--autoencoder", str(TAEF2)]
     if limit:
         cmd += ["--limit", str(limit)]
     print("+", " ".join(cmd), flush=True)

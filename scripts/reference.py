@@ -19,7 +19,15 @@ Steps, all through the package's own jobs, all at native resolution (no resize a
 4. the generalization matrix of ``nixnet``: trained on fakefake, on the realfake stand-in and on
    the universal data, tested on each;
 5. ``stress`` over the default attack grid for the best two detectors (pixel AUC on BSDS fakefake);
-6. ``leaderboards/README.md`` and its figures, stating budget, machine, wall time and command.
+6. the autoencoder-family study: ``generate`` fakefake and the latent-fill stand-in from the same BSDS500 test
+   photos, crops and masks with each of taesd, taesdxl, taesd3, taef1 and taef2; ``aerecon`` with every one of
+   them on every family's data (the 5 x 5 attribution matrix);
+7. the wild set of real inpaintings: every detector (trained and training-free), and ``aerecon`` with the tiny
+   autoencoders of the wild set's families (taesd for SD1.5, taesdxl for SDXL, taef1 for FLUX.1), sliced by
+   generator and autoencoder family;
+8. the cross-family matrix of ``nixnet``: trained on one family's data (BSDS500 train photos), tested on every
+   family's test data;
+9. ``leaderboards/README.md`` and its figures, stating budget, machine, wall time and command.
 Everything resumes: rerun the same command after an interruption.
 """
 
@@ -69,22 +77,25 @@ class Budget:
     minutes: float | None = None
     #: The same per generalization-matrix model.
     matrix_minutes: float | None = None
+    #: BSDS500 test photos of each autoencoder family's test data (the attribution study).
+    family_photos: int = 16
 
 
 BUDGETS = {
     # every model gets the same 15 minutes on 2 cores (the trace cached: a trace model steps as fast as SRM)
     "cpu": Budget("cpu", "cpu", 256, {"train": 100, "val": 8, "test": 32, "object": 24, "kodak24": 24, "cbsd68": 24},
                   None, matrix_steps=None, crop=64, batch_size=8, stress_photos=4, trace_everywhere=True,
-                  minutes=15.0, matrix_minutes=5.0),
+                  minutes=15.0, matrix_minutes=5.0, family_photos=16),
     "gpu": Budget("gpu", "cuda", 320, {"train": 200, "val": 100, "test": 200, "object": 100, "kodak24": 24,
                                        "cbsd68": 68},
                   {"nixnet": 4000, "nixnet-trace": 4000, "nixnet-srm+trace": 4000, "fcn": 3000, "unet-r18": 4000},
-                  matrix_steps=2000, crop=256, batch_size=16, stress_photos=24, trace_everywhere=True),
+                  matrix_steps=2000, crop=256, batch_size=16, stress_photos=24, trace_everywhere=True,
+                  family_photos=100),
     # the pipeline end to end in a few minutes, to check the script itself; its numbers mean nothing
     "smoke": Budget("smoke", "cpu", 128, {"train": 6, "val": 2, "test": 3, "object": 2, "kodak24": 2, "cbsd68": 2},
                     {"nixnet": 2, "nixnet-trace": 2, "nixnet-srm+trace": 2, "fcn": 1, "unet-r18": 2},
                     matrix_steps=1, crop=64, batch_size=4, stress_photos=2, trace_everywhere=False,
-                    minutes=0.5, matrix_minutes=0.5),
+                    minutes=0.5, matrix_minutes=0.5, family_photos=2),
 }
 
 #: The trained models: name -> (detector, options). The three NIX-Net inputs share every other setting.
@@ -103,6 +114,14 @@ TEST_SETS = {"bsds-freeform": ("freeform", "bsds"), "bsds-object": ("object", "b
              "kodak24-freeform": ("freeform", "kodak24"), "cbsd68-freeform": ("freeform", "cbsd68")}
 TRAIN_SET = "bsds-freeform"
 GENERATORS = "latent-fill,vae"
+#: The autoencoder-family study: the tiny autoencoders the family data is made with and aerecon runs with.
+FAMILY_AUTOENCODERS = ("taesd", "taesdxl", "taesd3", "taef1", "taef2")
+#: aerecon on the wild set with the tiny autoencoder of each latent family found there (SD1.5, SDXL, FLUX.1),
+#: besides its default (taef2) among every detector.
+WILD_AUTOENCODERS = ("taesd", "taesdxl", "taef1")
+#: The columns wild results are sliced by (the Real generators section), and the family study's.
+WILD_SLICES = ("generator", "autoencoder")
+FAMILY_SLICES = ("autoencoder",)
 
 
 def say(text: str) -> None:
@@ -139,6 +158,12 @@ def link_photos(work: Path, budget: Budget) -> dict[str, Path]:
     for photo in sorted((photos / "kodak24").glob("*.png"))[: budget.stress_photos]:
         _link(photo, work / "photos" / "stress" / "test" / photo.name)
     out["stress"] = work / "photos" / "stress"
+    for name, parts in (("families", [("test", budget.family_photos)]),
+                        ("families-train", [("train", budget.photos["train"]), ("val", budget.photos["val"])])):
+        for split, count in parts:  # BSDS500's own split, taken from the folder names by generate
+            for photo in sorted((bsds / "images" / split).glob("*.jpg"))[:count]:
+                _link(photo, work / "photos" / name / "images" / split / photo.name)
+        out[name] = work / "photos" / name
     return out
 
 
@@ -271,9 +296,128 @@ def stress_part(budget: Budget, data: dict, trained: dict, labels: list[str], qu
         write_stress_report(run.results, folder)
 
 
+# --- the autoencoder-family study and the wild set ---------------------------------------------------
+
+def build_family_data(work: Path, budget: Budget, photos: dict[str, Path], quiet: bool, part: str = "families",
+                      ) -> dict[str, tuple[str, Path]]:
+    """One free-form set per tiny autoencoder (fakefake, the latent-fill realfake, originals), every one from
+    the same photos with the same seed, so the same crops and masks: autoencoder -> (dataset, root)."""
+    from inpaintbench.data.generation.generate import GenerateConfig, generate
+
+    out = {}
+    for autoencoder in FAMILY_AUTOENCODERS:
+        root = work / "data" / f"{part}-{autoencoder}"
+        say(f"data: {part} made with {autoencoder} ({GENERATORS}, from {photos[part].name})")
+        generate(GenerateConfig("freeform", str(root), source=str(photos[part]), generator=GENERATORS,
+                                autoencoder=autoencoder, image_size=budget.stored_size, crop="random", seed=0,
+                                device=budget.device, progress=not quiet))
+        out[autoencoder] = ("freeform", root)
+    return out
+
+
+def attribution_part(budget: Budget, family_data: dict, quiet: bool, results: Path = RESULTS) -> list[Path]:
+    """aerecon with every tiny autoencoder on every family's manipulated test images, sliced by the data's
+    autoencoder family: the 5 x 5 attribution matrix; a result already written is kept."""
+    from inpaintbench.jobs.job import evaluate_job
+    from inpaintbench.jobs.results import write_result
+
+    paths = []
+    for data_ae, dataset in family_data.items():
+        for detector_ae in FAMILY_AUTOENCODERS:
+            path = results / "families" / f"{data_ae}-data--aerecon-{detector_ae}.json"
+            if not path.exists():
+                say(f"attribution: aerecon with {detector_ae} on the {data_ae} data")
+                job = dataclasses.replace(job_for("aerecon", {"autoencoder": detector_ae}, dataset, budget, quiet),
+                                          slice_by=FAMILY_SLICES)
+                result = evaluate_job(job, splits=["test/fakefake", "test/realfake"])
+                write_result(dataclasses.replace(result, dataset="bsds-families"), path)
+            paths.append(path)
+    return paths
+
+
+def training_free_detectors() -> list[str]:
+    """Every registered detector of this package whose card says it needs no training (the zoo included)."""
+    from inpaintbench.sdk import registry
+    from inpaintbench.sdk.cards import card_of
+
+    own = [n for n, e in registry.entries("detectors").items() if e.distribution == registry.OWN_DISTRIBUTION]
+    return sorted(n for n in own if getattr(card_of(registry.load("detectors", n)), "trainable", True) is False)
+
+
+def wild_part(budget: Budget, trained: dict, quiet: bool, results: Path = RESULTS,
+              detectors: list[str] | None = None) -> list[Path]:
+    """Every trained model and training-free detector on the wild set (read in place: $INPAINTBENCH_WILD or
+    ../shared/data/wild), plus aerecon with each family's tiny autoencoder; sliced by generator and family."""
+    from inpaintbench.data.imageio import DataError
+    from inpaintbench.data.wild import locate
+    from inpaintbench.jobs.job import evaluate_job
+    from inpaintbench.jobs.results import write_result
+
+    try:
+        locate()
+    except DataError as err:
+        raise SystemExit(f"the reference run needs the wild set (see ../shared/README.md): {err}") from None
+    free = training_free_detectors() if detectors is None else detectors
+    entries = [(m, *MODELS[m], trained[m]) for m in MODELS if m in trained]
+    entries += [(d, d, {}, (None, None)) for d in free]
+    entries += [(f"aerecon-{ae}", "aerecon", {"autoencoder": ae}, (None, None)) for ae in WILD_AUTOENCODERS]
+    paths = []
+    for label, detector, options, (checkpoint, training) in entries:
+        if label in TRACE_MODELS and not budget.trace_everywhere:
+            continue
+        path = results / "wild" / f"{label}.json"
+        if not path.exists():
+            say(f"wild: {label}")
+            job = wild_job(detector, options, budget, quiet)
+            write_result(evaluate_job(job, checkpoint, training=training), path)
+        paths.append(path)
+    return paths
+
+
+def wild_job(detector: str, options: dict, budget: Budget, quiet: bool):
+    """The job of one detector on the wild set, found where the dataset looks for it, sliced for the section."""
+    from inpaintbench.evaluation.protocol import Execution, Protocol
+    from inpaintbench.jobs.job import Job
+
+    return Job(detector, "wild", dict(options), {}, Protocol(None), slice_by=WILD_SLICES,
+               run=Execution(batch_size=budget.batch_size, device=budget.device, seed=0, progress=not quiet))
+
+
+def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: dict, quiet: bool,
+                       results: Path = RESULTS) -> None:
+    """nixnet trained on each family's data (BSDS500 train photos) and tested on every family's test data:
+    the cross-family generalization of a trained model; its results carry the study's name."""
+    from inpaintbench.jobs.matrix import DataSet, run_matrix
+    from inpaintbench.jobs.results import write_result
+    from inpaintbench.sdk.autoencoders import FAMILIES
+    from inpaintbench.training.trainer import TrainConfig
+
+    train_data = build_family_data(work, budget, photos, quiet, part="families-train")
+    names = {ae: f"{ae} ({FAMILIES[ae]})" for ae in FAMILY_AUTOENCODERS}
+    train_sets = [DataSet("freeform", None, str(train_data[ae][1])) for ae in FAMILY_AUTOENCODERS]
+    test_sets = [DataSet("freeform", None, str(family_data[ae][1])) for ae in FAMILY_AUTOENCODERS]
+    config = TrainConfig(epochs=100_000, max_steps=budget.matrix_steps, batch_size=budget.batch_size,
+                         crop=budget.crop, patience=100_000, device=budget.device, seed=0, progress=not quiet)
+    say(f"family matrix: nixnet on {len(train_sets)} families, {budget.matrix_steps} steps each")
+    job = job_for("nixnet", {"residual": "srm"}, family_data["taef2"], budget, quiet)
+    run = run_matrix(job, train_sets, test_sets, config, work / "family-matrix", cache_dir=work / "cache")
+    folder = results / "family-matrix"
+    # run_matrix evaluates every test set for one training set, then the next: the pairs in that order
+    order = {ae: i for i, ae in enumerate(FAMILY_AUTOENCODERS, 1)}
+    pairs = [(train, test) for train in FAMILY_AUTOENCODERS for test in FAMILY_AUTOENCODERS]
+    for (train_ae, test_ae), result in zip(pairs, run.results):
+        training = {**(result.training or {}), "train_set": f"{names[train_ae]} data",
+                    "test_set": f"{names[test_ae]} data", "study": "families"}
+        # named so that the files, read in name order, give the rows and columns in the study's order
+        name = f"{order[train_ae]}-{train_ae}-trained--{order[test_ae]}-{test_ae}-data.json"
+        write_result(dataclasses.replace(result, training=training), folder / name)
+
+
 # --- the README ------------------------------------------------------------------------------------
 
 def draw_figures(results: list) -> list[Path]:
+    from inpaintbench.jobs.results import slug
+    from inpaintbench.reports.attribution import attribution_matrices
     from inpaintbench.reports.generalization import is_matrix_result, matrix_cells
     from inpaintbench.reports.plots import heatmap, robustness_figures
     from inpaintbench.reports.robustness import curves, group_results
@@ -284,12 +428,21 @@ def draw_figures(results: list) -> list[Path]:
     groups = group_results([r for r in results if not is_matrix_result(r)])
     for metric in CURVE_METRICS:
         figures += robustness_figures(curves(groups, metric), FIGURES, prefix=f"robustness-{metric}")
-    matrix = [r for r in results if is_matrix_result(r)]
-    for metric in ("auc", "iou") if matrix else ():
-        rows, cols, values = matrix_cells(matrix, metric)
-        title = f"nixnet: {metric}, trained on (rows) × tested on (columns)"
-        figures.append(heatmap(values, rows, cols, FIGURES / f"matrix-{metric}.png", title, "test set",
-                               "training set"))
+    studies: dict[str, list] = {}
+    for res in results:
+        if is_matrix_result(res):
+            studies.setdefault((res.training or {}).get("study", ""), []).append(res)
+    for study, matrix in sorted(studies.items()):
+        for metric in ("auc", "iou"):
+            rows, cols, values = matrix_cells(matrix, metric)
+            title = f"nixnet{f' ({study})' if study else ''}: {metric}, trained on (rows) × tested on (columns)"
+            name = f"matrix-{study}-{metric}.png" if study else f"matrix-{metric}.png"
+            figures.append(heatmap(values, rows, cols, FIGURES / name, title, "test set", "training set"))
+    for matrix in attribution_matrices(results):
+        title = f"{matrix.detector}: pixel AUC on {matrix.dataset} {matrix.split}, autoencoder (rows) × data (columns)"
+        name = f"attribution-{slug(matrix.dataset)}-{slug(matrix.split)}.png"
+        figures.append(heatmap(matrix.values(), matrix.rows, matrix.columns, FIGURES / name, title,
+                               "data made with (family)", "aerecon autoencoder"))
     return figures
 
 
@@ -305,7 +458,16 @@ BSDS500 training split (both kinds and the originals), so `bsds-freeform` is in 
 object masks, the Kodak24 and CBSD68 photos are other photos and mask shapes made by the same
 autoencoder; no row here measures a different generator (the generalization matrix and
 `baselines/AERECON.md` do). The budget column states the training each model had: CPU runs are
-short, so read a trained model's row as what that budget buys, not as the architecture's ceiling."""
+short, so read a trained model's row as what that budget buys, not as the architecture's ceiling.
+
+Two sections leave our TAEF2 data. "Real generators" measures every detector on `wild`, real outputs of
+public inpainting models (SD1.5, SDXL and FLUX.1 latent diffusion; GAN and pixel-space inpainters) from
+their repositories' example files, per generator and per autoencoder family; cells of fewer than 5 images
+are in italics and never bolded. "Autoencoder attribution" runs `aerecon` with each tiny autoencoder of the
+TAESD family on data made with each (the same photos, crops and masks for every family) and on the wild set:
+whether the matching autoencoder lights up, and how far a mismatched one falls. The cross-family
+generalization matrix of `nixnet` (trained on one family's data, tested on each) is under the
+generalization matrix, marked `families`."""
 
 
 def render_readme(record: dict) -> str:
@@ -415,6 +577,10 @@ def main() -> None:
         timed("matrix", run_matrix_part, work, budget, data, photos, args.quiet)
         stressed = best_two(paths)
         timed("stress", stress_part, budget, data, trained, stressed, args.quiet)
+        family = timed("family data", build_family_data, work, budget, photos, args.quiet)
+        timed("attribution", attribution_part, budget, family, args.quiet)
+        timed("wild", wild_part, budget, trained, args.quiet)
+        timed("family matrix", family_matrix_part, work, budget, photos, family, args.quiet)
         env = environment(budget.device)
         env["cpus"] = os.cpu_count()
         env.pop("platform", None)

@@ -30,7 +30,7 @@ METRICS = ("iou", "f1", "f1_best", "auc")
 def generate(dataset: str, source: Path, out: Path, size: int, crop: str) -> Path:
     """The package's own generate job (resumable: a finished folder is kept as it is)."""
     subprocess.run([sys.executable, "-m", "inpaintbench", "generate", dataset, "--source", str(source),
-                    "--generator", "vae", "--vae-weights", str(TAEF2), "--crop-size", str(size),
+                    "--generator", "vae", "--autoencoder", str(TAEF2), "--crop-size", str(size),
                     "--crop", crop, "--output-dir", str(out), "--quiet"], check=True)
     return out
 

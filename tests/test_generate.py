@@ -128,7 +128,7 @@ def test_resume_after_interruption_loses_and_duplicates_nothing(photos, tmp_path
 def test_other_settings_into_the_same_folder_are_refused(photos, tmp_path):
     generate(config(photos, tmp_path / "out", limit=2))
     generate(config(photos, tmp_path / "out", limit=3))  # extending a run is fine
-    with pytest.raises(DataError, match="seed.*new --out"):
+    with pytest.raises(DataError, match="seed.*new --output-dir"):
         generate(config(photos, tmp_path / "out", seed=1))
 
 
@@ -157,9 +157,11 @@ def test_generator_choice(tmp_path, monkeypatch):
     choice = choose_generators(base)  # nothing configured: realfake and fakefake from the packaged TAEF2
     assert choice.names == ("latent-fill", "vae") and choice.label == "latent-fill+vae"
     assert "packaged taef2" in choice.reason
-    assert choice.options["vae"] == choice.options["latent-fill"] == {"vae_weights": "taef2"}
+    assert choice.options["vae"] == choice.options["latent-fill"] == {"autoencoder": "taef2"}
     monkeypatch.setenv("INPAINTBENCH_VAE", "org/vae")
-    assert choose_generators(base).options["vae"] == {"vae": "org/vae"}
+    assert choose_generators(base).options["vae"] == {"autoencoder": "org/vae"}
+    assert choose_generators(GenerateConfig("freeform", out="x", autoencoder="taesd")).options["vae"] == {
+        "autoencoder": "taesd"}
     monkeypatch.setenv("INPAINTBENCH_SD_MODEL", "org/inpaint")
     choice = choose_generators(base)
     assert choice.names == ("sd", "vae") and choice.options["sd"]["model"] == "org/inpaint"

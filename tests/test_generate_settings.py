@@ -15,8 +15,8 @@ from inpaintbench.data.generation.generate import generate
 
 @pytest.mark.parametrize("bad, message", [({"generator_options": {"method": "bogus"}}, "bogus"),
                                           ({"mask_options": {"no_such_option": 1}}, "no_such_option"),
-                                          ({"generator": "vae", "vae_weights": "/no/such/weights"}, "/no/such")],
-                         ids=["gen-opt", "mask-opt", "vae-weights"])
+                                          ({"generator": "vae", "autoencoder": "/no/such/weights"}, "/no/such")],
+                         ids=["gen-opt", "mask-opt", "autoencoder"])
 def test_a_bad_option_leaves_the_folder_free_for_the_corrected_command(photos, tmp_path, bad, message):  # noqa: F811
     out = tmp_path / "out"
     with pytest.raises(Exception, match=message):

@@ -76,7 +76,7 @@ def test_vae_generator_writes_fakefake_inside_the_mask_only():
     assert gen.describe()["model"] == "taef2 (packaged with inpaintbench)"
     assert "taef2 (packaged with inpaintbench)" in gen.recipes()["fakefake"]
     if TAEF2.is_dir():  # other weights by folder: the same files give the same pixels
-        other = registry.create("generators", "vae", vae_weights=str(TAEF2)).run(items[:1])[0]["fakefake"]
+        other = registry.create("generators", "vae", autoencoder=str(TAEF2)).run(items[:1])[0]["fakefake"]
         assert np.array_equal(other, outputs[0]["fakefake"])
 
 

@@ -63,13 +63,15 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
     """The factory of a generated dataset: ``data_root`` if given, else the embedded default
     (bundled photos, the strongest offline generators), built once in
     ``$INPAINTBENCH_CACHE/<dataset>-<hash of the generation settings>/`` and reused after.
-    ``crops_per_photo`` replaces each bundled photo's own crop count (a smaller or larger default)."""
+    ``crops_per_photo`` replaces each bundled photo's own crop count (a smaller or larger default);
+    ``autoencoder`` is the one of ``vae`` and ``latent-fill`` (``vae``, ``vae_weights``: deprecated aliases)."""
     dataset = entry.name
 
     def factory(data_root: str | None = None, on_bad: str = "error", generator: str | None = None,
-                model: str | None = None, vae: str | None = None, vae_weights: str | None = None,
-                image_size: int = 256, seed: int = 0, min_coverage: float | None = None,
-                max_coverage: float | None = None, crops_per_photo: int | None = None) -> LayoutDataset:
+                model: str | None = None, autoencoder: str | None = None, image_size: int = 256, seed: int = 0,
+                min_coverage: float | None = None, max_coverage: float | None = None,
+                crops_per_photo: int | None = None, vae: str | None = None,
+                vae_weights: str | None = None) -> LayoutDataset:
         from inpaintbench.data.generation.generate import (
             GenerateConfig,
             choose_generators,
@@ -84,13 +86,13 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
                 return LayoutDataset(data_root, name=dataset, on_bad=on_bad)
             except DataError as err:
                 raise DataError(err.path, f"{err.problem}. Generate one with `python -m inpaintbench generate "
-                                          f"{dataset} --out {data_root} [--source PHOTOS]`, or omit the data "
+                                          f"{dataset} --output-dir {data_root} [--source PHOTOS]`, or omit the data "
                                           "folder to use the embedded default") from err
         mask_options = {k: v for k, v in (("min_coverage", min_coverage), ("max_coverage", max_coverage))
                         if v is not None}
-        config = GenerateConfig(dataset, out="", generator=generator, model=model, vae=vae, vae_weights=vae_weights,
-                                image_size=image_size, seed=seed, crops_per_image=crops_per_photo,
-                                mask_options=mask_options)
+        config = GenerateConfig(dataset, out="", generator=generator, model=model, autoencoder=autoencoder,
+                                vae=vae, vae_weights=vae_weights, image_size=image_size, seed=seed,
+                                crops_per_image=crops_per_photo, mask_options=mask_options)
         config.out = str(cache_root() / f"{dataset}-{config_hash(fingerprint(config, choose_generators(config)))}")
         if not (Path(config.out) / "manifest.csv").is_file():
             print(f"dataset {dataset!r}: building the embedded default in {config.out} (first use)", flush=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from inpaintbench.jobs.results import Result, data_heading, option_labels, read_
 from inpaintbench.reports.markdown import markdown_table
 from inpaintbench.reports.protocol_ids import ProtocolIds
 from inpaintbench.reports.published import published_section
+from inpaintbench.reports.rows import anchor, training_budget, training_data
 from inpaintbench.sdk.contracts import SplitName
 
 #: The columns of each kind of table after detector, training data and budget: (header, metric key).
@@ -38,10 +38,6 @@ SECTIONS = (
 )
 
 
-def anchor(detector: str) -> str:
-    return "detector-" + re.sub(r"[^a-z0-9-]+", "-", detector.lower()).strip("-")
-
-
 def _ranked(rows: list[dict], kind: str) -> str:
     """The table of ``kind``: identity columns, then the metric columns any row has, best first."""
     sort_by, ascending = TABLE_RANKING[kind]
@@ -61,43 +57,6 @@ def _ranked(rows: list[dict], kind: str) -> str:
     return markdown_table(header, body)
 
 
-def training_data(result: Result) -> str:
-    """What the model was trained on, from the result's own record: the matrix training set, the
-    dataset and kinds of a trained run, a given checkpoint, or none for a training-free detector."""
-    training = result.training or {}
-    if training.get("train_set"):
-        return str(training["train_set"])
-    data = training.get("data") or {}
-    if data.get("kinds"):
-        kinds = ", ".join(f"{k} {n}" for k, n in data["kinds"].items())
-        name, _, root = str(data.get("dataset") or "?").partition("@")
-        return f"{Path(root).name} ({name}): {kinds}" if root else f"{name}: {kinds}"
-    if result.checkpoint:
-        return f"checkpoint {Path(result.checkpoint).name}"
-    if (result.detector_info or {}).get("untrained"):
-        return f"none: untrained, {result.detector_info['untrained']}"
-    trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
-    return "none (training-free)" if trainable is False else "none"
-
-
-def training_budget(result: Result) -> str:
-    """Steps, batch and crop of a trained run, its training minutes (the trainer's own count when recorded,
-    else the job's wall time) and its time budget; ``–`` when nothing was trained here."""
-    training = result.training or {}
-    if "steps" not in training:
-        return "–"
-    config = training.get("config") or {}
-    crop = config.get("crop")
-    text = f"{training['steps']} steps × {config.get('batch_size', '?')}"
-    text += f", crop {crop}" if crop else ", whole images"
-    minutes = training.get("minutes") or (training["seconds"] / 60 if training.get("seconds") else None)
-    if minutes:
-        text += f", {minutes:.1f} min"
-    if config.get("max_minutes"):
-        text += f" (budget {config['max_minutes']:g} min)"
-    return text
-
-
 def _row(result: Result, metrics: dict, label: str) -> dict:
     row = {"detector": f"[{label}](#{anchor(result.detector)})", "training data": training_data(result),
            "budget": training_budget(result)}
@@ -106,14 +65,16 @@ def _row(result: Result, metrics: dict, label: str) -> dict:
 
 
 def render(results: Iterable[Result], title: str = "inpaintbench leaderboard",
-           ids: ProtocolIds | None = None) -> str:
+           ids: ProtocolIds | None = None, cards_of: Iterable[Result] | None = None) -> str:
     """Markdown: the protocols once, then per (dataset, split, protocol) a localization, a
-    false-positive and a detection table, detectors ranked best first.
+    false-positive and a detection table, detectors ranked best first; the cards of the detectors of
+    ``cards_of`` (default: of these results).
 
     Results measured under different protocols never share a table; attacked results are left to
     the robustness section.
     """
     results = [r for r in results if not r.attack]
+    cards = results if cards_of is None else [r for r in cards_of if not r.attack]
     ids = ids or ProtocolIds(results)
     labels = option_labels(results)
     groups: dict[tuple[str, str, str], list[tuple[Result, dict]]] = defaultdict(list)
@@ -137,7 +98,7 @@ def render(results: Iterable[Result], title: str = "inpaintbench leaderboard",
             tables += [f"### {dataset} · {split} · {pid}", "", _ranked(rows, kind), ""]
         if tables:
             lines += [f"## {heading}", "", doc, ""] + tables
-    lines += detector_cards(results)
+    lines += detector_cards(cards)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -247,16 +208,28 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
 # --- robustness and generalization sections --------------------------------------------------------
 
 def render_all(results: Iterable[Result], title: str = "inpaintbench leaderboard", slice_by: Sequence[str] = ()) -> str:
-    """The clean tables of ``render`` (generalization-matrix results left to their own section), then
-    the published detectors side by side, the slice tables of ``slice_by``, the robustness and
-    generalization-matrix sections."""
+    """The clean tables of ``render``, then the published detectors side by side (the wild set among their
+    sets), the real-generator tables (results on the wild set), the autoencoder attribution matrices, the
+    slice tables of ``slice_by``, the robustness and generalization-matrix sections. Results on the wild
+    set, attribution results off it and matrix results leave the main tables for their own sections."""
+    from inpaintbench.reports.attribution import attribution_section, is_attribution_result
     from inpaintbench.reports.generalization import is_matrix_result
+    from inpaintbench.reports.real_generators import is_wild, real_generators_section
 
     results = list(results)
     ids = ProtocolIds(results)
-    text = render([r for r in results if not is_matrix_result(r)], title, ids)
-    clean = [r for r in results if not r.attack and not is_matrix_result(r)]
-    extra = (published_section(clean, ids) + slice_section(clean, slice_by, ids) + robustness_section(results, ids=ids)
+
+    def own_section(res: Result) -> bool:
+        return is_matrix_result(res) or is_wild(res) or is_attribution_result(res)
+
+    text = render([r for r in results if not own_section(r)], title, ids,
+                  cards_of=[r for r in results if not is_matrix_result(r)])
+    clean = [r for r in results if not r.attack and not own_section(r)]
+    published = [r for r in results if not r.attack and not is_matrix_result(r)
+                 and (is_wild(r) or not is_attribution_result(r))]
+    extra = (published_section(published, ids) + real_generators_section(results, ids)
+             + attribution_section(results, ids) + slice_section(clean, slice_by, ids)
+             + robustness_section(results, ids=ids)
              + matrix_section([r for r in results if is_matrix_result(r)], ids))
     return text + ("\n" + "\n".join(extra).rstrip() + "\n" if extra else "")
 
@@ -348,12 +321,13 @@ def matrix_section(results: Iterable[Result], ids: ProtocolIds | None = None) ->
 
     results = list(results)
     ids = ids or ProtocolIds(results)
-    groups: dict[tuple[str, str], list[Result]] = defaultdict(list)
-    for res in results:
-        groups[(res.detector, Protocol.from_record(res.protocol).key())].append(res)
+    groups: dict[tuple[str, str, str], list[Result]] = defaultdict(list)
+    for res in results:  # a study (e.g. families) names its matrix apart from the others of the detector
+        study = str((res.training or {}).get("study", ""))
+        groups[(res.detector, study, Protocol.from_record(res.protocol).key())].append(res)
     lines = ["## Generalization matrix", ""] if groups else []
-    for (detector, _), members in sorted(groups.items()):
-        lines += [f"### {detector} · {ids.of(members[0].protocol)}", ""]
+    for (detector, study, _), members in sorted(groups.items()):
+        lines += [f"### {detector} · {ids.of(members[0].protocol)}{f' · {study}' if study else ''}", ""]
         lines += matrix_tables(members)
     return lines
 

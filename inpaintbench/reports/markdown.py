@@ -30,6 +30,26 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+#: Cells measured on fewer images than this are shown in italics with their n and never marked as a win.
+SMALL_CELL = 5
+
+
+def ranked_cells(values: Sequence[Any], ns: Sequence[int | None], higher_is_better: bool = True,
+                 with_n: bool = False) -> list[str]:
+    """One column's cells as text: the best value among cells of at least ``SMALL_CELL`` images in bold (when
+    two or more such cells compete), cells of fewer images in italics; ``with_n`` adds each cell's n."""
+    eligible = [v for v, n in zip(values, ns) if _number(v) and not _missing(v) and (n or 0) >= SMALL_CELL]
+    best = (max(eligible) if higher_is_better else min(eligible)) if len(eligible) > 1 else None
+    out = []
+    for value, n in zip(values, ns):
+        text = cell(value)
+        if not _missing(value):
+            small = (n or 0) < SMALL_CELL
+            text = f"_{text}_" if small else f"**{text}**" if value == best else text
+        out.append(f"{text} (n={n})" if with_n and n is not None else text)
+    return out
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A pipe table; columns holding only numbers (or nothing) are right-aligned, the others left."""
     from tabulate import tabulate

@@ -45,5 +45,8 @@ AUTOENCODERS: dict[str, WeightsEntry] = {
                           "bb41500b646d5b8b592b7f3ca5d20d888c3075e209d178d99af609cd7e02a1d4"),
                          "FLUX.1", _FAMILY_LICENCE),
 }
+#: The latent space each named autoencoder decodes, in the words of the wild set's ``autoencoder`` column
+#: (``sd1`` covers SD1.x and SD2.x): what data made with it is labelled, what ``aerecon`` with it is keyed to.
+FAMILIES = {"taesd": "sd1", "taesdxl": "sdxl", "taesd3": "sd3", "taef1": "flux1", "taef2": "flux2"}
 #: Autoencoders shipped as package data (a weights folder inside ``inpaintbench/data/weights``).
 PACKAGED_AUTOENCODERS = ("taef2",)

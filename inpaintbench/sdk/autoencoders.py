@@ -27,6 +27,7 @@ from torch import nn
 from inpaintbench.sdk.autoencoder_weights import (  # noqa: F401  (the names the SDK exports from here)
     AUTOENCODERS,
     DEFAULT_AUTOENCODER,
+    FAMILIES,
     PACKAGED_AUTOENCODERS,
     TAESD_SOURCE,
 )
@@ -145,6 +146,20 @@ class Autoencoder:
         y = self.roundtrip(x).permute(0, 2, 3, 1).cpu().numpy() * 255
         out = np.clip(np.rint(y), 0, 255).astype(np.uint8)
         return out[0] if images.ndim == 3 else out
+
+    @property
+    def family(self) -> str:
+        """The latent space it decodes (``FAMILIES``), else its label: what a generated manifest's
+        ``autoencoder`` column holds."""
+        return FAMILIES.get(self.name, self.label)
+
+    def manifest_columns(self) -> dict[str, str]:
+        """What a generated manifest records of it: the family, the weights (entry name, else where they
+        came from) and each weights file's sha256 (``name=sha256`` joined by ``;``; none for diffusers)."""
+        weights = self.describe().get("weights") or {}
+        files = weights.get("files") or {}
+        return {"autoencoder": self.family, "autoencoder_weights": weights.get("entry") or self.label,
+                "autoencoder_sha256": ";".join(f"{name}={sha}" for name, sha in sorted(files.items()))}
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "source": self.source, "packaged": self.packaged, "class": type(self).__name__,

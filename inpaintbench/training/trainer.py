@@ -176,6 +176,15 @@ def epoch_line(row: dict[str, Any], epochs: int) -> str:
     return f"epoch {row['epoch'] + 1}/{epochs}: {rest}"
 
 
+def refuse_evaluation_only(dataset: Any) -> None:
+    """Refuse, in one line, a dataset whose ``info()`` declares it for evaluation only (``wild``), and why."""
+    reason = dataset.info().get("evaluation_only")
+    if reason:
+        name = getattr(dataset, "name", "") or dataset.info().get("name", "?")
+        raise ConfigError(f"dataset {name!r} is for evaluation only ({reason}): train on another dataset, then "
+                          f"evaluate the checkpoint on {name!r} (`evaluate --checkpoint PATH --dataset {name}`)")
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -259,6 +268,7 @@ class Trainer:
 
     def __init__(self, detector, dataset, config: TrainConfig, protocol: Protocol, out_dir: str | Path,
                  name: str = "detector", clock: Callable[[], float] = time.monotonic) -> None:
+        refuse_evaluation_only(dataset)
         self.detector = as_detector(detector)
         #: Seconds on a monotonic clock; what ``max_minutes`` is measured with (tests pass a fake one).
         self.clock = clock

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from inpaintbench.data.generation.catalog import generated_dataset
-from inpaintbench.data.generation.generators import GeneratorSet, Item
+from inpaintbench.data.generation.generators import GeneratorSet, Item, autoencoder_option
 from inpaintbench.data.generation.masks import MaskUnavailable, coverage
 from inpaintbench.data.generation.sources import Photo, embedded_photos, fit_short_side, folder_photos
 from inpaintbench.data.imageio import DataError, write_webp
@@ -39,7 +39,8 @@ from inpaintbench.sdk.errors import ConfigError
 from inpaintbench.sdk.samples import SPLITS
 
 MANIFEST_COLUMNS = ("id", "split", "kinds", "generator", "kind_generators", "model", "recipe", "mask_type",
-                    "mask_fraction", "seed", "prompt", "source", "crop", "image_size")
+                    "mask_fraction", "seed", "prompt", "source", "crop", "image_size", "autoencoder",
+                    "autoencoder_weights", "autoencoder_sha256")
 #: Bump when the recipe changes so cached embedded datasets are rebuilt.
 RECIPE_VERSION = 2
 CROP_ATTEMPTS = 5
@@ -54,8 +55,9 @@ class GenerateConfig:
     source: str | None = None
     generator: str | None = None
     model: str | None = None
-    vae: str | None = None
-    vae_weights: str | None = None
+    #: The autoencoder of ``vae`` and ``latent-fill``: a named one (``taef2``, ``taesd``, ...), a TAESD-family
+    #: weights folder, or a diffusers model folder or hub id.
+    autoencoder: str | None = None
     limit: int | None = None
     image_size: int = 256
     seed: int = 0
@@ -73,11 +75,16 @@ class GenerateConfig:
     coco: str | None = None
     device: str | None = None
     progress: bool = True
+    #: Deprecated aliases of ``autoencoder`` (one release), folded into it with a warning.
+    vae: str | None = None
+    vae_weights: str | None = None
 
     def __post_init__(self) -> None:
         self.crop = crop_position(self.crop)
         if self.split not in ("hash", *SPLITS):
             raise ConfigError(f"split {self.split!r}: choose hash or one of {', '.join(SPLITS)}")
+        self.autoencoder = autoencoder_option(self.autoencoder, self.vae_weights, self.vae)
+        self.vae = self.vae_weights = None
 
 
 @dataclass
@@ -120,15 +127,13 @@ def choose_generators(config: GenerateConfig) -> GeneratorChoice:
     """The requested generators (``--generator a,b``), else the strongest offline pair: ``sd`` for
     ``realfake`` if an inpainting model is configured, else ``latent-fill`` (a classical fill decoded
     by the latent autoencoder), with ``vae`` for ``fakefake``. The autoencoder is the configured
-    one (``--vae-weights``/``--vae`` or their variables), else the packaged TAEF2."""
+    one (``--autoencoder``, else ``$INPAINTBENCH_VAE_WEIGHTS`` or ``$INPAINTBENCH_VAE``), else the packaged TAEF2."""
     from inpaintbench.sdk.autoencoders import DEFAULT_AUTOENCODER
 
-    vae_weights = config.vae_weights or env.VAE_WEIGHTS.get()
-    vae = config.vae or env.VAE.get()
+    configured = config.autoencoder or env.VAE_WEIGHTS.get() or env.VAE.get()
+    autoencoder = {"autoencoder": configured or DEFAULT_AUTOENCODER}
+    ae_text = f"the autoencoder {configured}" if configured else f"the packaged {DEFAULT_AUTOENCODER}"
     model = config.model or env.SD_MODEL.get()
-    configured = vae_weights or vae
-    autoencoder = {"vae_weights": vae_weights, "vae": vae} if configured else {"vae_weights": DEFAULT_AUTOENCODER}
-    ae_text = "the configured autoencoder" if vae_weights or vae else f"the packaged {DEFAULT_AUTOENCODER}"
     if config.generator:
         names, reason = tuple(n.strip() for n in config.generator.split(",") if n.strip()), "requested"
     elif model:
@@ -227,16 +232,32 @@ def config_hash(settings: dict[str, Any]) -> str:
     return hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
+def upgraded_settings(old: dict[str, Any]) -> dict[str, Any]:
+    """Settings recorded before ``autoencoder`` replaced ``vae_weights``/``vae`` as a generator option, in
+    today's words, so that such a folder still resumes."""
+    options = old.get("generator_options")
+    if not isinstance(options, dict):
+        return old
+    renamed = {}
+    for name, opts in options.items():
+        opts = dict(opts)
+        legacy = [opts.pop(k) for k in ("vae_weights", "vae") if opts.get(k)]
+        if legacy and "autoencoder" not in opts:
+            opts["autoencoder"] = legacy[0]
+        renamed[name] = opts
+    return {**old, "generator_options": renamed}
+
+
 def _check_settings(out: Path, settings: dict[str, Any], write: bool = True) -> None:
     """Refuse a folder generated with other settings; with ``write``, record them when it has none."""
     path = out / "generation.json"
     settings = json.loads(json.dumps(settings, default=str))
     if path.is_file():
-        old = json.loads(path.read_text())
+        old = upgraded_settings(json.loads(path.read_text()))
         differ = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
         if differ:
             raise DataError(out, f"was generated with other settings ({', '.join(differ)} differ: "
-                                 f"{ {k: old.get(k) for k in differ} }); use a new --out folder")
+                                 f"{ {k: old.get(k) for k in differ} }); use a new --output-dir folder")
         return
     if write:
         atomic_write_bytes(path, json.dumps(settings, indent=2, sort_keys=True, default=str).encode())
@@ -419,6 +440,7 @@ def generate(config: GenerateConfig) -> GenerateReport:
                     "model": generator.model_id, "recipe": recipe,
                     "mask_type": mask_name, "prompt": (item.prompt or sd.prompt) if sd is not None else "",
                     "source": entry.photo.source, "image_size": config.image_size, **fields,
+                    **generator.manifest_columns(),
                     "generator_info": generator.describe(), "mask_generator": mask_gen.describe()})
             bar.update(len(batch))
         bar.close()

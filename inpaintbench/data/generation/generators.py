@@ -14,7 +14,7 @@ blended into the original through the soft mask by ``blend`` (``out = orig*(1-m)
 - ``classical``: OpenCV Telea / Navier-Stokes -> ``realfake`` (blended), ``original``. The raw
   OpenCV output equals the original outside the filled region, so no separate ``inpainted``.
 
-``vae`` and ``latent-fill`` use the packaged TAEF2 autoencoder unless other weights are given.
+``vae`` and ``latent-fill`` use the packaged TAEF2 autoencoder unless another ``autoencoder`` is given.
 """
 
 from __future__ import annotations
@@ -90,6 +90,10 @@ class Generator:
         """Per manipulated kind, one sentence saying exactly how it was made."""
         return {}
 
+    def manifest_columns(self) -> dict[str, str]:
+        """Columns of its own for each id's manifest row (the autoencoder's family, weights and sha256)."""
+        return {}
+
 
 BLEND_NOTE = "blended into the original through the soft mask (orig*(1-m) + new*m, m = mask/255)"
 FILL_METHODS = ("telea", "ns")
@@ -117,13 +121,38 @@ class ClassicalFill:
         return f"OpenCV {name} fill (radius {self.radius:g}) of every pixel with a non-zero soft mask"
 
 
-def packaged_or(vae_weights: str | None, vae: str | None, device: str | None):
-    """The configured autoencoder (``vae_weights`` folder or ``vae`` diffusers model), else the
-    packaged TAEF2; one loaded instance per weights and device (``sdk.load_autoencoder``)."""
+#: The autoencoder option's deprecated aliases (one release): ``vae_weights`` (TAESD-family folder), ``vae``
+#: (diffusers model); ``autoencoder`` takes both, and the named autoencoders.
+DEPRECATED_AUTOENCODER_OPTIONS = ("vae_weights", "vae")
+
+
+def autoencoder_option(autoencoder: str | None, vae_weights: str | None = None, vae: str | None = None,
+                       where: str = "") -> str | None:
+    """The one autoencoder setting from ``autoencoder`` and its deprecated aliases, each alias warned about
+    (``FutureWarning``; ``where="--"`` words it as command-line flags); two different values are refused."""
+    import warnings
+
+    flag = where == "--"  # command-line flags: --vae-weights X, else options vae_weights=X
+    aliases = {k: v for k, v in zip(DEPRECATED_AUTOENCODER_OPTIONS, (vae_weights, vae)) if v}
+    for key, value in aliases.items():
+        old, new = (f"--{key.replace('_', '-')}", f"--autoencoder {value}") if flag else \
+            (f"{where}{key}", f"{where}autoencoder={value}")
+        warnings.warn(f"{old} is deprecated and goes in the next release: use {new}", FutureWarning, stacklevel=3)
+    values = list(dict.fromkeys(v for v in (autoencoder, *aliases.values()) if v))
+    if len(values) > 1:
+        from inpaintbench.sdk.errors import ConfigError
+
+        raise ConfigError(f"{where}autoencoder given twice, as {' and as '.join(values)}: give one")
+    return values[0] if values else None
+
+
+def load_generator_autoencoder(autoencoder: str | None, device: str | None):
+    """The named or located autoencoder (``sdk.load_autoencoder``), the packaged TAEF2 when none is given;
+    one loaded instance per weights and device."""
     from inpaintbench.sdk import load_autoencoder
     from inpaintbench.sdk.autoencoders import DEFAULT_AUTOENCODER
 
-    return load_autoencoder(vae_weights or vae or DEFAULT_AUTOENCODER, device or default_device())
+    return load_autoencoder(autoencoder or DEFAULT_AUTOENCODER, device or default_device())
 
 
 class ClassicalGenerator(Generator):
@@ -153,16 +182,17 @@ class ClassicalGenerator(Generator):
 class AutoencoderGenerator(Generator):
     """Re-encode through a latent autoencoder and blend inside the soft mask (``fakefake``).
 
-    ``vae_weights``: a folder of TAESD-family weights (or ``taef2``, the packaged default); ``vae``:
-    a diffusers AutoencoderKL folder or hub id. Items of one size are run as one batch.
+    ``autoencoder``: a named one (``taef2``, the packaged default; ``taesd``, ``taesdxl``, ``taesd3``,
+    ``taef1``), a folder of TAESD-family weights, or a diffusers AutoencoderKL folder or hub id
+    (``vae_weights`` and ``vae`` are its deprecated aliases). Items of one size are run as one batch.
     """
 
     name = "vae"
     kinds = ("fakefake", "original")
 
-    def __init__(self, vae_weights: str | None = None, vae: str | None = None, device: str | None = None,
-                 batch_size: int = 8) -> None:
-        self.autoencoder = packaged_or(vae_weights, vae, device)
+    def __init__(self, autoencoder: str | None = None, device: str | None = None, batch_size: int = 8,
+                 vae_weights: str | None = None, vae: str | None = None) -> None:
+        self.autoencoder = load_generator_autoencoder(autoencoder_option(autoencoder, vae_weights, vae), device)
         self.batch_size = int(batch_size)
         self.model_id = self.autoencoder.label
 
@@ -186,22 +216,26 @@ class AutoencoderGenerator(Generator):
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "autoencoder": self.autoencoder.describe()}
 
+    def manifest_columns(self) -> dict[str, str]:
+        return self.autoencoder.manifest_columns()
+
 
 class LatentFillGenerator(AutoencoderGenerator):
     """A classical fill passed through a latent autoencoder (``realfake``): new content inside the
     mask whose pixels come out of the latent decoder, as in latent-diffusion inpainting.
 
     An offline stand-in for diffusion inpainting: the fill is OpenCV's (``method``, ``radius``),
-    the decoder traces are the autoencoder's (``vae_weights`` / ``vae``, default the packaged TAEF2).
+    the decoder traces are the autoencoder's (``autoencoder``, default the packaged TAEF2).
     """
 
     name = "latent-fill"
     kinds = ("realfake", "original")
 
-    def __init__(self, method: str = "telea", radius: float = 3.0, vae_weights: str | None = None,
-                 vae: str | None = None, device: str | None = None, batch_size: int = 8) -> None:
+    def __init__(self, method: str = "telea", radius: float = 3.0, autoencoder: str | None = None,
+                 device: str | None = None, batch_size: int = 8, vae_weights: str | None = None,
+                 vae: str | None = None) -> None:
         self.fill = ClassicalFill(method, radius)
-        super().__init__(vae_weights, vae, device, batch_size)
+        super().__init__(autoencoder_option(autoencoder, vae_weights, vae), device, batch_size)
         self.model_id = f"opencv-{method} + {self.autoencoder.label}"
 
     def encoder_input(self, item: Item) -> np.ndarray:
@@ -237,6 +271,15 @@ class GeneratorSet(Generator):
 
     def recipes(self) -> dict[str, str]:
         return {k: v for g in self.parts for k, v in g.recipes().items()}
+
+    def manifest_columns(self) -> dict[str, str]:
+        """The parts' columns; the first part that has a column gives it (the parts share one autoencoder
+        unless ``--gen-opt`` sets another, which the per-id ``generator_info`` record keeps)."""
+        out: dict[str, str] = {}
+        for generator in self.parts:
+            for key, value in generator.manifest_columns().items():
+                out.setdefault(key, value)
+        return out
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "parts": [g.describe() for g in self.parts]}

@@ -1,0 +1,51 @@
+"""What every leaderboard row says of its result, from the result's own record: the detector's card
+anchor, what the model was trained on and with what budget."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from inpaintbench.jobs.results import Result
+
+
+def anchor(detector: str) -> str:
+    """The id of a detector's card in a leaderboard, the target of its rows' links."""
+    return "detector-" + re.sub(r"[^a-z0-9-]+", "-", detector.lower()).strip("-")
+
+
+def training_data(result: Result) -> str:
+    """What the model was trained on, from the result's own record: the matrix training set, the
+    dataset and kinds of a trained run, a given checkpoint, or none for a training-free detector."""
+    training = result.training or {}
+    if training.get("train_set"):
+        return str(training["train_set"])
+    data = training.get("data") or {}
+    if data.get("kinds"):
+        kinds = ", ".join(f"{k} {n}" for k, n in data["kinds"].items())
+        name, _, root = str(data.get("dataset") or "?").partition("@")
+        return f"{Path(root).name} ({name}): {kinds}" if root else f"{name}: {kinds}"
+    if result.checkpoint:
+        return f"checkpoint {Path(result.checkpoint).name}"
+    if (result.detector_info or {}).get("untrained"):
+        return f"none: untrained, {result.detector_info['untrained']}"
+    trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
+    return "none (training-free)" if trainable is False else "none"
+
+
+def training_budget(result: Result) -> str:
+    """Steps, batch and crop of a trained run, its training minutes (the trainer's own count when recorded,
+    else the job's wall time) and its time budget; ``–`` when nothing was trained here."""
+    training = result.training or {}
+    if "steps" not in training:
+        return "–"
+    config = training.get("config") or {}
+    crop = config.get("crop")
+    text = f"{training['steps']} steps × {config.get('batch_size', '?')}"
+    text += f", crop {crop}" if crop else ", whole images"
+    minutes = training.get("minutes") or (training["seconds"] / 60 if training.get("seconds") else None)
+    if minutes:
+        text += f", {minutes:.1f} min"
+    if config.get("max_minutes"):
+        text += f" (budget {config['max_minutes']:g} min)"
+    return text
