@@ -1,6 +1,6 @@
 """Reproduce every committed leaderboard at a declared budget, from ../shared photos and the packaged TAEF2.
 
-    python scripts/reference.py --budget cpu     # 2 CPU cores, about two hours (15 min of training per model)
+    python scripts/reference.py --budget cpu     # 2 CPU cores, about two hours and a half (8 min of training per model)
     python scripts/reference.py --budget gpu     # one GPU, under 40 minutes (step budgets)
     python scripts/reference.py --render-only    # rebuild leaderboards/README.md from the committed JSONs
 
@@ -13,9 +13,11 @@ Steps, all through the package's own jobs, all at native resolution (no resize a
 2. every trainable baseline trained on the BSDS train split (all kinds) for the budget's wall-clock minutes
    (``cpu``: the same time for every model, the steps reached recorded) or steps (``gpu``), on random
    native crops, seed 0: ``nixnet`` with its SRM noise stream, with the autoencoder trace, and with both
-   (identical time or steps, batch and crop: the NIX-Net input table), ``fcn`` and ``unet-r18``. The
+   (identical time or steps, batch and crop: the NIX-Net input table), ``fcn``, ``unet-r18``, and
+   ``unet-effl0`` from ImageNet and from random weights (what the ImageNet start alone is worth). The
    trace is computed once per stored image and cached before the clock starts (``baselines/NIXNET.md``);
-3. every detector, training-free ones included, evaluated on every test set;
+3. every detector evaluated on every test set: the trained ones, and every training-free detector of the
+   package, the published zoo with its weight variants (adaptive-cfa j95, nojpeg) included;
 4. the generalization matrix of ``nixnet``: trained on fakefake, on the realfake stand-in and on
    the universal data, tested on each;
 5. ``stress`` over the default attack grid for the best two detectors (pixel AUC on BSDS fakefake);
@@ -82,18 +84,20 @@ class Budget:
 
 
 BUDGETS = {
-    # every model gets the same 15 minutes on 2 cores (the trace cached: a trace model steps as fast as SRM)
+    # every model gets the same 8 minutes on 2 cores (the trace cached: a trace model steps as fast as SRM)
     "cpu": Budget("cpu", "cpu", 256, {"train": 100, "val": 8, "test": 32, "object": 24, "kodak24": 24, "cbsd68": 24},
                   None, matrix_steps=None, crop=64, batch_size=8, stress_photos=4, trace_everywhere=True,
-                  minutes=15.0, matrix_minutes=5.0, family_photos=16),
+                  minutes=8.0, matrix_minutes=3.0, family_photos=16),
     "gpu": Budget("gpu", "cuda", 320, {"train": 200, "val": 100, "test": 200, "object": 100, "kodak24": 24,
                                        "cbsd68": 68},
-                  {"nixnet": 4000, "nixnet-trace": 4000, "nixnet-srm+trace": 4000, "fcn": 3000, "unet-r18": 4000},
+                  {"nixnet": 4000, "nixnet-trace": 4000, "nixnet-srm+trace": 4000, "fcn": 3000, "unet-r18": 4000,
+                   "unet-effl0": 4000, "unet-effl0-random": 4000},
                   matrix_steps=2000, crop=256, batch_size=16, stress_photos=24, trace_everywhere=True,
                   family_photos=100),
     # the pipeline end to end in a few minutes, to check the script itself; its numbers mean nothing
     "smoke": Budget("smoke", "cpu", 128, {"train": 6, "val": 2, "test": 3, "object": 2, "kodak24": 2, "cbsd68": 2},
-                    {"nixnet": 2, "nixnet-trace": 2, "nixnet-srm+trace": 2, "fcn": 1, "unet-r18": 2},
+                    {"nixnet": 2, "nixnet-trace": 2, "nixnet-srm+trace": 2, "fcn": 1, "unet-r18": 2, "unet-effl0": 2,
+                     "unet-effl0-random": 2},
                     matrix_steps=1, crop=64, batch_size=4, stress_photos=2, trace_everywhere=False,
                     minutes=0.5, matrix_minutes=0.5, family_photos=2),
 }
@@ -105,10 +109,15 @@ MODELS = {
     "nixnet-srm+trace": ("nixnet", {"residual": "srm+aerecon"}),
     "fcn": ("fcn", {}),
     "unet-r18": ("unet-r18", {}),
+    # the same localizer from ImageNet and from random weights: what the ImageNet start alone is worth
+    "unet-effl0": ("unet-effl0", {}),
+    "unet-effl0-random": ("unet-effl0", {"pretrained": False}),
 }
 #: Models whose forward pass runs the autoencoder (costly on a CPU).
 TRACE_MODELS = ("nixnet-trace", "nixnet-srm+trace")
-TRAINING_FREE = ("noise-residual", "noise-kurtosis", "aerecon")
+#: Published weights beside a detector's default ones: label -> (detector, options), evaluated wherever it is.
+VARIANTS = {"adaptive-cfa-j95": ("adaptive-cfa", {"variant": "j95"}),
+            "adaptive-cfa-nojpeg": ("adaptive-cfa", {"variant": "nojpeg"})}
 #: The test sets: name -> (generate recipe, photo folder under the work folder's photos/).
 TEST_SETS = {"bsds-freeform": ("freeform", "bsds"), "bsds-object": ("object", "bsds-object"),
              "kodak24-freeform": ("freeform", "kodak24"), "cbsd68-freeform": ("freeform", "cbsd68")}
@@ -228,7 +237,7 @@ def evaluate_all(budget: Budget, data: dict, trained: dict, quiet: bool) -> list
     from inpaintbench.jobs.job import evaluate_job
     from inpaintbench.jobs.results import write_result
 
-    entries = [(m, *MODELS[m], trained[m]) for m in MODELS] + [(d, d, {}, (None, None)) for d in TRAINING_FREE]
+    entries = detector_entries(trained)
     paths = []
     for set_name in TEST_SETS:
         for label, detector, options, (checkpoint, training) in entries:
@@ -288,8 +297,7 @@ def stress_part(budget: Budget, data: dict, trained: dict, labels: list[str], qu
 
     chains = parse_attacks("default", "taef2")
     for label in labels:
-        detector, options = MODELS[label] if label in MODELS else (label, {})
-        checkpoint = trained[label][0] if label in MODELS else None
+        _, detector, options, (checkpoint, _) = next(e for e in detector_entries(trained) if e[0] == label)
         say(f"stress: {label} over {len(chains)} settings on the stress set")
         folder = RESULTS / f"stress-{label}"
         run = run_stress(job_for(detector, options, data["stress"], budget, quiet), chains, folder, checkpoint)
@@ -344,6 +352,16 @@ def training_free_detectors() -> list[str]:
     return sorted(n for n in own if getattr(card_of(registry.load("detectors", n)), "trainable", True) is False)
 
 
+def detector_entries(trained: dict, free: list[str] | None = None) -> list[tuple[str, str, dict, tuple]]:
+    """Every row of the reference run: ``(label, detector, options, (checkpoint, training record))`` for the
+    trained models, then every training-free detector of the package (the zoo) and the zoo's weight variants."""
+    free = training_free_detectors() if free is None else free
+    entries = [(m, *MODELS[m], trained[m]) for m in MODELS if m in trained]
+    entries += [(d, d, {}, (None, None)) for d in free]
+    entries += [(label, d, dict(o), (None, None)) for label, (d, o) in VARIANTS.items() if d in free]
+    return entries
+
+
 def wild_part(budget: Budget, trained: dict, quiet: bool, results: Path = RESULTS,
               detectors: list[str] | None = None) -> list[Path]:
     """Every trained model and training-free detector on the wild set (read in place: $INPAINTBENCH_WILD or
@@ -357,9 +375,7 @@ def wild_part(budget: Budget, trained: dict, quiet: bool, results: Path = RESULT
         locate()
     except DataError as err:
         raise SystemExit(f"the reference run needs the wild set (see ../shared/README.md): {err}") from None
-    free = training_free_detectors() if detectors is None else detectors
-    entries = [(m, *MODELS[m], trained[m]) for m in MODELS if m in trained]
-    entries += [(d, d, {}, (None, None)) for d in free]
+    entries = detector_entries(trained, detectors)
     entries += [(f"aerecon-{ae}", "aerecon", {"autoencoder": ae}, (None, None)) for ae in WILD_AUTOENCODERS]
     paths = []
     for label, detector, options, (checkpoint, training) in entries:
@@ -396,9 +412,11 @@ def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: di
     names = {ae: f"{ae} ({FAMILIES[ae]})" for ae in FAMILY_AUTOENCODERS}
     train_sets = [DataSet("freeform", None, str(train_data[ae][1])) for ae in FAMILY_AUTOENCODERS]
     test_sets = [DataSet("freeform", None, str(family_data[ae][1])) for ae in FAMILY_AUTOENCODERS]
-    config = TrainConfig(epochs=100_000, max_steps=budget.matrix_steps, batch_size=budget.batch_size,
-                         crop=budget.crop, patience=100_000, device=budget.device, seed=0, progress=not quiet)
-    say(f"family matrix: nixnet on {len(train_sets)} families, {budget.matrix_steps} steps each")
+    config = TrainConfig(epochs=100_000, max_steps=budget.matrix_steps, max_minutes=budget.matrix_minutes,
+                         batch_size=budget.batch_size, crop=budget.crop, patience=100_000, device=budget.device,
+                         seed=0, progress=not quiet)
+    say(f"family matrix: nixnet on {len(train_sets)} families, "
+        f"{length_text(budget.matrix_steps, budget.matrix_minutes)} each")
     job = job_for("nixnet", {"residual": "srm"}, family_data["taef2"], budget, quiet)
     run = run_matrix(job, train_sets, test_sets, config, work / "family-matrix", cache_dir=work / "cache")
     folder = results / "family-matrix"
