@@ -206,11 +206,11 @@ def resolve_device(name: str) -> str:
 def job_from_args(args: argparse.Namespace):
     """The ``Job`` of a command's options; options a command does not offer (``train`` measures with the
     defaults) keep the protocol's and job's defaults."""
+    from inpaintbench.evaluation._tiling import DEFAULT_MAX_PIXELS
     from inpaintbench.evaluation.harness import default_workers
     from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
     from inpaintbench.evaluation.protocol import Execution, Protocol
     from inpaintbench.evaluation.slices import parse_columns
-    from inpaintbench.evaluation.tiling import DEFAULT_MAX_PIXELS
     from inpaintbench.jobs.job import Job
 
     given = vars(args)
@@ -233,7 +233,7 @@ def job_from_args(args: argparse.Namespace):
 
 def train_config_from_args(args: argparse.Namespace, job):
     """The options as given; settings left unset are resolved by the trainer (card, then fallback)."""
-    from inpaintbench.training.crops import parse_augment
+    from inpaintbench.training._crops import parse_augment
     from inpaintbench.training.trainer import TrainConfig
 
     kinds = tuple(k.strip() for k in args.train_kinds.split(",")) if args.train_kinds else None
@@ -248,7 +248,7 @@ def train_config_from_args(args: argparse.Namespace, job):
 
 def result_path(args: argparse.Namespace) -> Path:
     """The result file (``--output``, else a new default name), checked writable before any work."""
-    from inpaintbench.io.outputs import check_output_file
+    from inpaintbench.io._outputs import check_output_file
     from inpaintbench.jobs.results import default_result_path
 
     return check_output_file(Path(args.output) if args.output else default_result_path(args.detector, args.dataset))
@@ -264,7 +264,7 @@ def main_process() -> bool:
 
 
 def write_and_report(result, path: Path) -> Path:
-    from inpaintbench.io.outputs import replaced_note
+    from inpaintbench.io._outputs import replaced_note
     from inpaintbench.jobs.results import write_result
     from inpaintbench.reports import summary
 
@@ -300,7 +300,7 @@ def add_train(sub) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.io._outputs import check_output_dir
     from inpaintbench.jobs.job import train_job
     from inpaintbench.reports.summary import training_lines
 
@@ -341,7 +341,7 @@ def add_run(sub) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.io._outputs import check_output_dir
     from inpaintbench.jobs.job import run_dir, run_job
     from inpaintbench.reports.summary import training_lines
 
@@ -371,7 +371,7 @@ def add_leaderboard(sub) -> None:
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
     from inpaintbench.evaluation.slices import parse_columns
-    from inpaintbench.io.outputs import check_not_an_input, check_output_file
+    from inpaintbench.io._outputs import check_not_an_input, check_output_file
     from inpaintbench.jobs.results import result_files
     from inpaintbench.reports.leaderboard import build
 
@@ -416,8 +416,8 @@ def add_stress(sub) -> None:
 
 
 def cmd_stress(args: argparse.Namespace) -> int:
-    from inpaintbench.evaluation.attack_spec import parse_attacks
-    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.evaluation._attack_spec import parse_attacks
+    from inpaintbench.io._outputs import check_output_dir
     from inpaintbench.jobs.results import read_result, result_files
     from inpaintbench.jobs.stress import run_stress
     from inpaintbench.reports.job_reports import write_stress_report
@@ -453,7 +453,7 @@ def add_matrix(sub) -> None:
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
-    from inpaintbench.io.outputs import check_output_dir
+    from inpaintbench.io._outputs import check_output_dir
     from inpaintbench.jobs.matrix import parse_sets, run_matrix
     from inpaintbench.reports.job_reports import write_matrix_report
 

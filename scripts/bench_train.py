@@ -23,9 +23,9 @@ from torchvision.ops import sigmoid_focal_loss
 
 from inpaintbench.data.imageio import write_webp
 from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.evaluation._tensors import SampleTensors
 from inpaintbench.evaluation.harness import evaluate_split, loader
 from inpaintbench.evaluation.protocol import Execution, Protocol
-from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.sdk import registry
 from inpaintbench.training.trainer import Progress, TrainConfig, Trainer, seed_everything
 

@@ -21,7 +21,7 @@ from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.job import Job, evaluate_job, train_job
 from inpaintbench.jobs.results import Result, write_result
 from inpaintbench.reports import leaderboard
-from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.reports._markdown import markdown_table
 from inpaintbench.sdk.registry import parse_key_values
 from inpaintbench.training.trainer import TrainConfig
 
@@ -101,7 +101,7 @@ def write_tables(results: list[Result], rows: list[dict[str, Any]], out: Path, t
     board = leaderboard.render(results, title=title) if with_leaderboard else ""
     text = f"# {title}: summary\n\n{table}\n\n{board}"
     path = out / "summary.md"
-    from inpaintbench.io.atomic import atomic_write_bytes
+    from inpaintbench.io._atomic import atomic_write_bytes
 
     atomic_write_bytes(path, text.encode())
     print(table)

@@ -47,7 +47,7 @@ def outside_mask_table(results_dir: Path) -> list[str]:
     import pandas as pd
 
     from inpaintbench.jobs.results import read_result
-    from inpaintbench.reports.markdown import markdown_table
+    from inpaintbench.reports._markdown import markdown_table
 
     rows = []
     for path in sorted((results_dir / "wild").glob("*.json")):
@@ -79,8 +79,8 @@ def main() -> None:
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args()
     from inpaintbench.jobs.results import read_result
+    from inpaintbench.reports._protocol_ids import ProtocolIds
     from inpaintbench.reports.attribution import attribution_section
-    from inpaintbench.reports.protocol_ids import ProtocolIds
     from inpaintbench.reports.real_generators import real_generators_section
 
     work = Path(args.out)

@@ -17,7 +17,7 @@ from pathlib import Path
 from inpaintbench.evaluation.protocol import Execution, Protocol
 from inpaintbench.jobs.job import Job, run_job
 from inpaintbench.jobs.results import write_result
-from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.reports._markdown import markdown_table
 from inpaintbench.sdk.registry import parse_key_values
 from inpaintbench.training.trainer import TrainConfig
 

@@ -291,7 +291,7 @@ def best_two(paths: list[Path]) -> list[str]:
 
 def stress_part(budget: Budget, data: dict, trained: dict, labels: list[str], quiet: bool) -> None:
     """The default attack grid (with re-encoding through TAEF2) on the stress set, for ``labels``."""
-    from inpaintbench.evaluation.attack_spec import parse_attacks
+    from inpaintbench.evaluation._attack_spec import parse_attacks
     from inpaintbench.jobs.stress import run_stress
     from inpaintbench.reports.job_reports import write_stress_report
 
@@ -435,9 +435,9 @@ def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: di
 
 def draw_figures(results: list) -> list[Path]:
     from inpaintbench.jobs.results import slug
+    from inpaintbench.reports._plots import heatmap, robustness_figures
     from inpaintbench.reports.attribution import attribution_matrices
     from inpaintbench.reports.generalization import is_matrix_result, matrix_cells
-    from inpaintbench.reports.plots import heatmap, robustness_figures
     from inpaintbench.reports.robustness import curves, group_results
 
     if FIGURES.exists():
@@ -563,7 +563,7 @@ def main() -> None:
                    help="a sentence recorded with the run and shown in the README (e.g. how the machine was shared)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args()
-    from inpaintbench.io.atomic import atomic_write_bytes
+    from inpaintbench.io._atomic import atomic_write_bytes
 
     record_path = RESULTS / "reference.json"
     if not args.render_only:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import inpaintbench as ib
 from inpaintbench.jobs.results import read_result, write_result
-from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.reports._markdown import markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

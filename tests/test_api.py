@@ -9,7 +9,7 @@ import torch
 
 import inpaintbench as ib
 from inpaintbench.cli import main
-from inpaintbench.io.paths import portable_path
+from inpaintbench.io._paths import portable_path
 from inpaintbench.sdk.errors import UserError
 from inpaintbench.training.trainer import load_checkpoint
 

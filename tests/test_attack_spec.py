@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inpaintbench.evaluation.attack_spec import (
+from inpaintbench.evaluation._attack_spec import (
     GRIDS,
     AttackSpecError,
     grid,

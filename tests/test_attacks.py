@@ -14,7 +14,7 @@ from inpaintbench.attacks.jpeg import JPEG
 from inpaintbench.attacks.noise import GaussianNoise
 from inpaintbench.attacks.resize import Resize
 from inpaintbench.attacks.webp import WebP
-from inpaintbench.evaluation.attack_spec import parse_chain
+from inpaintbench.evaluation._attack_spec import parse_chain
 from inpaintbench.sdk import AttackOptionError
 from inpaintbench.sdk.contracts import Sample
 
@@ -180,8 +180,8 @@ def test_chains_compose_left_to_right_and_order_matters():
 def test_same_seed_repeats_exactly_through_the_data_pipeline(tmp_path):
     from inpaintbench.data.imageio import write_webp
     from inpaintbench.data.layout import LayoutDataset
+    from inpaintbench.evaluation._tensors import SampleTensors
     from inpaintbench.evaluation.protocol import Protocol
-    from inpaintbench.evaluation.tensors import SampleTensors
 
     for i in range(3):
         write_webp(tmp_path / "test" / f"im{i}.realfake.webp", textured(48, 64, seed=i))

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from inpaintbench.evaluation.protocol import Execution, Protocol
-from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.jobs._clean_cache import CleanCache, clean_key
 from inpaintbench.jobs.job import Job
 from inpaintbench.jobs.results import Result
 

@@ -6,10 +6,10 @@ import torch
 from torchvision.ops import sigmoid_focal_loss
 
 from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.evaluation._tensors import SampleTensors, collate
 from inpaintbench.evaluation.protocol import Protocol
-from inpaintbench.evaluation.tensors import SampleTensors, collate
 from inpaintbench.sdk.errors import ConfigError
-from inpaintbench.training.crops import CropTensors, parse_augment
+from inpaintbench.training._crops import CropTensors, parse_augment
 from inpaintbench.training.trainer import focal_loss
 
 from layout_factory import make_layout

@@ -6,7 +6,7 @@ import os
 
 from inpaintbench import cli
 from inpaintbench.data.layout import LayoutDataset
-from inpaintbench.io.fingerprint import data_change, data_fingerprint
+from inpaintbench.io._fingerprint import data_change, data_fingerprint
 
 from layout_factory import make_layout
 

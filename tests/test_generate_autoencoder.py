@@ -15,7 +15,7 @@ from test_generate import config, photos  # noqa: F401  (the photos fixture)
 from inpaintbench import cli
 from inpaintbench.data.generation.generate import generate
 from inpaintbench.data.imageio import read_mask, read_rgb
-from inpaintbench.evaluation.attack_spec import AttackSpecError, parse_attacks
+from inpaintbench.evaluation._attack_spec import AttackSpecError, parse_attacks
 from inpaintbench.sdk.autoencoders import AUTOENCODERS, packaged_autoencoder, tiny_decoder, tiny_encoder
 from inpaintbench.sdk.weights import file_sha256
 

@@ -11,7 +11,7 @@ from PIL import Image
 
 from inpaintbench.cli import main
 from inpaintbench.data.imageio import read_mask, write_webp
-from inpaintbench.evaluation.attack_spec import AttackSpecError, parse_attacks
+from inpaintbench.evaluation._attack_spec import AttackSpecError, parse_attacks
 
 from layout_factory import make_layout
 

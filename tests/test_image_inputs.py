@@ -11,13 +11,13 @@ import torch
 from torch import nn
 
 from inpaintbench.data.layout import LayoutDataset
+from inpaintbench.evaluation._image_inputs import InputMaker
+from inpaintbench.evaluation._tensors import SampleTensors, collate
 from inpaintbench.evaluation.harness import predictions
-from inpaintbench.evaluation.image_inputs import InputMaker
 from inpaintbench.evaluation.protocol import Protocol
-from inpaintbench.evaluation.tensors import SampleTensors, collate
-from inpaintbench.io.feature_cache import FeatureCache
+from inpaintbench.io._feature_cache import FeatureCache
 from inpaintbench.sdk import ImageInput, ModuleDetector
-from inpaintbench.training.crops import CropTensors
+from inpaintbench.training._crops import CropTensors
 from inpaintbench.training.trainer import TrainConfig, Trainer
 
 from layout_factory import make_layout
@@ -158,7 +158,7 @@ def test_the_trace_a_model_trains_on_is_the_crop_of_the_whole_image_trace(tmp_pa
 
 
 def test_a_changed_image_or_input_key_misses_and_attacked_images_are_not_stored(tmp_path):
-    from inpaintbench.evaluation.attack_spec import parse_attacks
+    from inpaintbench.evaluation._attack_spec import parse_attacks
 
     root = make_layout(tmp_path / "d", {"train": 2}, size=24)
     cache = FeatureCache(tmp_path / "cache")

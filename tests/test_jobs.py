@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inpaintbench.evaluation.attack_spec import parse_attacks
+from inpaintbench.evaluation._attack_spec import parse_attacks
 from inpaintbench.evaluation.metrics import conventions
 from inpaintbench.evaluation.protocol import ATTACK_KEYS, Protocol
 

@@ -8,8 +8,8 @@ from PIL import Image
 
 from inpaintbench.data.imageio import DataError, write_webp
 from inpaintbench.data.layout import HASH_SPLIT_FRACTIONS, LayoutDataset, hash_split, parse_name
+from inpaintbench.evaluation._tensors import to_tensors
 from inpaintbench.evaluation.protocol import mask_threshold
-from inpaintbench.evaluation.tensors import to_tensors
 from inpaintbench.sdk.contracts import Sample
 
 

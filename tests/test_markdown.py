@@ -1,6 +1,6 @@
 """The one markdown helper: numbers right-aligned to three decimals, missing values as a dash."""
 
-from inpaintbench.reports.markdown import markdown_table, protocol_lines
+from inpaintbench.reports._markdown import markdown_table, protocol_lines
 
 
 def test_table_formats_and_aligns_columns():

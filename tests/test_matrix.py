@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from inpaintbench import cli
-from inpaintbench.io.paths import portable_path, portable_text
+from inpaintbench.io._paths import portable_path, portable_text
 from inpaintbench.jobs import matrix
 from inpaintbench.jobs.matrix import DataSet, parse_sets
 from inpaintbench.jobs.results import read_result, slug

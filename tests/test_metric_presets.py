@@ -9,11 +9,11 @@ import torch
 from scipy.ndimage import maximum_filter, minimum_filter
 
 from inpaintbench.cli import main
+from inpaintbench.evaluation._tensors import SampleTensors
 from inpaintbench.evaluation.harness import predictions
 from inpaintbench.evaluation.metric_presets import CONVENTIONS, PRESETS
 from inpaintbench.evaluation.metrics import MetricState, conventions
 from inpaintbench.evaluation.protocol import Protocol, check_convention
-from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.jobs.job import Job, make_dataset, make_detector
 from inpaintbench.jobs.results import read_result
 from inpaintbench.sdk.errors import ConfigError

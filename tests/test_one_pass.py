@@ -10,12 +10,12 @@ import torch
 
 from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.evaluation import metrics as metrics_module
-from inpaintbench.evaluation.extremes import DISPLAY_SIDE, display
+from inpaintbench.evaluation._extremes import DISPLAY_SIDE, display
+from inpaintbench.evaluation._tensors import SampleTensors, as_float, collate, to_tensors
 from inpaintbench.evaluation.harness import evaluate
 from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.evaluation.protocol import Execution, Protocol
-from inpaintbench.evaluation.tensors import SampleTensors, as_float, collate, to_tensors
-from inpaintbench.jobs.gallery import choose
+from inpaintbench.jobs._gallery import choose
 from inpaintbench.jobs.job import Job, evaluate_job
 from inpaintbench.sdk.contracts import BaseDetector
 

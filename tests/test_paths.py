@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inpaintbench.io.paths import portable, portable_path, portable_text
+from inpaintbench.io._paths import portable, portable_path, portable_text
 
 
 def test_paths_under_or_beside_the_base_become_relative():

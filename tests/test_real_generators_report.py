@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from inpaintbench.jobs.results import Result
+from inpaintbench.reports._markdown import ranked_cells
 from inpaintbench.reports.attribution import attribution_matrices, attribution_section, mismatch_table
 from inpaintbench.reports.leaderboard import build
-from inpaintbench.reports.markdown import ranked_cells
 from inpaintbench.reports.real_generators import real_generators_section
 
 PROTOCOL = {"threshold": 0.5, "image_size": None}

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from inpaintbench import cli
-from inpaintbench.io.runlock import LOCK_NAME, FolderLocked, RunLock, pid_alive
+from inpaintbench.io._runlock import LOCK_NAME, FolderLocked, RunLock, pid_alive
 
 
 @pytest.fixture

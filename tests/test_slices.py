@@ -17,7 +17,7 @@ from inpaintbench.data.layout import LayoutDataset
 from inpaintbench.evaluation.image_records import BASE_COLUMNS
 from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.evaluation.slices import ImageInfo, SplitImages, check_columns, slice_split
-from inpaintbench.jobs.gallery import choose
+from inpaintbench.jobs._gallery import choose
 from inpaintbench.reports.leaderboard import build
 from inpaintbench.sdk.registry import RegistryError
 
@@ -179,7 +179,7 @@ def test_leaderboard_slice_table_has_detectors_as_rows_and_values_with_n(sliced_
 def test_the_gallery_title_counts_what_it_shows_and_the_heatmap_has_a_colour_bar():
     import matplotlib.pyplot as plt
 
-    from inpaintbench.jobs.gallery import GalleryImage, _figure
+    from inpaintbench.jobs._gallery import GalleryImage, _figure
 
     def row(rank: str, n: int):
         item = GalleryImage(rank, "test/realfake", n, f"id{n}", 0.1 * n, {"mask_size": "<2%"})

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from inpaintbench import cli
-from inpaintbench.evaluation.attack_spec import parse_attacks
+from inpaintbench.evaluation._attack_spec import parse_attacks
 from inpaintbench.jobs import stress
 from inpaintbench.jobs.results import read_result
 from inpaintbench.reports.job_reports import write_stress_report

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from inpaintbench.evaluation.tiling import kept_ranges, predict_tiled, predict_within, tile_shape, tile_starts
+from inpaintbench.evaluation._tiling import kept_ranges, predict_tiled, predict_within, tile_shape, tile_starts
 
 
 def conv_net() -> nn.Module:

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from inpaintbench.evaluation.protocol import Execution, Protocol
-from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.io._atomic import atomic_write_bytes
 from inpaintbench.jobs.job import Job, train_job
 from inpaintbench.sdk.errors import CheckpointError
 from inpaintbench.training.trainer import TrainConfig, load_checkpoint

@@ -14,8 +14,8 @@ from inpaintbench.baselines.srm import NoiseResidual
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.universal import UniversalDataset, UniversalTransform, photos_in_folder
 from inpaintbench.data.imageio import DataError
+from inpaintbench.evaluation._tensors import SampleTensors
 from inpaintbench.evaluation.protocol import Protocol
-from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.sdk.contracts import Sample
 from inpaintbench.sdk.registry import RegistryError, create
 from inpaintbench.training.trainer import TrainConfig, load_checkpoint, train

@@ -79,7 +79,7 @@ def generated_factory(entry: GeneratedDataset) -> Callable[..., LayoutDataset]:
             fingerprint,
             generate,
         )
-        from inpaintbench.io.paths import cache_root
+        from inpaintbench.io._paths import cache_root
 
         if data_root:
             try:

@@ -11,7 +11,9 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from inpaintbench.evaluation.extremes import Extremes
+from inpaintbench.evaluation._extremes import Extremes
+from inpaintbench.evaluation._tensors import SampleTensors, as_float, collate, with_image_inputs
+from inpaintbench.evaluation._tiling import predict_within
 from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
 from inpaintbench.evaluation.metrics import (
     MetricState,
@@ -21,8 +23,6 @@ from inpaintbench.evaluation.metrics import (
 )
 from inpaintbench.evaluation.protocol import DEFAULT_EXECUTION, DEFAULT_PROTOCOL, Execution, Protocol
 from inpaintbench.evaluation.slices import ImageInfo, SplitImages
-from inpaintbench.evaluation.tensors import SampleTensors, as_float, collate, with_image_inputs
-from inpaintbench.evaluation.tiling import predict_within
 from inpaintbench.io import distributed
 from inpaintbench.sdk.contracts import BaseDetector, DetectorProtocol, SplitName, as_detector
 from inpaintbench.sdk.errors import USER_ERRORS, ConfigError, PluginFailure
@@ -76,7 +76,7 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
     under torchrun, over this rank's share of the batches only (``distributed.EvalBatches``).
 
     Batches of mixed sizes come padded (``batch["valid"]`` marks the real pixels); no detector call
-    sees more than the protocol's ``max_pixels`` (see ``inpaintbench.evaluation.tiling``).
+    sees more than the protocol's ``max_pixels`` (see ``inpaintbench.evaluation._tiling``).
     """
     detector = as_detector(detector)
     dev = move_detector(detector, device)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from inpaintbench.evaluation.slices import DERIVED_COLUMNS, SplitImages, column_values, mask_fractions
-from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.io._atomic import atomic_write_bytes
 
 #: The per-image metrics every row holds (``MetricState.per_image``), besides the image score.
 ROW_METRICS = ("iou", "f1", "precision", "recall", "f1_best", "auc", "fpr", "empty_prediction")

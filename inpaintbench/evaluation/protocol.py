@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inpaintbench.data.imageio import DEFAULT_MAX_IMAGE_PIXELS
-from inpaintbench.evaluation.attack_spec import Chain
+from inpaintbench.evaluation._attack_spec import Chain
+from inpaintbench.evaluation._tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
 from inpaintbench.evaluation.metric_presets import CONVENTIONS, DEFAULT_CONVENTION, PRESET_THRESHOLD
 from inpaintbench.evaluation.metrics import DEFAULT_THRESHOLD, IMAGE_THRESHOLD_CHOICES, conventions
-from inpaintbench.evaluation.tiling import DEFAULT_MAX_PIXELS, DEFAULT_TILE_OVERLAP
 from inpaintbench.sdk.contracts import Attack
 from inpaintbench.sdk.errors import ConfigError
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from inpaintbench.evaluation.extremes import Extremes
+from inpaintbench.evaluation._extremes import Extremes
 from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
 from inpaintbench.evaluation.metrics import MetricState
 from inpaintbench.sdk.contracts import SplitName

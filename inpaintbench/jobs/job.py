@@ -24,15 +24,15 @@ from inpaintbench.evaluation.slices import (
     slicing_record,
 )
 from inpaintbench.io import distributed
-from inpaintbench.io.fingerprint import data_fingerprint
-from inpaintbench.io.paths import portable, portable_path
-from inpaintbench.jobs.gallery import GALLERY_METRICS, choose, gallery_png
+from inpaintbench.io._fingerprint import data_fingerprint
+from inpaintbench.io._paths import portable, portable_path
+from inpaintbench.jobs._gallery import GALLERY_METRICS, choose, gallery_png
 from inpaintbench.jobs.results import Result, environment, file_sha256
 from inpaintbench.sdk import registry
 from inpaintbench.sdk.cards import card_of
 from inpaintbench.sdk.contracts import as_detector
 from inpaintbench.sdk.errors import CheckpointError, ConfigError, NotTrainable
-from inpaintbench.training.checkpoints import load_weights
+from inpaintbench.training._checkpoints import load_weights
 from inpaintbench.training.trainer import TrainConfig, TrainReport, load_checkpoint, seed_everything, train
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from inpaintbench.io import distributed
-from inpaintbench.io.fingerprint import data_fingerprint
-from inpaintbench.io.paths import portable
-from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.io._fingerprint import data_fingerprint
+from inpaintbench.io._paths import portable
+from inpaintbench.jobs._clean_cache import CleanCache, clean_key
 from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, make_detector, train_job
 from inpaintbench.jobs.results import Result, slug, write_result
 from inpaintbench.sdk.contracts import KINDS, SplitName

@@ -19,7 +19,7 @@ from typing import Any
 from inpaintbench.evaluation.image_records import ImageRecords
 from inpaintbench.evaluation.metric_presets import DEFAULT_CONVENTION
 from inpaintbench.evaluation.protocol import Protocol
-from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.io._atomic import atomic_write_bytes
 from inpaintbench.sdk.contracts import SplitName
 from inpaintbench.sdk.errors import UserError
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from inpaintbench.evaluation.attack_spec import Chain
+from inpaintbench.evaluation._attack_spec import Chain
 from inpaintbench.io import distributed
-from inpaintbench.io.fingerprint import data_change, data_fingerprint
-from inpaintbench.io.paths import portable
-from inpaintbench.jobs.clean_cache import CleanCache, clean_key
+from inpaintbench.io._fingerprint import data_change, data_fingerprint
+from inpaintbench.io._paths import portable
+from inpaintbench.jobs._clean_cache import CleanCache, clean_key
 from inpaintbench.jobs.job import Job, evaluate_job, make_dataset, scored_detector
 from inpaintbench.jobs.results import Result, model_key, read_result, slug, write_result
 

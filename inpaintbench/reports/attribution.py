@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.evaluation.slices import ALL_KINDS
 from inpaintbench.jobs.results import Result
-from inpaintbench.reports.markdown import SMALL_CELL, markdown_table, ranked_cells
-from inpaintbench.reports.protocol_ids import ProtocolIds
+from inpaintbench.reports._markdown import SMALL_CELL, markdown_table, ranked_cells
+from inpaintbench.reports._protocol_ids import ProtocolIds
 from inpaintbench.sdk.autoencoders import FAMILIES
 from inpaintbench.sdk.contracts import SplitName
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from inpaintbench.reports.markdown import markdown_table
+from inpaintbench.reports._markdown import markdown_table
 
 
 def is_matrix_result(result) -> bool:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inpaintbench.evaluation.protocol import Protocol
-from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.io._atomic import atomic_write_bytes
 from inpaintbench.jobs.results import Result
+from inpaintbench.reports._markdown import protocol_lines
+from inpaintbench.reports._plots import heatmap, robustness_figures
 from inpaintbench.reports.generalization import matrix_cells, matrix_tables
-from inpaintbench.reports.markdown import protocol_lines
-from inpaintbench.reports.plots import heatmap, robustness_figures
 from inpaintbench.reports.robustness import (
     AURC_DOC,
     Curve,

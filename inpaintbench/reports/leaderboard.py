@@ -9,10 +9,10 @@ from pathlib import Path
 
 from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, data_heading, option_labels, read_results, unique_results
-from inpaintbench.reports.markdown import markdown_table
-from inpaintbench.reports.protocol_ids import ProtocolIds
+from inpaintbench.reports._markdown import markdown_table
+from inpaintbench.reports._protocol_ids import ProtocolIds
+from inpaintbench.reports._rows import anchor, training_budget, training_data
 from inpaintbench.reports.published import published_section
-from inpaintbench.reports.rows import anchor, training_budget, training_data
 from inpaintbench.sdk.contracts import SplitName
 
 #: The columns of each kind of table after detector, training data and budget: (header, metric key).
@@ -199,7 +199,7 @@ def build(paths: Iterable[str | Path], output: str | Path | None = None, convent
     if conventions_of is not None:
         text += "\n" + "\n".join(conventions_section(results, conventions_of)).rstrip() + "\n"
     if output is not None:
-        from inpaintbench.io.atomic import atomic_write_bytes
+        from inpaintbench.io._atomic import atomic_write_bytes
 
         atomic_write_bytes(output, text.encode("utf-8"))
     return text

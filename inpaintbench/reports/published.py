@@ -8,8 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from inpaintbench.jobs.results import Result, data_heading, option_labels
-from inpaintbench.reports.markdown import markdown_table
-from inpaintbench.reports.protocol_ids import ProtocolIds
+from inpaintbench.reports._markdown import markdown_table
+from inpaintbench.reports._protocol_ids import ProtocolIds
 
 #: The metrics shown per set: (header, key, role of the split).
 COLUMNS = (("pixel AUC", "auc", "manipulated"), ("IoU", "iou", "manipulated"), ("F1-best", "f1_best", "manipulated"),

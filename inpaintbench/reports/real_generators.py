@@ -10,9 +10,9 @@ from typing import Any
 
 from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, option_labels
-from inpaintbench.reports.markdown import SMALL_CELL, markdown_table, ranked_cells
-from inpaintbench.reports.protocol_ids import ProtocolIds
-from inpaintbench.reports.rows import anchor, training_data
+from inpaintbench.reports._markdown import SMALL_CELL, markdown_table, ranked_cells
+from inpaintbench.reports._protocol_ids import ProtocolIds
+from inpaintbench.reports._rows import anchor, training_data
 from inpaintbench.sdk.contracts import SplitName
 
 #: The dataset the section reads (by the name its results record), and the columns it breaks down by.

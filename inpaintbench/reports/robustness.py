@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from inpaintbench.jobs.results import model_key, option_labels
-from inpaintbench.reports.markdown import ROLE_COLUMNS, markdown_table
+from inpaintbench.reports._markdown import ROLE_COLUMNS, markdown_table
 
 #: The definition of ``aurc`` as the reports state it.
 AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "

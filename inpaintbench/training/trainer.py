@@ -18,22 +18,22 @@ import torch.nn.functional as F
 from torchvision.ops import sigmoid_focal_loss
 from tqdm.auto import tqdm
 
+from inpaintbench.evaluation._image_inputs import InputMaker
+from inpaintbench.evaluation._tensors import SampleTensors
 from inpaintbench.evaluation.harness import evaluate_split, loader, split_rule_note
-from inpaintbench.evaluation.image_inputs import InputMaker
 from inpaintbench.evaluation.metrics import confusion_counts, counts_iou, warn_if_collapsed
 from inpaintbench.evaluation.protocol import Execution, Protocol
-from inpaintbench.evaluation.tensors import SampleTensors
 from inpaintbench.io import distributed
-from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
-from inpaintbench.io.feature_cache import FeatureCache
-from inpaintbench.io.fingerprint import data_change, data_fingerprint
-from inpaintbench.io.paths import portable_path
-from inpaintbench.io.runlock import RunLock
+from inpaintbench.io._atomic import atomic_write_bytes, remove_stale_temps
+from inpaintbench.io._feature_cache import FeatureCache
+from inpaintbench.io._fingerprint import data_change, data_fingerprint
+from inpaintbench.io._paths import portable_path
+from inpaintbench.io._runlock import RunLock
 from inpaintbench.sdk import read_weights
 from inpaintbench.sdk.contracts import KINDS, Card, Sample, SplitName, as_detector, kind_role, pooled_logit
 from inpaintbench.sdk.errors import CheckpointError, ConfigError, NotTrainable
-from inpaintbench.training.checkpoints import load_weights
-from inpaintbench.training.crops import CropTensors, describe_crops
+from inpaintbench.training._checkpoints import load_weights
+from inpaintbench.training._crops import CropTensors, describe_crops
 
 CHECKPOINT_FORMAT = "inpaintbench-checkpoint-1"
 

@@ -25,14 +25,14 @@ from typing import Any
 
 import numpy as np
 
+from inpaintbench.data._seeds import sample_seed
 from inpaintbench.data.generation.catalog import generated_dataset
 from inpaintbench.data.generation.generators import GeneratorSet, Item, autoencoder_option
 from inpaintbench.data.generation.masks import MaskUnavailable, coverage
 from inpaintbench.data.generation.sources import Photo, embedded_photos, fit_short_side, folder_photos
 from inpaintbench.data.imageio import DataError, write_webp
-from inpaintbench.data.seeds import sample_seed
 from inpaintbench.io import distributed
-from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
+from inpaintbench.io._atomic import atomic_write_bytes, remove_stale_temps
 from inpaintbench.sdk import env, registry
 from inpaintbench.sdk.crops import crop_position, crop_window
 from inpaintbench.sdk.errors import ConfigError

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from inpaintbench.data._seeds import sample_seed
 from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.sources import Photo, folder_photos, random_crop
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.layout import dataset_repr
-from inpaintbench.data.seeds import sample_seed
 from inpaintbench.sdk.samples import SPLITS, Sample
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]

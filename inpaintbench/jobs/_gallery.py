@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from inpaintbench.evaluation.extremes import GALLERY_METRICS, tie_break
+from inpaintbench.evaluation._extremes import GALLERY_METRICS, tie_break
 from inpaintbench.evaluation.slices import SplitImages, column_values
-from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.io._atomic import atomic_write_bytes
 
 __all__ = ["GALLERY_METRICS", "DEFAULT_GALLERY_K", "GalleryImage", "choose", "gallery_png"]
 DEFAULT_GALLERY_K = 4

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from inpaintbench.data.seeds import sample_seed
-from inpaintbench.evaluation.tensors import SampleTensors
+from inpaintbench.data._seeds import sample_seed
+from inpaintbench.evaluation._tensors import SampleTensors
 from inpaintbench.sdk.crops import crop_window
 from inpaintbench.sdk.errors import ConfigError
 

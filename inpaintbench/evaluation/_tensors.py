@@ -16,11 +16,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from inpaintbench.data._seeds import sample_seed
 from inpaintbench.data.imageio import DataError, jpeg_qtables, pixel_limit
-from inpaintbench.data.seeds import sample_seed
-from inpaintbench.evaluation.image_inputs import InputMaker
+from inpaintbench.evaluation._image_inputs import InputMaker
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
-from inpaintbench.io.feature_cache import FeatureCache
+from inpaintbench.io._feature_cache import FeatureCache
 from inpaintbench.sdk.contracts import BaseDetector, Sample
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from inpaintbench.io.atomic import atomic_write_bytes, remove_stale_temps
-from inpaintbench.io.paths import cache_root
+from inpaintbench.io._atomic import atomic_write_bytes, remove_stale_temps
+from inpaintbench.io._paths import cache_root
 from inpaintbench.sdk import env
 
 #: The disk budget when ``$INPAINTBENCH_FEATURE_CACHE_GB`` is unset.

@@ -8,7 +8,7 @@ import secrets
 import time
 from pathlib import Path
 
-from inpaintbench.io.runlock import pid_alive
+from inpaintbench.io._runlock import pid_alive
 
 #: Temporary files of ``atomic_write_bytes``: ``.<name>.<pid>-<random>.tmp`` beside the target.
 TEMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.(?:(?P<pid>\d+)-)?[A-Za-z0-9_]+\.tmp$")

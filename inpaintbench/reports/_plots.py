@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-from inpaintbench.io.atomic import atomic_write_bytes
+from inpaintbench.io._atomic import atomic_write_bytes
 from inpaintbench.jobs.results import slug
 from inpaintbench.reports.robustness import Curve
 

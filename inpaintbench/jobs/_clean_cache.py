@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from inpaintbench.io.paths import cache_root
+from inpaintbench.io._paths import cache_root
 from inpaintbench.jobs.job import Job
 from inpaintbench.jobs.results import Result, file_sha256, read_result, slug, write_result
 

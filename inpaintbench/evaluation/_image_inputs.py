@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from inpaintbench.io.feature_cache import FeatureCache
-from inpaintbench.io.paths import portable_path
+from inpaintbench.io._feature_cache import FeatureCache
+from inpaintbench.io._paths import portable_path
 from inpaintbench.sdk.contracts import IMAGE_INPUT_DTYPE, ImageInput
 
 #: ``IMAGE_INPUT_DTYPE`` as numpy stores it.

@@ -7,7 +7,7 @@ from typing import Any
 
 from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result
-from inpaintbench.reports.markdown import protocol_lines
+from inpaintbench.reports._markdown import protocol_lines
 
 
 class ProtocolIds:
