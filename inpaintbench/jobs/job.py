@@ -96,7 +96,7 @@ def seeded_detector(job: Job, checkpoint: str | None, seed: int) -> tuple[Any, d
 def check_trained(detector, info: dict[str, Any], job: Job, checkpoint: str | None, seed: int) -> dict[str, Any]:
     """``info``, marked untrained when the detector needs a checkpoint and has none (allowed by
     ``job.allow_untrained``, else an ``UntrainedDetector`` error); ``seed`` drew its weights."""
-    if checkpoint or not getattr(detector, "needs_checkpoint", False):
+    if checkpoint or not as_detector(detector).needs_checkpoint:
         return info
     if not job.allow_untrained:
         raise UntrainedDetector(f"detector {job.detector!r} has random initial weights: pass --checkpoint, or use "
