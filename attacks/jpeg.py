@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from inpaintbench.sdk import ImageAttack, Range, pil_roundtrip
+from inpaintbench.sdk.attacks import opened_own
 
 SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
 
@@ -18,7 +17,7 @@ SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
 def written_tables(quality: int, subsampling: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
     """The quantization tables PIL's encoder writes at ``quality``: ``((table id, 64 entries), ...)``."""
     data = pil_roundtrip(np.zeros((16, 16, 3), np.uint8), "JPEG", quality=quality, subsampling=subsampling)[0]
-    with Image.open(io.BytesIO(data)) as im:
+    with opened_own(data) as im:
         return tuple((int(k), tuple(int(v) for v in t)) for k, t in im.quantization.items())
 
 

@@ -108,7 +108,7 @@ def add_job(p: argparse.ArgumentParser, dataset_help: str | None = None) -> None
     p.add_argument("--max-image-pixels", type=_pixels, default=None,
                    help="most pixels (width x height, read from the header) an image may have to be read "
                         "(default 16384x16384 = 268,435,456); larger files are bad files (named; --skip-bad "
-                        "skips them), so a decompression bomb is never decoded; recorded when raised")
+                        "skips them), so a decompression bomb is never decoded; recorded when not the default")
     p.add_argument("--mask-binarization", type=_binarization, default="full",
                    help="soft-mask value from which a pixel is inpainted: full (=255, default), half (>=128), "
                         "any (>0), or 1..255")

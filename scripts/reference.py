@@ -554,7 +554,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--budget", choices=sorted(BUDGETS), default="cpu")
     p.add_argument("--minutes", type=float,
-                   help="wall-clock minutes of training per model instead of the budget's (cpu: 15); recorded")
+                   help="wall-clock minutes of training per model instead of the budget's (cpu: 8); recorded")
     p.add_argument("--work", default=str(ROOT / "runs" / "reference"),
                    help="photo links, data, models and caches (not committed)")
     p.add_argument("--render-only", action="store_true", help="only rebuild the README from the committed results")

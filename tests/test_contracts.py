@@ -124,3 +124,23 @@ def test_module_detector_image_score_pools_the_logits_of_its_heatmap():
         expected = torch.sigmoid(pooled_logit(module(images)))
     assert det.has_image_score and "top 1% pixel logits" in det.image_score_source()
     torch.testing.assert_close(det.image_score(images, det.predict(images)), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_a_subclass_that_defines_image_score_has_it_called():
+    from inpaintbench.evaluation.harness import image_scores
+
+    class Own(BaseDetector):
+        def predict(self, images):
+            return images[:, :1]
+
+        def image_score(self, images, heatmap):
+            return torch.full((images.shape[0],), 0.25)
+
+    class Declined(Own):
+        has_image_score = False  # an explicit choice is kept
+
+    images = torch.rand(2, 3, 8, 8)
+    valid = torch.ones(2, 1, 8, 8, dtype=torch.bool)
+    assert Own.has_image_score and not Declined.has_image_score and not BaseDetector.has_image_score
+    assert torch.equal(image_scores(Own(), images, images[:, :1], valid), torch.full((2,), 0.25))
+    assert torch.equal(image_scores(Declined(), images, images[:, :1], valid), images[:, :1].flatten(1).amax(1))

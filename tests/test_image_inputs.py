@@ -171,6 +171,13 @@ def test_a_changed_image_or_input_key_misses_and_attacked_images_are_not_stored(
     other_key = InputMaker((Position("v2"),), cache=cache)  # e.g. another autoencoder's weights
     _data(root, other_key)[0]
     assert (other_key.hits, other_key.misses) == (0, 1)
+    on_gpu = InputMaker((Position("v1"),), cache=cache)
+    on_gpu.key_device = "cuda"  # as if a GPU had computed it (float16 there): not the CPU's entry
+    _data(root, on_gpu)[0]
+    assert (on_gpu.hits, on_gpu.misses) == (0, 1)
+    worker = on_gpu.on("cpu")  # a loader worker reads what its main process computed
+    _data(root, worker)[0]
+    assert (worker.hits, worker.misses) == (1, 1)
     resized = InputMaker((Position("v1"),), cache=cache)  # other pixels: another key
     _data(root, resized, protocol=Protocol(16))[0]
     assert (resized.hits, resized.misses) == (0, 1)
@@ -215,3 +222,20 @@ def test_the_trainer_passes_crops_of_the_cached_inputs_and_computes_them_once(tm
     assert report.data["image_inputs"]["inputs"]["position"] == {"channels": 3, "key": "v1"}
     Trainer(RowDetector(), LayoutDataset(root), config, Protocol(None), tmp_path / "b").run()
     assert Position.computed == stored  # the second run read every map from the cache
+
+
+def test_a_failing_transform_or_image_input_names_the_file(tmp_path):
+    from inpaintbench.sdk.errors import PluginFailure
+
+    class Broken(Position):
+        def compute(self, images):
+            raise ValueError("no trace today")
+
+    root = make_layout(tmp_path / "d", {"train": 1}, size=24)
+    data = _data(root, InputMaker((Broken(),)))
+    with pytest.raises(PluginFailure, match=r"fakefake.*preparing the image failed.*ValueError: no trace today"):
+        data[0]
+    data = _data(root, None)
+    data.transform = lambda sample, rng: 1 / 0
+    with pytest.raises(PluginFailure, match=r"\.(png|webp|jpg).*ZeroDivisionError"):
+        data[0]

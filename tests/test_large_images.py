@@ -172,3 +172,15 @@ def test_image_and_mask_of_different_sizes_are_refused_from_their_headers(tmp_pa
     skipping = cli.registry.create("datasets", dataset, data_root=str(root), on_bad="skip")
     assert len(skipping.problems) == 1
     assert not any(name.endswith(str(image.name)) for name in no_decoding)
+
+
+@pytest.mark.parametrize("attack", ["jpeg:quality=90", "webp:quality=90"])
+def test_re_encoding_attacks_decode_their_own_bytes_without_pil_s_bomb_check(attack, monkeypatch):
+    from inpaintbench.evaluation._attack_spec import parse_attacks
+    from inpaintbench.sdk import Sample
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # PIL refuses above twice this: 64 x 64 would fail
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    sample = Sample("x", "test", "original", image, np.zeros((64, 64), np.uint8))
+    out = parse_attacks(attack)[0](sample, np.random.default_rng(0))
+    assert out.image.shape == image.shape and Image.MAX_IMAGE_PIXELS == 100  # the check is back afterwards

@@ -111,3 +111,16 @@ def test_attribution_matrix_and_mismatch():
 
 def test_one_autoencoder_makes_no_matrix():
     assert attribution_matrices([family_result("taesd", "sd1", 0.9)]) == []
+
+
+def test_results_with_other_options_or_a_trained_model_make_no_shared_matrix():
+    results = [family_result("taesd", "sd1", 0.95), family_result("taef1", "sd1", 0.60)]
+    other = [family_result("taesd", "sd1", 0.10), family_result("taef1", "sd1", 0.20)]
+    for res in other:
+        res.detector_info["options"]["window"] = 9  # another setting of the same detector: its own matrix
+    matrices = attribution_matrices(results + other)
+    assert sorted(m.values()[0][0] for m in matrices if m.split == "test/fakefake") == [0.10, 0.95]
+    trained = family_result("taef2", "sd1", 0.99)
+    trained.detector_info["card"] = {"trainable": True}  # e.g. NIX-Net with the trace: not an attribution row
+    [matrix] = [m for m in attribution_matrices(results + [trained]) if m.split == "test/fakefake"]
+    assert matrix.rows == ["taesd", "taef1"]

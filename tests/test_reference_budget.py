@@ -28,7 +28,7 @@ class FakeReport:
         return {"steps": 1}
 
 
-@pytest.mark.parametrize("budget,minutes,steps", [("cpu", 15.0, None), ("gpu", None, 4000)])
+@pytest.mark.parametrize("budget,minutes,steps", [("cpu", 8.0, None), ("gpu", None, 4000)])
 def test_every_model_gets_the_budget_s_time_or_steps(reference, monkeypatch, tmp_path, budget, minutes, steps):
     import inpaintbench.jobs.job as jobs
 
@@ -48,4 +48,4 @@ def test_every_model_gets_the_budget_s_time_or_steps(reference, monkeypatch, tmp
     else:
         assert configs["nixnet"].max_steps == configs["nixnet-srm+trace"].max_steps == steps
     text = reference.budget_text(reference.BUDGETS[budget])
-    assert ("15 min of wall-clock time per model" in text) == (budget == "cpu")
+    assert ("8 min of wall-clock time per model" in text) == (budget == "cpu")

@@ -71,6 +71,22 @@ def test_steps_and_minutes_together_stop_at_whichever_comes_first(tiny_layout, t
     assert by_epochs.steps == 12 and by_epochs.stopped_by == "epochs" and by_epochs.minutes == pytest.approx(2.0)
 
 
+def test_a_run_that_finished_its_epochs_says_so_though_validation_crossed_the_budget(tiny_layout, tiny_detector,
+                                                                                      tmp_path):
+    clock = FakeClock()
+    trainer = _trainer(tiny_layout, tmp_path / "run", clock, max_minutes=1.5, epochs=1)
+    validate = trainer.validate
+
+    def slow_validation():
+        clock.now += 60.0  # the epoch's 6 steps take 1 min, its validation another: 2 min in all
+        return validate()
+
+    trainer.validate = slow_validation
+    report = trainer.run()
+    assert report.steps == 6 and report.minutes == pytest.approx(2.0)
+    assert report.stopped_by == "epochs" and "1 epoch" in report.stop_reason
+
+
 def test_bad_budgets_are_refused():
     for bad in ({"max_minutes": 0}, {"max_minutes": -1.0}, {"max_steps": 0}):
         with pytest.raises(ConfigError):

@@ -1,7 +1,7 @@
 """What a gallery needs, kept while the evaluation runs: the pixels of the images that may turn out to be
 a split's k worst or k best, so that drawing the gallery needs no second prediction.
 
-Images are ranked as ``jobs.gallery.choose`` ranks them: scored manipulated images (non-empty truth,
+Images are ranked as ``jobs._gallery.choose`` ranks them: scored manipulated images (non-empty truth,
 a defined metric) by ``(metric, the other gallery metric, position in the split)``. A split keeps at
 most its k lowest and its k highest candidates at any time; every image of the final gallery is among
 them, since an image among the k lowest (highest) of all splits is among the k lowest (highest) of its

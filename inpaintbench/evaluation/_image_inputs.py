@@ -48,6 +48,9 @@ class InputMaker:
         if len(set(names)) != len(names):
             raise ValueError(f"image inputs need distinct names, got {names}")
         self.device = torch.device(device)
+        #: The device type in the cache keys: the one that fills the cache (``on`` keeps it, so loader
+        #: workers computing on the CPU read what the main process computed on its device).
+        self.key_device = self.device.type
         self.cache = cache
         self.keys = {inp.name: inp.key() for inp in self.inputs}  # e.g. weights sha256: computed once
         self.hits = self.misses = 0
@@ -68,7 +71,8 @@ class InputMaker:
         key = self.keys[inp.name]
         cache = self.cache if store and key is not None else None
         shape = (inp.channels, *image.shape[-2:])
-        cache_key = content_key(inp.name, key, image) if cache is not None else ""
+        # the device type is part of the key: an autoencoder may run in float16 on a GPU, float32 on the CPU
+        cache_key = content_key(inp.name, f"{key}\0{self.key_device}", image) if cache is not None else ""
         found = cache.get(cache_key, shape, STORED_NUMPY) if cache is not None else None
         if found is not None:
             self.hits += 1

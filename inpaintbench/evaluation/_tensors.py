@@ -22,6 +22,7 @@ from inpaintbench.evaluation._image_inputs import InputMaker
 from inpaintbench.evaluation.protocol import PADDING, Protocol, mask_threshold
 from inpaintbench.io._feature_cache import FeatureCache
 from inpaintbench.sdk.contracts import BaseDetector, Sample
+from inpaintbench.sdk.errors import USER_ERRORS, PluginFailure
 
 
 def to_tensors(sample: Sample, image_size: int | None, binarization: str | int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -130,7 +131,17 @@ class SampleTensors(Dataset):
             if self.on_bad == "skip":
                 return {"bad": str(err)}
             raise
-        stored = sample
+        try:
+            return self.prepared(sample, index)
+        except USER_ERRORS:
+            raise
+        except Exception as exc:  # an attack, transform or image input failed: name the file
+            raise PluginFailure(f"{sample.path or sample.id}: preparing the image failed (transform, attack or image "
+                                f"inputs): {type(exc).__name__}: {exc}") from exc
+
+    def prepared(self, stored: Sample, index: int) -> dict:
+        """The item of a loaded sample: transformed, attacked, made tensors, with its inputs and file facts."""
+        sample = stored
         if self.transform is not None:
             rng = np.random.default_rng(sample_seed(self.seed + 7919 * self.epoch, sample.id, sample.kind))
             sample = self.transform(sample, rng)

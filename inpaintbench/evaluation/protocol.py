@@ -101,7 +101,7 @@ class Protocol:
     #: The attack applied to the stored images (a ``Chain`` of attacks), ``None`` when clean.
     attack: Attack | RecordedAttack | None = None
     #: The most pixels an image may have to be read (from its header); larger files are bad files.
-    #: Recorded only when raised above the default, so results under the default keep their protocol key.
+    #: Recorded only when not the default (raised or lowered), so results under the default keep their protocol key.
     max_image_pixels: int = DEFAULT_MAX_IMAGE_PIXELS
     #: The record exactly as a result file held it (``from_record``), so that reading never rewrites it.
     recorded: dict[str, Any] | None = field(default=None, compare=False, repr=False)

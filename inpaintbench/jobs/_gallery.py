@@ -1,7 +1,7 @@
 """The gallery beside a result: the k manipulated images where the detector does worst and the k where it
 does best, each as image, ground truth, heatmap and prediction at the threshold, titled with its id,
 slice values and metric. The images are chosen from the evaluation's per-image metrics and drawn from
-the pixels the evaluation kept of its candidates while it ran (``evaluation.extremes``): no image is
+the pixels the evaluation kept of its candidates while it ran (``evaluation._extremes``): no image is
 predicted twice."""
 
 from __future__ import annotations

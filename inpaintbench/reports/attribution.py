@@ -34,9 +34,17 @@ def autoencoder_of(result: Result) -> str | None:
 
 
 def is_attribution_result(result: Result) -> bool:
-    """A clean result of a detector with an autoencoder option, sliced by the data's autoencoder family."""
-    return (not result.attack and autoencoder_of(result) is not None
-            and any(COLUMN in columns for columns in result.slices.values()))
+    """A clean result of a training-free detector with an autoencoder option, sliced by the data's autoencoder
+    family (a trained model, e.g. NIX-Net with the trace, stays in the main tables and its matrix)."""
+    trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
+    return (not result.attack and not result.checkpoint and trainable is not True
+            and autoencoder_of(result) is not None and any(COLUMN in columns for columns in result.slices.values()))
+
+
+def other_options(result: Result) -> tuple[tuple[str, str], ...]:
+    """The detector's options besides the autoencoder: results that differ in them are other matrices."""
+    options = (result.detector_info or {}).get("options") or {}
+    return tuple(sorted((k, str(v)) for k, v in options.items() if k != OPTION))
 
 
 @dataclass
@@ -66,13 +74,13 @@ def _family_order(name: str) -> tuple[int, str]:
 def attribution_matrices(results: Sequence[Result]) -> list[AttributionMatrix]:
     """Every matrix of two or more autoencoders, rows and columns in the order of ``FAMILIES`` (then others by
     name), so that a named autoencoder's row and its family's column line up; pooled ``<part>/*`` splits left out."""
-    found: dict[tuple[str, str, str, str], AttributionMatrix] = {}
+    found: dict[tuple, AttributionMatrix] = {}
     for res in filter(is_attribution_result, results):
         for split, columns in res.slices.items():
             name = SplitName.parse(split)
             if name.kind == ALL_KINDS or name.role != "manipulated" or COLUMN not in columns:
                 continue
-            key = (res.detector, res.dataset, split, Protocol.from_record(res.protocol).key())
+            key = (res.detector, other_options(res), res.dataset, split, Protocol.from_record(res.protocol).key())
             matrix = found.setdefault(key, AttributionMatrix(res.detector, res.dataset, split, res.protocol))
             row = autoencoder_of(res)
             for family, metrics in columns[COLUMN].items():

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import abc
+import contextlib
 import dataclasses
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -58,14 +59,31 @@ def check_choice(attack: str, option: str, value: str, choices: Sequence[str]) -
         raise AttackOptionError(f"{attack}: {option}={value!r} is not valid; valid: {', '.join(choices)}")
 
 
+@contextlib.contextmanager
+def opened_own(data: bytes) -> Iterator[Image.Image]:
+    """Image bytes this process encoded itself, opened with PIL's decompression-bomb check off: the image
+    passed the reading limit when it was read, so a large photo must not fail on re-decoding."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            yield im
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def decode_own(data: bytes) -> np.ndarray:
+    """RGB uint8 pixels of image bytes this process encoded itself (``opened_own``)."""
+    with opened_own(data) as im:
+        return np.array(im.convert("RGB"), dtype=np.uint8)
+
+
 def pil_roundtrip(image: np.ndarray, fmt: str, **save_options: Any) -> tuple[bytes, np.ndarray]:
     """Encode ``image`` with PIL's real encoder for ``fmt`` and decode it back: ``(bytes, RGB uint8)``."""
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(image)).save(buf, format=fmt, **save_options)
     data = buf.getvalue()
-    with Image.open(io.BytesIO(data)) as im:
-        decoded = np.array(im.convert("RGB"), dtype=np.uint8)
-    return data, decoded
+    return data, decode_own(data)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -79,9 +79,15 @@ class DetectorProtocol(Protocol):
 class BaseDetector:
     """Every optional ability of a detector, declared with its default.
 
-    Subclass it and override what you have; set ``has_image_score = True`` when ``image_score``
-    is the detector's own decision rather than the heatmap's maximum.
+    Subclass it and override what you have. A subclass that defines ``image_score`` has its own image
+    decision (``has_image_score`` becomes True unless the subclass sets it); else the harness scores an
+    image by its heatmap's maximum without calling ``image_score``.
     """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "image_score" in cls.__dict__ and "has_image_score" not in cls.__dict__:
+            cls.has_image_score = True
 
     card: ClassVar[Card] = Card(description="")
     #: Whether ``image_score`` is the detector's own image-level decision.

@@ -377,6 +377,8 @@ class Trainer:
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
         counts = torch.zeros(1, 4, dtype=torch.long, device=device)
         n_batches = 0
+        #: The budget (``max_steps``, ``max_minutes``) that ended this epoch before its last batch, if any.
+        self.cut_short: str | None = None
         for batch in bar:
             self.bad_files += len(batch["bad"])
             if "image" not in batch:
@@ -395,7 +397,8 @@ class Trainer:
                                        valid=valid).sum(0, keepdim=True)
             if shown and n_batches % SYNC_EVERY == 0:
                 bar.set_postfix(loss=f"{float(loss_sum) / n_batches:.4f}", iou=f"{float(counts_iou(counts)[0]):.3f}")
-            if self.budget_spent(progress):
+            self.cut_short = self.budget_spent(progress)
+            if self.cut_short:
                 break
         # the epoch's figures over all ranks' batches
         totals = distributed.all_sum(torch.stack([loss_sum, torch.tensor(float(n_batches), device=device,
@@ -490,6 +493,7 @@ class Trainer:
         t0 = time.perf_counter()
         self.started = self.clock()
         stopped_by, first = "epochs", progress.next_epoch
+        self.cut_short = None
         for epoch in range(progress.next_epoch, self.config.epochs):
             spent = self.budget_spent(progress)
             if spent:
@@ -502,8 +506,8 @@ class Trainer:
             row["minutes"] = round(self.minutes(progress), 3)
             improved = self.record_epoch(row, self.validate(), progress)
             self.checkpoint(progress, improved)
-        else:
-            stopped_by = self.budget_spent(progress) or "epochs"
+        else:  # every epoch ran; a budget ended training only if it cut the last one short
+            stopped_by = self.cut_short or "epochs"
         self.bad_files = int(distributed.all_sum(torch.tensor(self.bad_files, device=self.device)))
         if self.bad_files and distributed.is_main():
             warnings.warn(f"training skipped {self.bad_files} bad file(s)", stacklevel=3)

@@ -22,6 +22,7 @@ from inpaintbench.data.generation.generators import blend
 from inpaintbench.data.generation.sources import Photo, folder_photos, random_crop
 from inpaintbench.data.imageio import DataError
 from inpaintbench.data.layout import dataset_repr
+from inpaintbench.sdk.attacks import decode_own
 from inpaintbench.sdk.samples import SPLITS, Sample
 
 MaskFn = Callable[[int, int, np.random.Generator], np.ndarray]
@@ -68,9 +69,7 @@ def _jpeg(img: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     quality = int(rng.integers(30, 91))
     buf = io.BytesIO()
     Image.fromarray(img.astype(np.uint8)).save(buf, format="JPEG", quality=quality)
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im.convert("RGB"), dtype=np.float32), {"quality": quality}
+    return decode_own(buf.getvalue()).astype(np.float32), {"quality": quality}
 
 
 _CHANGES: dict[str, Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, dict]]] = {
