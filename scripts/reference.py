@@ -30,6 +30,8 @@ Steps, all through the package's own jobs, all at native resolution (no resize a
 8. the cross-family matrix of ``nixnet``: trained on one family's data (BSDS500 train photos), tested on every
    family's test data;
 9. ``leaderboards/README.md`` and its figures, stating budget, machine, wall time and command.
+They run in the order of ``STAGES`` (the in-distribution evaluation and the wild set first); after each the record and
+the board are written, so an interrupted run leaves a board that says which stages are still to run.
 Everything resumes: rerun the same command after an interruption.
 """
 
@@ -52,6 +54,9 @@ BOARD = ROOT / "leaderboards"
 RESULTS = BOARD / "results"
 FIGURES = BOARD / "figures"
 CURVE_METRICS = ("iou", "auc")
+#: The stages of a run, in the order they run; the record lists those done (a partial board says so).
+STAGES = ("photos", "data", "training", "evaluation", "wild", "family data", "attribution", "other sets",
+          "family matrix", "matrix", "stress")
 
 
 @dataclass(frozen=True)
@@ -232,14 +237,14 @@ def train_models(work: Path, budget: Budget, data: dict, quiet: bool) -> dict[st
     return trained
 
 
-def evaluate_all(budget: Budget, data: dict, trained: dict, quiet: bool) -> list[Path]:
-    """Every model and training-free detector on every test set; a result already written is kept."""
+def evaluate_all(budget: Budget, data: dict, trained: dict, quiet: bool, sets: list[str] | None = None) -> list[Path]:
+    """Every model and training-free detector on every test set (or ``sets``); a result already written is kept."""
     from inpaintbench.jobs.job import evaluate_job
     from inpaintbench.jobs.results import write_result
 
     entries = detector_entries(trained)
     paths = []
-    for set_name in TEST_SETS:
+    for set_name in sets or list(TEST_SETS):
         for label, detector, options, (checkpoint, training) in entries:
             if label in TRACE_MODELS and set_name != TRAIN_SET and not budget.trace_everywhere:
                 continue
@@ -512,7 +517,11 @@ def render_readme(record: dict) -> str:
         f"- Machine: {machine}, {env.get('platform')}, torch {env.get('torch')}.",
         f"- Wall time: {record['total_seconds'] / 60:.1f} min in all (minutes per step: {seconds}).",
         *[f"- Note: {note}" for note in record.get("notes", [])],
-        f"- Stressed (best two by pixel AUC on bsds-freeform test/fakefake): {', '.join(record['stressed'])}.",
+        "- Stressed (best two by pixel AUC on bsds-freeform test/fakefake): "
+        f"{', '.join(record['stressed']) or 'not yet'}.",
+        *([] if record.get("complete", True) else
+          [f"- Partial run: stages done {', '.join(record['stages_done'])}; still to run: "
+           f"{', '.join(s for s in STAGES if s not in record['stages_done'])} (rerun the command: it resumes)."]),
         "", HOW_TO_READ, "",
         "Figures: robustness curves (metric against attack strength, one line per model and split) and "
         "the generalization matrix, drawn from the JSONs under `results/`.", ""]
@@ -580,34 +589,44 @@ def main() -> None:
         if (args.fresh or previous.get("budget", {}).get("name") != budget.name) and RESULTS.exists():
             shutil.rmtree(RESULTS)  # results of another budget never mix with these
         RESULTS.mkdir(parents=True, exist_ok=True)
-        seconds, t_all = {}, time.perf_counter()
-
-        def timed(step: str, fn, *a):
-            t0 = time.perf_counter()
-            out = fn(*a)
-            seconds[step] = round(time.perf_counter() - t0, 1)
-            return out
-
-        photos = timed("photos", link_photos, work, budget)
-        data = timed("data", build_data, work, budget, photos, args.quiet)
-        trained = timed("training", train_models, work, budget, data, args.quiet)
-        paths = timed("evaluation", evaluate_all, budget, data, trained, args.quiet)
-        timed("matrix", run_matrix_part, work, budget, data, photos, args.quiet)
-        stressed = best_two(paths)
-        timed("stress", stress_part, budget, data, trained, stressed, args.quiet)
-        family = timed("family data", build_family_data, work, budget, photos, args.quiet)
-        timed("attribution", attribution_part, budget, family, args.quiet)
-        timed("wild", wild_part, budget, trained, args.quiet)
-        timed("family matrix", family_matrix_part, work, budget, photos, family, args.quiet)
+        # a resumed run adds its time to the earlier invocations' (the record is written after every stage)
+        seconds = dict(previous.get("seconds", {})) if previous.get("budget", {}).get("name") == budget.name else {}
+        earlier = sum(seconds.values())
+        t_all = time.perf_counter()
         env = environment(budget.device)
         env["cpus"] = os.cpu_count()
         env.pop("platform", None)
         env["platform"] = platform.system() + " " + platform.machine()
         record = {"command": " ".join(["python", "scripts/reference.py", *sys.argv[1:]]),
                   "budget": dataclasses.asdict(budget), "budget_text": budget_text(budget), "seconds": seconds,
-                  "total_seconds": round(time.perf_counter() - t_all, 1), "stressed": stressed,
-                  "environment": env, "torch_threads": torch.get_num_threads(), "notes": args.note}
-        atomic_write_bytes(record_path, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
+                  "stressed": previous.get("stressed", []), "environment": env,
+                  "torch_threads": torch.get_num_threads(), "notes": args.note, "stages_done": []}
+
+        def timed(step: str, fn, *a):
+            t0 = time.perf_counter()
+            out = fn(*a)
+            seconds[step] = round(seconds.get(step, 0.0) + time.perf_counter() - t0, 1)
+            record["stages_done"].append(step)
+            record["total_seconds"] = round(earlier + time.perf_counter() - t_all, 1)
+            record["complete"] = len(record["stages_done"]) == len(STAGES)
+            atomic_write_bytes(record_path, (json.dumps(record, indent=2) + "\n").encode("utf-8"))
+            atomic_write_bytes(BOARD / "README.md", render_readme(record).encode("utf-8"))  # partial boards too
+            return out
+
+        # the most telling stages first: every detector on the in-distribution set and on real inpaintings
+        photos = timed("photos", link_photos, work, budget)
+        data = timed("data", build_data, work, budget, photos, args.quiet)
+        trained = timed("training", train_models, work, budget, data, args.quiet)
+        paths = timed("evaluation", evaluate_all, budget, data, trained, args.quiet, [TRAIN_SET])
+        timed("wild", wild_part, budget, trained, args.quiet)
+        family = timed("family data", build_family_data, work, budget, photos, args.quiet)
+        timed("attribution", attribution_part, budget, family, args.quiet)
+        paths += timed("other sets", evaluate_all, budget, data, trained, args.quiet,
+                       [s for s in TEST_SETS if s != TRAIN_SET])
+        timed("family matrix", family_matrix_part, work, budget, photos, family, args.quiet)
+        timed("matrix", run_matrix_part, work, budget, data, photos, args.quiet)
+        record["stressed"] = best_two(paths)
+        timed("stress", stress_part, budget, data, trained, record["stressed"], args.quiet)
     if not record_path.exists():
         raise SystemExit(f"{record_path} is missing: run without --render-only first")
     atomic_write_bytes(BOARD / "README.md", render_readme(json.loads(record_path.read_text())).encode("utf-8"))

@@ -71,8 +71,9 @@ class InputMaker:
         key = self.keys[inp.name]
         cache = self.cache if store and key is not None else None
         shape = (inp.channels, *image.shape[-2:])
-        # the device type is part of the key: an autoencoder may run in float16 on a GPU, float32 on the CPU
-        cache_key = content_key(inp.name, f"{key}\0{self.key_device}", image) if cache is not None else ""
+        # a map computed off the CPU has its device type in the key (an autoencoder runs in float16 on a GPU)
+        device_key = key if self.key_device == "cpu" else f"{key}\0{self.key_device}"
+        cache_key = content_key(inp.name, device_key, image) if cache is not None else ""
         found = cache.get(cache_key, shape, STORED_NUMPY) if cache is not None else None
         if found is not None:
             self.hits += 1
