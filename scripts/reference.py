@@ -590,7 +590,8 @@ def main() -> None:
             shutil.rmtree(RESULTS)  # results of another budget never mix with these
         RESULTS.mkdir(parents=True, exist_ok=True)
         # a resumed run adds its time to the earlier invocations' (the record is written after every stage)
-        seconds = dict(previous.get("seconds", {})) if previous.get("budget", {}).get("name") == budget.name else {}
+        same = previous.get("budget", {}).get("name") == budget.name and not args.fresh
+        seconds = dict(previous.get("seconds", {})) if same else {}
         earlier = sum(seconds.values())
         t_all = time.perf_counter()
         env = environment(budget.device)
@@ -599,7 +600,7 @@ def main() -> None:
         env["platform"] = platform.system() + " " + platform.machine()
         record = {"command": " ".join(["python", "scripts/reference.py", *sys.argv[1:]]),
                   "budget": dataclasses.asdict(budget), "budget_text": budget_text(budget), "seconds": seconds,
-                  "stressed": previous.get("stressed", []), "environment": env,
+                  "stressed": previous.get("stressed", []) if same else [], "environment": env,
                   "torch_threads": torch.get_num_threads(), "notes": args.note, "stages_done": []}
 
         def timed(step: str, fn, *a):
