@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from inpaintbench.io._atomic import atomic_write_bytes
+from inpaintbench.sdk.attacks import pil_bomb_check_off
 from inpaintbench.sdk.errors import UserError
 
 #: The suffixes of the image files the benchmark reads (any case).
@@ -64,16 +65,13 @@ def opened(path: str | os.PathLike) -> Iterator[Image.Image]:
     """The image at ``path`` opened (header read, no pixel decoded) and checked against the reading limit:
     ours replaces PIL's own decompression-bomb check, which would refuse (or warn about) large photos
     below our limit and name no file. A missing, unreadable or too large file raises ``DataError``."""
-    previous = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = None
     try:
-        im = Image.open(path)
+        with pil_bomb_check_off():
+            im = Image.open(path)
     except FileNotFoundError as exc:
         raise DataError(path, "file not found") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(path, f"not a readable image ({exc})") from exc
-    finally:
-        Image.MAX_IMAGE_PIXELS = previous
     with im:
         (width, height), limit = im.size, max_image_pixels()
         if width * height > limit:

@@ -60,16 +60,23 @@ def check_choice(attack: str, option: str, value: str, choices: Sequence[str]) -
 
 
 @contextlib.contextmanager
-def opened_own(data: bytes) -> Iterator[Image.Image]:
-    """Image bytes this process encoded itself, opened with PIL's decompression-bomb check off: the image
-    passed the reading limit when it was read, so a large photo must not fail on re-decoding."""
+def pil_bomb_check_off() -> Iterator[None]:
+    """PIL's own decompression-bomb check switched off inside the block: the one place that does it. Files
+    are checked against the package's reading limit instead (``data.imageio.opened``)."""
     previous = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = None
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            yield im
+        yield
     finally:
         Image.MAX_IMAGE_PIXELS = previous
+
+
+@contextlib.contextmanager
+def opened_own(data: bytes) -> Iterator[Image.Image]:
+    """Image bytes this process encoded itself, opened without PIL's bomb check: the image passed the
+    reading limit when it was read, so a large photo must not fail on re-decoding."""
+    with pil_bomb_check_off(), Image.open(io.BytesIO(data)) as im:
+        yield im
 
 
 def decode_own(data: bytes) -> np.ndarray:
