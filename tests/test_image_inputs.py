@@ -206,6 +206,28 @@ def test_evaluation_tiles_cut_the_whole_image_map(tmp_path, monkeypatch):
     assert any(shape[-2:] != (48, 48) for shape in det.module.seen)  # it did run on tiles
 
 
+def test_an_evaluation_counts_the_inputs_it_computed_and_those_it_read_from_the_cache(tmp_path, monkeypatch):
+    from collections import Counter
+
+    from inpaintbench.evaluation._attack_spec import parse_attacks
+    from inpaintbench.evaluation.harness import evaluate
+
+    monkeypatch.setenv("INPAINTBENCH_CACHE", str(tmp_path / "cache"))
+    root = make_layout(tmp_path / "d", {"test": 3}, size=32)
+    images, distinct = 3 * 3, 2 * 3  # realfake, fakefake (the same pixels in this layout) and originals
+
+    def tally(detector, **protocol):
+        counts: Counter = Counter()
+        evaluate(detector, LayoutDataset(root), protocol=Protocol(None, **protocol), tally=counts)
+        return dict(counts)
+
+    assert tally(RowDetector()) == {"computed": distinct, "from_cache": images - distinct}
+    assert tally(RowDetector()) == {"computed": 0, "from_cache": images}  # the seconds paid for the forward only
+    assert tally(RowDetector(key="v2"))["computed"] == distinct  # another key: computed again
+    protocol = {"attack": parse_attacks("jpeg:quality=50")[0]}
+    assert tally(RowDetector(), **protocol) == {"computed": images, "from_cache": 0}  # attacked: never cached
+
+
 @pytest.mark.filterwarnings("ignore:.*collapsed")
 def test_the_trainer_passes_crops_of_the_cached_inputs_and_computes_them_once(tmp_path, monkeypatch):
     monkeypatch.setenv("INPAINTBENCH_CACHE", str(tmp_path / "cache"))

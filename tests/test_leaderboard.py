@@ -222,24 +222,33 @@ def test_a_file_that_is_no_result_or_a_folder_without_results_is_one_line_exit_2
 
 
 def test_published_detectors_have_their_own_section_with_cards_and_every_set(tmp_path):
-    def published(detector, iou, dataset, licence):
+    def published(detector, iou, dataset, licence, key="weights_entry", entry=None):
         res = _result(detector, iou)
         res.dataset = dataset
         res.detector_info = {"card": {"description": f"{detector} card", "published": True, "licence": licence,
                                       "reference": f"{detector} et al., 2020, a venue",
                                       "designed_for": "camera traces"},
-                             "weights_entry": {"entry": f"{detector}-weights"}}
+                             key: {"entry": entry or f"{detector}-weights", "licence": licence,
+                                   "files": {"model.pth": "ab" * 32}}}
         res.timing = {"seconds_per_megapixel": 2.0}
         return res
 
     paths = [write_result(published("np", 0.3, "set-a", "non-commercial"), tmp_path / "np-a.json"),
-             write_result(published("np", 0.5, "set-b", "non-commercial"), tmp_path / "np-b.json"),
+             write_result(published("np", 0.5, "set-b", "non-commercial", entry="np-variant"), tmp_path / "np-b.json"),
+             # a detector that records its entry under "weights" (as noiseprint does) has it found there too
+             write_result(published("sb", 0.4, "set-a", "MIT", key="weights"), tmp_path / "sb.json"),
              write_result(_result("ours", 0.9), tmp_path / "ours.json")]  # not published: not in the section
     out = tmp_path / "board.md"
     assert main(["leaderboard", *map(str, paths), "-o", str(out)]) == 0
     cards = _tables(out.read_text(), "Published detectors")
     text = out.read_text().split("## Published detectors\n")[1].split("\n## ")[0]
-    assert "| np " in text and "non-commercial" in text and "np-weights" in text and "ours" not in text
+    assert "| np " in text and "non-commercial" in text and "ours" not in text
+    card_rows = [ln.split("|")[1:-1] for ln in text.split("### ")[0].splitlines() if ln.startswith("|")]
+    rows = {row[0].strip(): [c.strip() for c in row] for row in card_rows[2:]}
+    assert rows["np"][4] == "np-weights, np-variant" and rows["sb"][4] == "sb-weights"  # every variant's entry
+    detectors = out.read_text().split("## Detectors\n")[1].split("\n## ")[0]
+    assert "- weights entry: np-weights (model.pth abababababab); np-variant (model.pth abababababab)" in detectors
+    assert "- weights entry: sb-weights (model.pth abababababab)" in detectors and "- weights licence: MIT" in detectors
     iou = cards["IoU · P1"]
     assert iou[0] == ["detector", "set-a · test/fakefake (n=10)", "set-b · test/fakefake (n=10)"]
     assert iou[2] == ["np", "0.300", "0.500"]

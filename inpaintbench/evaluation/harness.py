@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -71,9 +72,12 @@ def loader(dataset: Dataset, workers: int, device: str = "cpu", **batching: Any)
 
 def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: int = 8, device: str = "cpu",
                 workers: int = 0, desc: str = "", progress: bool = True, name: str = "detector",
-                bad: list[str] | None = None, shard: bool = False) -> Iterator[tuple[dict, torch.Tensor]]:
+                bad: list[str] | None = None, shard: bool = False,
+                tally: Counter | None = None) -> Iterator[tuple[dict, torch.Tensor]]:
     """Yield ``(batch, heatmap)`` over a dataset; bad files go to ``bad`` (skip mode). With ``shard``
-    under torchrun, over this rank's share of the batches only (``distributed.EvalBatches``).
+    under torchrun, over this rank's share of the batches only (``distributed.EvalBatches``). ``tally``,
+    when given, counts this process's image inputs ``computed`` and read ``from_cache`` (timings differ
+    by the cost of the inputs: an autoencoder trace read from the feature cache costs next to nothing).
 
     Batches of mixed sizes come padded (``batch["valid"]`` marks the real pixels); no detector call
     sees more than the protocol's ``max_pixels`` (see ``inpaintbench.evaluation._tiling``).
@@ -113,6 +117,8 @@ def predictions(detector: DetectorProtocol, data: SampleTensors, *, batch_size: 
             raise PluginFailure(f"detector {name!r} failed on {batch_files(batch)}: "
                                 f"{type(exc).__name__}: {exc}") from exc
         yield batch, heat
+    if tally is not None and data.inputs:
+        tally.update(computed=data.inputs.misses, from_cache=data.inputs.hits)
 
 
 def split_inputs(stack: torch.Tensor, channels: dict[str, int]) -> tuple[torch.Tensor, dict[str, torch.Tensor] | None]:
@@ -165,12 +171,14 @@ def image_scores(detector: BaseDetector, images: torch.Tensor, heat: torch.Tenso
 
 def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol: Protocol = DEFAULT_PROTOCOL,
                    run: Execution = DEFAULT_EXECUTION, name: str = "detector", infos: list[ImageInfo] | None = None,
-                   presets: bool = False, extremes: Extremes | None = None) -> tuple[MetricState, list[str]]:
+                   presets: bool = False, extremes: Extremes | None = None,
+                   tally: Counter | None = None) -> tuple[MetricState, list[str]]:
     """The metric state of one ``<split>/<kind>`` (image scores included) and the messages of skipped bad
     files, measured under ``protocol`` (its attack included) and run as ``run`` says; ``infos``, when
     given, receives each measured image's ``ImageInfo`` in the state's order; ``presets`` keeps what the
     field's conventions other than ours need (``MetricState.presets``); ``extremes``, when given, keeps
-    the pixels of the images a gallery may show, in the same pass (``Extremes.merged`` gathers the ranks').
+    the pixels of the images a gallery may show, in the same pass (``Extremes.merged`` gathers the ranks');
+    ``tally`` counts the image inputs computed and read from the cache (``predictions``).
 
     At the stored size images travel as uint8 and targets as bool (``SampleTensors(stored=True)``), made
     float per detector call, so a large image is held once as uint8 beside one float32 heatmap.
@@ -184,7 +192,7 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
     mine: list[ImageInfo] = []  # this rank's share of the infos
     for batch, heat in predictions(detector, data, batch_size=run.batch_size, device=run.device,
                                    workers=run.workers, desc=split, progress=run.progress, name=name, bad=bad,
-                                   shard=True):
+                                   shard=True, tally=tally):
         images, valid = batch["image"].to(heat.device), batch["valid"].to(heat.device)
         scores = image_scores(detector, images, heat, valid)
         state.update(heat, batch["target"].to(heat.device), batch["id"], batch["manipulated"],
@@ -202,11 +210,12 @@ def evaluate_split(detector: DetectorProtocol, dataset, split: str, *, protocol:
 def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None = None, *,
              protocol: Protocol = DEFAULT_PROTOCOL, run: Execution = DEFAULT_EXECUTION, name: str = "detector",
              per_image: dict[str, SplitImages] | None = None,
-             gallery: tuple[int, str] | None = None) -> dict[str, dict[str, Any]]:
+             gallery: tuple[int, str] | None = None, tally: Counter | None = None) -> dict[str, dict[str, Any]]:
     """Metrics for each split (default: every ``test/<kind>`` split of the dataset) under ``protocol``;
     ``per_image``, when given, receives each split's metric state and image infos (for records, slices
     and galleries) and, with ``gallery = (k, metric)``, the pixels of its k worst and k best candidates
-    by that metric (``Extremes``), kept in the same pass.
+    by that metric (``Extremes``), kept in the same pass; ``tally`` counts the image inputs computed and
+    read from the feature cache in every pass (``predictions``).
 
     ``protocol.image_threshold_from == "val"`` also scores the clean ``val/<kind>`` splits of the
     manipulated kinds evaluated and the val authentic split (one more prediction pass over them) to
@@ -222,7 +231,8 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
         infos: list[ImageInfo] = []
         extremes = Extremes(*gallery) if gallery is not None and per_image is not None else None
         state, bad = evaluate_split(detector, dataset, split, protocol=protocol, run=run, name=name, infos=infos,
-                                    presets=protocol.metrics_convention != DEFAULT_CONVENTION, extremes=extremes)
+                                    presets=protocol.metrics_convention != DEFAULT_CONVENTION, extremes=extremes,
+                                    tally=tally)
         states[split] = state
         if per_image is not None:
             per_image[split] = SplitImages(state, infos, extremes.merged() if extremes is not None else None)
@@ -235,7 +245,8 @@ def evaluate(detector: DetectorProtocol, dataset, splits: Sequence[str] | None =
     val_states = None
     if protocol.image_threshold_from == "val" and any(m["role"] == "authentic" for m in out.values()):
         clean = protocol.base()
-        val_states = {split: evaluate_split(detector, dataset, split, protocol=clean, run=run, name=name)[0]
+        val_states = {split: evaluate_split(detector, dataset, split, protocol=clean, run=run, name=name,
+                                            tally=tally)[0]
                       for split in threshold_splits(dataset, splits)}
     add_detection_metrics(out, states, detector.image_score_source(), val_states)
     return out

@@ -6,6 +6,7 @@ import hashlib
 import json
 import time
 import warnings
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,8 +187,9 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
     t_build = time.perf_counter()
     per_image: dict[str, SplitImages] = {}
     gallery = (job.gallery_k, job.gallery_metric) if overlay_path is not None else None
+    tally: Counter = Counter()
     metrics = evaluate(detector, dataset, splits, protocol=job.protocol, run=job.run, name=job.detector,
-                       per_image=per_image, gallery=gallery)
+                       per_image=per_image, gallery=gallery, tally=tally)
     t_eval = time.perf_counter()
     info = {**(info or {}), **learned_info(detector, info or {})}
     attack = job.protocol.attack
@@ -202,6 +204,8 @@ def evaluate_job(job: Job, checkpoint: str | None = None, splits: list[str] | No
               "images_per_second": n_images / max(1e-9, t_eval - t_build), "megapixels": megapixels,
               "seconds_per_megapixel": (t_eval - t_build) / megapixels if megapixels else None,
               "workers": job.run.workers, "processes": distributed.world_size()}
+    if as_detector(detector).image_inputs():  # what the seconds paid for: inputs computed, or read from the cache
+        timing["image_inputs"] = {"computed": tally["computed"], "from_cache": tally["from_cache"]}
     dataset_info = {**dataset.info(), "fingerprint": fingerprint}
     at_scan = len(skipped_at_scan(dataset))
     dataset_info["n_skipped"] = at_scan + sum(m.get("n_skipped", 0) for m in metrics.values())

@@ -49,3 +49,25 @@ def training_budget(result: Result) -> str:
     if config.get("max_minutes"):
         text += f" (budget {config['max_minutes']:g} min)"
     return text
+
+
+def weights_entry(info: dict | None) -> dict | None:
+    """The weights entry a result recorded (a dict naming its ``entry``), under ``weights_entry`` or, for
+    detectors that record it there, ``weights``; ``None`` for a detector without published weights."""
+    for key in ("weights_entry", "weights"):
+        value = (info or {}).get(key)
+        if isinstance(value, dict) and value.get("entry"):
+            return value
+    return None
+
+
+def weights_text(results: list[Result]) -> str:
+    """The distinct weights entries of a detector's results (variants apart), each with its files' sha256
+    (first 12 digits); ``none`` when none recorded one."""
+    texts: dict[str, str] = {}
+    for res in results:
+        entry = weights_entry(res.detector_info)
+        if entry is not None and entry["entry"] not in texts:
+            files = ", ".join(f"{name} {str(sha)[:12]}" for name, sha in sorted((entry.get("files") or {}).items()))
+            texts[entry["entry"]] = f"{entry['entry']} ({files})" if files else str(entry["entry"])
+    return "; ".join(texts.values()) or "none"

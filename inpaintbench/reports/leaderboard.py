@@ -11,7 +11,7 @@ from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, data_heading, option_labels, read_results, unique_results
 from inpaintbench.reports._markdown import markdown_table
 from inpaintbench.reports._protocol_ids import ProtocolIds
-from inpaintbench.reports._rows import anchor, training_budget, training_data
+from inpaintbench.reports._rows import anchor, training_budget, training_data, weights_entry, weights_text
 from inpaintbench.reports.published import published_section
 from inpaintbench.sdk.contracts import SplitName
 
@@ -126,14 +126,18 @@ def _role(dataset: str, split: str, entries: list[tuple[Result, dict]]) -> str:
 def detector_cards(results: Iterable[Result]) -> list[str]:
     """A short card per detector (from what the results recorded), the target of the table links."""
     seen: dict[str, dict] = {}
+    by_name: dict[str, list[Result]] = defaultdict(list)
     for res in results:
         seen.setdefault(res.detector, res.detector_info)
+        by_name[res.detector].append(res)
     if not seen:
         return []
     lines = ["## Detectors", ""]
     for name in sorted(seen):
         info = seen[name]
         card = info.get("card", {})
+        entry = weights_entry(info)
+        weights = info.get("weights") if not isinstance(info.get("weights"), dict) else None  # e.g. a checkpoint
         lines.append(f'<a id="{anchor(name)}"></a>')
         lines.append(f"### {name}")
         lines.append("")
@@ -141,8 +145,9 @@ def detector_cards(results: Iterable[Result]) -> list[str]:
             lines.append(card["description"].strip())
             lines.append("")
         facts = [("reference", card.get("reference")), ("trainable", card.get("trainable")),
-                 ("parameters", info.get("parameters")), ("weights", info.get("weights")),
-                 ("weights licence", (info.get("weights_entry") or {}).get("licence")),
+                 ("parameters", info.get("parameters")), ("weights", weights),
+                 ("weights entry", weights_text(by_name[name]) if entry else None),
+                 ("weights licence", (entry or {}).get("licence")),
                  ("licence", card.get("licence")), ("designed for", card.get("designed_for")),
                  ("options", info.get("options")), ("distribution", info.get("distribution"))]
         lines += [f"- {k}: {v}" for k, v in facts if v not in (None, "", {})]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from inpaintbench.jobs.results import Result, data_heading, option_labels
 from inpaintbench.reports._markdown import markdown_table
 from inpaintbench.reports._protocol_ids import ProtocolIds
+from inpaintbench.reports._rows import weights_entry
 
 #: The metrics shown per set: (header, key, role of the split).
 COLUMNS = (("pixel AUC", "auc", "manipulated"), ("IoU", "iou", "manipulated"), ("F1-best", "f1_best", "manipulated"),
@@ -45,19 +46,21 @@ def published_section(results: Iterable[Result], ids: ProtocolIds | None = None)
 
 
 def card_table(results: list[Result], labels: dict[int, str]) -> str:
-    """One row per detector: reference, licence, designed for, weights entry, seconds per megapixel."""
+    """One row per detector: reference, licence, designed for, weights entries (of every variant), seconds
+    per megapixel (the median over its results)."""
     rows, seen = [], set()
     for res in results:
         name = res.detector
-        card = card_of_result(res)
-        speed = [r.timing.get("seconds_per_megapixel") for r in results if r.detector == name]
-        speed = [s for s in speed if isinstance(s, (int, float))]
         if name in seen:
             continue
         seen.add(name)
-        entry = ((res.detector_info or {}).get("weights_entry") or {}).get("entry") or "none"
+        card = card_of_result(res)
+        mine = [r for r in results if r.detector == name]
+        speed = [s for s in (r.timing.get("seconds_per_megapixel") for r in mine) if isinstance(s, (int, float))]
+        entries = ", ".join(dict.fromkeys(e["entry"] for e in map(weights_entry, (r.detector_info for r in mine)) if e))
+        median = sorted(speed)[len(speed) // 2] if speed else None
         rows.append([name, card.get("reference", "").split(",")[0], card.get("licence", ""),
-                     card.get("designed_for", ""), entry, sorted(speed)[len(speed) // 2] if speed else None])
+                     card.get("designed_for", ""), entries or "none", median])
     return markdown_table(["detector", "paper", "licence", "designed for", "weights", "s / MP (median)"], rows)
 
 

@@ -142,7 +142,8 @@ class Autoencoder:
         The one round trip that generators, universal data and the re-encode attack share.
         """
         batch = images[None] if images.ndim == 3 else images
-        x = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float().div_(255)
+        x = torch.from_numpy(np.array(batch))  # a writable copy (read-only views warn)
+        x = x.permute(0, 3, 1, 2).float().div_(255)
         y = self.roundtrip(x).permute(0, 2, 3, 1).cpu().numpy() * 255
         out = np.clip(np.rint(y), 0, 255).astype(np.uint8)
         return out[0] if images.ndim == 3 else out
