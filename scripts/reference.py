@@ -165,9 +165,11 @@ def link_photos(work: Path, budget: Budget) -> dict[str, Path]:
                 if label.exists():
                     _link(label, work / "photos" / name / "groundTruth" / split / label.name)
         out[name] = work / "photos" / name
+    used = bsds_stems_used(work)
     for name in ("kodak24", "cbsd68"):
-        for photo in sorted((photos / name).glob("*.png"))[: budget.photos[name]]:
-            _link(photo, work / "photos" / name / "test" / photo.name)
+        # CBSD68 is 68 photos of BSDS500's val split (same stems, same pixels): never one the models saw
+        chosen = [p for p in sorted((photos / name).glob("*.png")) if p.stem not in used][: budget.photos[name]]
+        _link_only(chosen, work / "photos" / name / "test")
         out[name] = work / "photos" / name
     for photo in sorted((photos / "kodak24").glob("*.png"))[: budget.stress_photos]:
         _link(photo, work / "photos" / "stress" / "test" / photo.name)
@@ -179,6 +181,21 @@ def link_photos(work: Path, budget: Budget) -> dict[str, Path]:
                 _link(photo, work / "photos" / name / "images" / split / photo.name)
         out[name] = work / "photos" / name
     return out
+
+
+def bsds_stems_used(work: Path) -> set[str]:
+    """The stems of the BSDS500 photos the reference sets already use (training, validation, test)."""
+    return {p.stem for p in (work / "photos" / "bsds").rglob("*.jpg")}
+
+
+def _link_only(chosen: list[Path], folder: Path) -> None:
+    """``folder`` holding links to exactly ``chosen``: links left by an earlier choice are removed."""
+    names = {p.name for p in chosen}
+    for old in folder.glob("*") if folder.is_dir() else ():
+        if old.is_symlink() and old.name not in names:
+            old.unlink()
+    for photo in chosen:
+        _link(photo, folder / photo.name)
 
 
 def _link(target: Path, link: Path) -> None:
@@ -477,16 +494,23 @@ kinds are: `fakefake`, a real photo whose masked region went through the TAEF2 l
 inpainting: the masked part of the latent is filled from its surroundings and decoded by TAEF2, so
 its pixels carry the same decoder's traces; `original`, the untouched photos, which give the
 false-positive table and the authentic side of the detection table. Trained models saw only the
-BSDS500 training split (both kinds and the originals), so `bsds-freeform` is in distribution; the
-object masks, the Kodak24 and CBSD68 photos are other photos and mask shapes made by the same
-autoencoder; no row here measures a different generator (the generalization matrix and
-`baselines/AERECON.md` do). The budget column states the training each model had: CPU runs are
-short, so read a trained model's row as what that budget buys, not as the architecture's ceiling.
+BSDS500 training split (both kinds and the originals; 8 val photos chose the checkpoint), so
+`bsds-freeform` is in distribution. `bsds-object` puts object masks on the same BSDS500 test photos
+(other mask shapes); Kodak24 are other photos; CBSD68 are photos of BSDS500's val split (same source,
+none of them used for training or validation here). All are made by the same autoencoder; no row here
+measures a different generator (the generalization matrix and `baselines/AERECON.md` do). The budget
+column states the training each model had: CPU runs are short, so read a trained model's row as what
+that budget buys, not as the architecture's ceiling.
 
 Two sections leave our TAEF2 data. "Real generators" measures every detector on `wild`, real outputs of
 public inpainting models (SD1.5, SDXL and FLUX.1 latent diffusion; GAN and pixel-space inpainters) from
 their repositories' example files, per generator and per autoencoder family; cells of fewer than 5 images
-are in italics and never bolded. "Autoencoder attribution" runs `aerecon` with each tiny autoencoder of the
+are in italics and never bolded. Read it with the set's own caveats (`../shared/data/wild/README.md`): most
+SD and FLUX outputs were not pasted back, so every pixel went through the generator's VAE while the mask
+marks only the edit (a detector of the VAE trace is counted wrong outside the mask); several originals are
+themselves generated images, so part of the "false positives" on them may not be false; and images
+repeat inputs (CoModGAN's 20 are 4 photos with 5 masks each, 7 BrushEdit edits share one poster), so a
+cell's n overstates its independent evidence. "Autoencoder attribution" runs `aerecon` with each tiny autoencoder of the
 TAESD family on data made with each (the same photos, crops and masks for every family) and on the wild set:
 whether the matching autoencoder lights up, and how far a mismatched one falls. The cross-family
 generalization matrix of `nixnet` (trained on one family's data, tested on each) is under the

@@ -49,3 +49,27 @@ def test_every_model_gets_the_budget_s_time_or_steps(reference, monkeypatch, tmp
         assert configs["nixnet"].max_steps == configs["nixnet-srm+trace"].max_steps == steps
     text = reference.budget_text(reference.BUDGETS[budget])
     assert ("8 min of wall-clock time per model" in text) == (budget == "cpu")
+
+
+def test_cbsd68_test_photos_are_never_ones_the_models_trained_or_validated_on(reference, monkeypatch, tmp_path):
+    shared = tmp_path / "shared"
+    for split, stems in (("train", ["t1", "t2", "t3"]), ("val", ["v1", "v2", "v3", "v4"]), ("test", ["s1", "s2"])):
+        for stem in stems:
+            path = shared / "data" / "bsds500" / "images" / split / f"{stem}.jpg"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"jpg")
+    for name, stems in (("kodak24", ["k1", "k2", "k3"]), ("cbsd68", ["v1", "v2", "v3", "v4"])):  # CBSD68 = val
+        for stem in stems:
+            path = shared / "data" / "photos" / name / f"{stem}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"png")
+    monkeypatch.setattr(reference, "SHARED", shared)
+    photos = {"train": 3, "val": 2, "test": 2, "object": 1, "kodak24": 2, "cbsd68": 2}
+    budget = reference.dataclasses.replace(reference.BUDGETS["smoke"], photos=photos, family_photos=1)
+    work = tmp_path / "work"
+    (work / "photos" / "cbsd68" / "test").mkdir(parents=True)
+    (work / "photos" / "cbsd68" / "test" / "v1.png").symlink_to(shared / "data" / "photos" / "cbsd68" / "v1.png")
+    out = reference.link_photos(work, budget)
+    assert sorted(p.name for p in (out["cbsd68"] / "test").iterdir()) == ["v3.png", "v4.png"]  # v1, v2 validate
+    assert sorted(p.name for p in (out["kodak24"] / "test").iterdir()) == ["k1.png", "k2.png"]
+    assert sorted(p.name for p in (out["bsds"] / "images" / "val").iterdir()) == ["v1.jpg", "v2.jpg"]
