@@ -383,8 +383,21 @@ SPLICEBUSTER = Card(
 
 
 #: Registered detector name -> its card: what the ``inpaintbench.cards`` entry point ``detectors`` names.
+ALL_POSITIVE = Card(
+    description="The floor of the localization tables, not a method: every pixel marked inpainted (score 1). Its "
+                "IoU at 0.5 is the mask fraction and its F1 2p/(1+p); AUC 0.5, false-positive rate 1. "
+                "Leaderboards show it beside the detectors and never rank it.",
+    reference="none: a reference floor (the all-positive baseline of the segmentation literature)",
+    trainable=False,
+    licence="project licence; no weights",
+    designed_for="nothing: the score any detector must beat before its IoU or F1 means something",
+    parameters=0,
+    floor=True,
+)
+
 DETECTORS = {
-    "adaptive-cfa": ADAPTIVE_CFA, "aerecon": AERECON, "fcn": FCN, "nixnet": NIXNET, "noise-kurtosis": NOISE_KURTOSIS,
+    "adaptive-cfa": ADAPTIVE_CFA, "aerecon": AERECON, "all-positive": ALL_POSITIVE, "fcn": FCN, "nixnet": NIXNET,
+    "noise-kurtosis": NOISE_KURTOSIS,
     "noise-residual": NOISE_RESIDUAL, "noisesniffer": NOISESNIFFER, "segformer-b0": SEGFORMER_B0, "smp": SMP,
     "unet-r18": UNET_R18, "unet-r34": UNET_R34, "zero": ZERO, "unet-effl0": UNET_EFFL0, "noiseprint": NOISEPRINT,
     "splicebuster": SPLICEBUSTER,

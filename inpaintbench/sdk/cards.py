@@ -32,6 +32,9 @@ class Card:
     #: A published method implemented from its paper (with its authors' weights where they exist): the
     #: leaderboard's "Published detectors" section compares these with the literature.
     published: bool = False
+    #: A reference floor, not a method (e.g. a map that marks every pixel): leaderboards show its row so
+    #: that every number has its floor beside it, and never rank it.
+    floor: bool = False
 
     def summary(self) -> str:
         return self.description.strip().splitlines()[0] if self.description.strip() else ""
