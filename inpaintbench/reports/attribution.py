@@ -24,7 +24,8 @@ METRIC = "auc"
 DOC = ("Rows: the autoencoder the detector ran (`--opt autoencoder=X`); columns: the autoencoder family the data "
        "was made with (the data's `autoencoder` column: `sd1`, `sdxl`, `sd3`, `flux1`, `flux2`, or `none` for "
        "pixel-space generators); cells: pixel AUC (per-image mean) with n, the best autoencoder of a column in "
-       f"bold among cells of at least {SMALL_CELL} images, smaller cells in italics.")
+       f"bold among cells of at least {SMALL_CELL} images (every one tied at the shown value; none when all tie), "
+       "smaller cells in italics.")
 
 
 def autoencoder_of(result: Result) -> str | None:
