@@ -122,6 +122,16 @@ def test_attribution_matrix_and_mismatch():
     assert "| sdxl" not in mismatch  # no other autoencoder ran on sdxl data
 
 
+def test_attribution_bolds_no_autoencoder_for_data_made_without_one():
+    results = [family_result(ae, family, auc) for ae, family, auc in (
+        ("taesd", "sd1", 0.95), ("taesd", "none", 0.70), ("taef1", "sd1", 0.60), ("taef1", "none", 0.50))]
+    text = "\n".join(attribution_section(results))
+    table = text.split("### aerecon · bsds-families · test/fakefake")[1].split("Cross-family")[0]
+    assert "**0.950** (n=16)" in table  # the sd1 column has its best autoencoder
+    assert "| 0.700 (n=16)" in table and "**0.700**" not in table  # the none column has none
+    assert "`none` column has no best autoencoder" in text
+
+
 def test_one_autoencoder_makes_no_matrix():
     assert attribution_matrices([family_result("taesd", "sd1", 0.9)]) == []
 
