@@ -253,3 +253,18 @@ def test_published_detectors_have_their_own_section_with_cards_and_every_set(tmp
     assert iou[0] == ["detector", "set-a · test/fakefake (n=10)", "set-b · test/fakefake (n=10)"]
     assert iou[2] == ["np", "0.300", "0.500"]
     assert cards["FPR · P1"][2][0] == "np"
+
+
+def test_published_card_table_shows_the_spread_of_seconds_per_megapixel():
+    from inpaintbench.reports.published import card_table
+
+    def timed(detector: str, seconds: float) -> Result:
+        res = _result(detector, 0.5)
+        res.timing = {"seconds_per_megapixel": seconds}
+        return res
+
+    results = [timed("slow", s) for s in (16.0, 0.5, 2.0, 3.0)] + [timed("once", 1.0)]
+    table = card_table(results, {})
+    header, _, *rows = [[c.strip() for c in ln.split("|")[1:-1]] for ln in table.splitlines()]
+    assert header[-1] == "s / MP median (range)"
+    assert {row[0]: row[-1] for row in rows} == {"slow": "2.500 (0.500–16.000)", "once": "1.000"}
