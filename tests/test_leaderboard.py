@@ -268,3 +268,39 @@ def test_published_card_table_shows_the_spread_of_seconds_per_megapixel():
     header, _, *rows = [[c.strip() for c in ln.split("|")[1:-1]] for ln in table.splitlines()]
     assert header[-1] == "s / MP median (range)"
     assert {row[0]: row[-1] for row in rows} == {"slow": "2.500 (0.500–16.000)", "once": "1.000"}
+
+
+# --- robustness: where attacks act, and on how many images ------------------------------------------
+
+def _stressed(image_size: int | None, n: int) -> list[Result]:
+    """A clean and two attacked results of one model, measured on ``n`` images of test/fakefake."""
+    out = []
+    for attack, quality in ((None, None), ("jpeg:quality=90", 90), ("jpeg:quality=50", 50)):
+        res = _result("m", 0.5 if attack is None else quality / 200, image_size=image_size)
+        res.metrics["test/fakefake"]["n_images"] = n
+        res.attack = attack
+        if attack:
+            res.protocol["attack_curve"] = {"family": "jpeg", "strength": "quality", "value": quality, "neutral": 100}
+        out.append(res)
+    return out
+
+
+def test_robustness_section_states_n_and_what_the_protocol_resizes():
+    from inpaintbench.reports.leaderboard import robustness_section
+
+    native = "\n".join(robustness_section(_stressed(None, 4)))
+    assert "before the network resize" not in native and "before any resize the protocol asks for" in native
+    under_attack = native.split("iou under attack")[1].split("|")[0]
+    assert "n=4 test images of `test/fakefake`; P1 keeps the native resolution: nothing is resized" in under_attack
+    assert native.split("area under the robustness curve")[1].count("n=4 test images") == 1
+    resized = "\n".join(robustness_section(_stressed(256, 12)))
+    assert "n=12 test images of `test/fakefake`; P1 resizes to 256 px after the attack" in resized
+
+
+def test_stress_report_says_what_its_protocol_resizes():
+    from inpaintbench.reports.job_reports import stress_markdown
+    from inpaintbench.reports.robustness import group_results
+
+    [group] = group_results(_stressed(None, 4))
+    text = stress_markdown(group, [])
+    assert "network's resize" not in text and "This protocol keeps the native resolution" in text

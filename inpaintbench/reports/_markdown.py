@@ -30,6 +30,12 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def n_text(ns: Sequence[int]) -> str:
+    """``n=4``, or ``n=3-4`` when the results counted differ: the images a table cell or column stands on."""
+    ns = sorted(set(ns))
+    return f"n={ns[0]}" if len(ns) == 1 else f"n={ns[0]}-{ns[-1]}"
+
+
 #: Cells measured on fewer images than this are shown in italics with their n and never marked as a win.
 SMALL_CELL = 5
 
