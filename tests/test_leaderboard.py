@@ -253,3 +253,54 @@ def test_published_detectors_have_their_own_section_with_cards_and_every_set(tmp
     assert iou[0] == ["detector", "set-a · test/fakefake (n=10)", "set-b · test/fakefake (n=10)"]
     assert iou[2] == ["np", "0.300", "0.500"]
     assert cards["FPR · P1"][2][0] == "np"
+
+
+def test_published_card_table_shows_the_spread_of_seconds_per_megapixel():
+    from inpaintbench.reports.published import card_table
+
+    def timed(detector: str, seconds: float) -> Result:
+        res = _result(detector, 0.5)
+        res.timing = {"seconds_per_megapixel": seconds}
+        return res
+
+    results = [timed("slow", s) for s in (16.0, 0.5, 2.0, 3.0)] + [timed("once", 1.0)]
+    table = card_table(results, {})
+    header, _, *rows = [[c.strip() for c in ln.split("|")[1:-1]] for ln in table.splitlines()]
+    assert header[-1] == "s / MP median (range)"
+    assert {row[0]: row[-1] for row in rows} == {"slow": "2.500 (0.500–16.000)", "once": "1.000"}
+
+
+# --- robustness: where attacks act, and on how many images ------------------------------------------
+
+def _stressed(image_size: int | None, n: int) -> list[Result]:
+    """A clean and two attacked results of one model, measured on ``n`` images of test/fakefake."""
+    out = []
+    for attack, quality in ((None, None), ("jpeg:quality=90", 90), ("jpeg:quality=50", 50)):
+        res = _result("m", 0.5 if attack is None else quality / 200, image_size=image_size)
+        res.metrics["test/fakefake"]["n_images"] = n
+        res.attack = attack
+        if attack:
+            res.protocol["attack_curve"] = {"family": "jpeg", "strength": "quality", "value": quality, "neutral": 100}
+        out.append(res)
+    return out
+
+
+def test_robustness_section_states_n_and_what_the_protocol_resizes():
+    from inpaintbench.reports.leaderboard import robustness_section
+
+    native = "\n".join(robustness_section(_stressed(None, 4)))
+    assert "before the network resize" not in native and "before any resize the protocol asks for" in native
+    under_attack = native.split("iou under attack")[1].split("|")[0]
+    assert "n=4 test images of `test/fakefake`; P1 keeps the native resolution: nothing is resized" in under_attack
+    assert native.split("area under the robustness curve")[1].count("n=4 test images") == 1
+    resized = "\n".join(robustness_section(_stressed(256, 12)))
+    assert "n=12 test images of `test/fakefake`; P1 resizes to 256 px after the attack" in resized
+
+
+def test_stress_report_says_what_its_protocol_resizes():
+    from inpaintbench.reports.job_reports import stress_markdown
+    from inpaintbench.reports.robustness import group_results
+
+    [group] = group_results(_stressed(None, 4))
+    text = stress_markdown(group, [])
+    assert "network's resize" not in text and "This protocol keeps the native resolution" in text

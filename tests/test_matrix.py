@@ -12,6 +12,7 @@ from inpaintbench.io._paths import portable_path, portable_text
 from inpaintbench.jobs import matrix
 from inpaintbench.jobs.matrix import DataSet, parse_sets
 from inpaintbench.jobs.results import read_result, slug
+from inpaintbench.reports.generalization import matrix_tables, set_labels, short_label
 from inpaintbench.reports.job_reports import write_matrix_report
 from inpaintbench.reports.leaderboard import build
 
@@ -51,11 +52,12 @@ def test_matrix_two_training_sets_three_test_sets(tiny_detector, tiny_layout, tm
     iou = text.split("**iou**")[1].split("**f1**")[0]
     table = [line for line in iou.splitlines() if line.startswith("|")]
     header = [c.strip() for c in table[0].split("|")[2:-1]]
-    at_other = portable_text(f"provided@{other}")
-    assert header == ["provided:realfake", "provided:fakefake", f"{at_other} · test/fakefake",
-                      f"{at_other} · test/inpainted"]
+    # a set in a folder is named by the folder and its kind (else its dataset); the legend gives the whole set
+    assert header == ["provided:realfake", "provided:fakefake", "other (provided) · test/fakefake",
+                      "other (provided) · test/inpainted"]
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in table[2:]}
-    assert list(rows) == ["provided:realfake", portable_text(f"provided:fakefake@{other}")]
+    assert list(rows) == ["provided:realfake", "other (fakefake)"]
+    assert f"`other (fakefake)` = `{portable_text(f'provided:fakefake@{other}')}`" in text
     assert float(rows["provided:realfake"][3]) == pytest.approx(across["metrics"]["test/inpainted"]["iou"], abs=6e-4)
     assert "pixel false-positive rate" not in text  # no authentic test split was asked for
 
@@ -122,3 +124,36 @@ def test_checkpoint_for_an_unknown_training_set_is_refused(tiny_detector, tiny_l
     err = capsys.readouterr().err
     assert "unknown training set 'provided:fakefake'" in err and "Known: provided:realfake" in err
     assert not out.exists()  # refused before any training
+
+
+def test_matrix_labels_are_the_folder_and_the_kind():
+    assert short_label("freeform:fakefake@runs/reference/cpu/data/bsds-freeform") == "bsds-freeform (fakefake)"
+    assert short_label("universal@runs/reference/cpu/photos/bsds") == "bsds (universal)"
+    assert short_label("provided:realfake") == "provided:realfake"  # no folder: as recorded
+    assert short_label("taesd (sd1) data") == "taesd (sd1) data"  # a study's own name
+    # two sets whose short labels would be the same keep their whole names; the others are shortened
+    assert set_labels(["freeform:fakefake@a/bsds", "freeform:fakefake@b/bsds", "freeform@a/kodak"]) == {
+        "freeform:fakefake@a/bsds": "freeform:fakefake@a/bsds", "freeform:fakefake@b/bsds": "freeform:fakefake@b/bsds",
+        "freeform@a/kodak": "kodak (freeform)"}
+
+
+def test_matrix_tables_show_short_labels_and_keep_the_recorded_sets():
+    from inpaintbench.jobs.results import Result
+
+    def cell(train: str, test: str, split: str, iou: float) -> Result:
+        return Result("nixnet", "freeform", {"threshold": 0.5}, {split: {"role": "manipulated", "iou": iou}},
+                      training={"train_set": train, "test_set": test})
+
+    fake, real = "freeform:fakefake@runs/data/bsds-freeform", "freeform:realfake@runs/data/bsds-freeform"
+    results = [cell(fake, real, "test/realfake", 0.5), cell(real, "universal@runs/photos/bsds", "test/fakefake", 0.25)]
+    text = "\n".join(matrix_tables(results, metrics=("iou",)))
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    assert [c.strip() for c in table[0].split("|")[2:-1]] == ["bsds-freeform (realfake)",
+                                                               "bsds (universal) · test/fakefake"]
+    assert [line.split("|")[1].strip() for line in table[2:]] == ["bsds-freeform (fakefake)",
+                                                                  "bsds-freeform (realfake)"]
+    assert "runs/data/bsds-freeform |" not in text and f"`bsds-freeform (fakefake)` = `{fake}`" in text
+    assert results[0].training["train_set"] == fake  # the record itself is untouched
+    families = [cell("taesd (sd1) data", "taef1 (flux1) data", "test/realfake", 0.5)]
+    assert "| taesd (sd1) data " in "\n".join(matrix_tables(families, metrics=("iou",)))
+    assert "Sets:" not in "\n".join(matrix_tables(families, metrics=("iou",)))  # nothing shortened, no legend

@@ -51,8 +51,20 @@ def family_result(autoencoder: str, family: str, auc: float, n: int = 16) -> Res
 def test_ranked_cells_bold_only_among_large_cells():
     cells = ranked_cells([0.9, 0.99, 0.5, None], [20, 1, 20, 20])
     assert cells == ["**0.900**", "_0.990_", "0.500", "–"]  # the small 0.99 is not the win
-    assert ranked_cells([0.2, 0.1], [5, 5], higher_is_better=False) == ["0.200", "**0.100**"]
     assert ranked_cells([0.7], [30], with_n=True) == ["0.700 (n=30)"]  # nothing to beat: no bold
+
+
+def test_ranked_cells_compare_values_as_shown():
+    # 0.5520127 and 0.5520083 both show as 0.552: both win, not only the larger
+    assert ranked_cells([0.5520083, 0.5520127, 0.4], [9, 9, 9]) == ["**0.552**", "**0.552**", "0.400"]
+    assert ranked_cells([0.5520083, 0.5520127], [9, 9]) == ["0.552", "0.552"]  # all tie: no win
+    assert ranked_cells([0.9, 0.9004, 0.1], [9, 9, 2]) == ["0.900", "0.900", "_0.100_"]  # the small one competes not
+
+
+def test_ranked_cells_without_bold():
+    # a false-positive rate: the lowest is a detector that flags nothing, so no cell is marked a win
+    assert ranked_cells([0.2, 0.0, 0.1], [5, 5, 1]) == ["**0.200**", "0.000", "_0.100_"]
+    assert ranked_cells([0.2, 0.0, 0.1], [5, 5, 1], bold=False) == ["0.200", "0.000", "_0.100_"]
 
 
 def test_real_generators_tables(tmp_path):
@@ -62,7 +74,8 @@ def test_real_generators_tables(tmp_path):
     overall = text.split("### wild · P1 · overall")[1].split("###")[0]
     rows = [line for line in overall.splitlines() if line.startswith("| [")]
     assert rows[0].startswith("| [aerecon]")  # best pixel AUC first
-    assert "**0.050**" in rows[1] and "27" in rows[1]  # lowest FPR on the originals bolded, with its n
+    assert "| 0.050 " in rows[1] and "27" in rows[1]  # the lowest FPR on the originals, with its n, not bolded
+    assert "**0.300**" not in rows[0] and "rate is never bolded" in text
     by_generator = text.split("pixel AUC by generator")[1].split("###")[0]
     header = by_generator.splitlines()[2]
     assert header.index("BrushEdit (n=20)") < header.index("LaMa (n=1, small)")
@@ -107,6 +120,16 @@ def test_attribution_matrix_and_mismatch():
     # matching taesd 0.95; others taef1 0.60, taef2 0.70: best other taef2, mean 0.65, drop 0.30
     assert "taesd" in sd1 and "taef2 0.700" in sd1 and "0.650" in sd1 and "0.300" in sd1
     assert "| sdxl" not in mismatch  # no other autoencoder ran on sdxl data
+
+
+def test_attribution_bolds_no_autoencoder_for_data_made_without_one():
+    results = [family_result(ae, family, auc) for ae, family, auc in (
+        ("taesd", "sd1", 0.95), ("taesd", "none", 0.70), ("taef1", "sd1", 0.60), ("taef1", "none", 0.50))]
+    text = "\n".join(attribution_section(results))
+    table = text.split("### aerecon · bsds-families · test/fakefake")[1].split("Cross-family")[0]
+    assert "**0.950** (n=16)" in table  # the sd1 column has its best autoencoder
+    assert "| 0.700 (n=16)" in table and "**0.700**" not in table  # the none column has none
+    assert "`none` column has no best autoencoder" in text
 
 
 def test_one_autoencoder_makes_no_matrix():

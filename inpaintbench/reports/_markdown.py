@@ -30,22 +30,48 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def n_text(ns: Sequence[int]) -> str:
+    """``n=4``, or ``n=3-4`` when the results counted differ: the images a table cell or column stands on."""
+    ns = sorted(set(ns))
+    return f"n={ns[0]}" if len(ns) == 1 else f"n={ns[0]}-{ns[-1]}"
+
+
 #: Cells measured on fewer images than this are shown in italics with their n and never marked as a win.
 SMALL_CELL = 5
 
 
-def ranked_cells(values: Sequence[Any], ns: Sequence[int | None], higher_is_better: bool = True,
+def _shown(value: Any) -> float:
+    """A number as a table shows it (``cell``), so that cells that print alike compare alike."""
+    return float(cell(value))
+
+
+def best_shown(values: Sequence[Any], ns: Sequence[int | None]) -> float | None:
+    """The highest value as shown among cells of at least ``SMALL_CELL`` images; ``None`` when fewer than two
+    such cells compete or all of them show the same value (a tie of everyone is no win)."""
+    shown = [_shown(v) for v, n in zip(values, ns) if _number(v) and not _missing(v) and (n or 0) >= SMALL_CELL]
+    if len(shown) < 2 or min(shown) == max(shown):
+        return None
+    return max(shown)
+
+
+def _is_best(value: Any, best: float | None) -> bool:
+    """Whether a cell shows the column's best value (``best_shown``; ``None``: no cell wins)."""
+    return best is not None and _number(value) and _shown(value) == best
+
+
+def ranked_cells(values: Sequence[Any], ns: Sequence[int | None], bold: bool = True,
                  with_n: bool = False) -> list[str]:
-    """One column's cells as text: the best value among cells of at least ``SMALL_CELL`` images in bold (when
-    two or more such cells compete), cells of fewer images in italics; ``with_n`` adds each cell's n."""
-    eligible = [v for v, n in zip(values, ns) if _number(v) and not _missing(v) and (n or 0) >= SMALL_CELL]
-    best = (max(eligible) if higher_is_better else min(eligible)) if len(eligible) > 1 else None
+    """One column's cells as text: every cell of at least ``SMALL_CELL`` images tied at the best value as shown
+    in bold (see ``best_shown``), cells of fewer images in italics; ``bold=False`` marks no win (a column with
+    no better direction, e.g. a false-positive rate, which a detector that flags nothing would win);
+    ``with_n`` adds each cell's n."""
+    best = best_shown(values, ns) if bold else None
     out = []
     for value, n in zip(values, ns):
         text = cell(value)
         if not _missing(value):
             small = (n or 0) < SMALL_CELL
-            text = f"_{text}_" if small else f"**{text}**" if value == best else text
+            text = f"_{text}_" if small else f"**{text}**" if _is_best(value, best) else text
         out.append(f"{text} (n={n})" if with_n and n is not None else text)
     return out
 

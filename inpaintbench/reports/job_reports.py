@@ -14,12 +14,14 @@ from inpaintbench.reports._markdown import protocol_lines
 from inpaintbench.reports._plots import heatmap, robustness_figures
 from inpaintbench.reports.generalization import matrix_cells, matrix_tables
 from inpaintbench.reports.robustness import (
+    ATTACKS_APPLIED,
     AURC_DOC,
     Curve,
     StressGroup,
     aurc_table,
     curves,
     group_results,
+    resize_note,
     stress_tables,
 )
 
@@ -52,8 +54,8 @@ def stress_markdown(group: StressGroup, curve_list: Sequence[Curve]) -> str:
     lines = [f"# Stress test: {first.detector} on {first.dataset}", "",
              f"Produced by `python -m inpaintbench stress`: detector `{first.detector}` "
              f"(weights: {first.detector_info.get('weights', '?')}; checkpoint: {first.checkpoint or 'none'}), "
-             f"dataset `{first.dataset}` at `{first.dataset_info.get('root', '?')}`. Every attack is applied to "
-             "the stored image (and its mask, for geometric attacks, nearest-neighbour) before the network's resize.",
+             f"dataset `{first.dataset}` at `{first.dataset_info.get('root', '?')}`. {ATTACKS_APPLIED} This "
+             f"protocol {resize_note(first.protocol)}.",
              "", "Protocol:"]
     lines += protocol_lines(Protocol.from_record(first.protocol).base().record())
     lines += ["", "Attack settings:"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, data_heading, option_labels, read_results, unique_results
-from inpaintbench.reports._markdown import markdown_table
+from inpaintbench.reports._markdown import markdown_table, n_text
 from inpaintbench.reports._protocol_ids import ProtocolIds
 from inpaintbench.reports._rows import anchor, training_budget, training_data, weights_entry, weights_text
 from inpaintbench.reports.published import published_section
@@ -273,8 +273,8 @@ def slice_table(results: Sequence[Result], split: str, column: str) -> str:
     values = list(dict.fromkeys(v for r in results for v in r.slices[split][column]))
     header = ["detector", "training data"]
     for value in values:
-        ns = sorted({r.slices[split][column][value]["n"] for r in results if value in r.slices[split][column]})
-        header.append(f"{value} (n={ns[0]})" if len(ns) == 1 else f"{value} (n={ns[0]}-{ns[-1]})")
+        ns = [r.slices[split][column][value]["n"] for r in results if value in r.slices[split][column]]
+        header.append(f"{value} ({n_text(ns)})")
     labels = option_labels(results)
     rows = []
     for res in results:
@@ -287,16 +287,23 @@ def slice_table(results: Sequence[Result], split: str, column: str) -> str:
 def robustness_section(results: Iterable[Result], metric: str = "iou", ids: ProtocolIds | None = None) -> list[str]:
     """Per dataset, split and protocol: rows are attack settings (clean first), columns are models;
     then the area under each robustness curve (see ``inpaintbench.reports.robustness``)."""
-    from inpaintbench.reports.robustness import AURC_DOC, aurc_table, curves, group_results, order_settings
+    from inpaintbench.reports.robustness import (
+        ATTACKS_APPLIED,
+        AURC_DOC,
+        aurc_table,
+        curves,
+        group_results,
+        measured_on,
+        order_settings,
+    )
 
     results = list(results)
     groups = group_results(results)
     if not groups:
         return []
     ids = ids or ProtocolIds(results)
-    lines = [f"## Robustness ({metric})", "",
-             f"{metric} of each model under each attack setting (applied to the stored "
-             "image before the network resize; geometric attacks map the mask nearest-neighbour).", ""]
+    lines = [f"## Robustness ({metric})", "", f"{metric} of each model under each attack setting. {ATTACKS_APPLIED}",
+             ""]
     by_protocol: dict[tuple[str, str], list] = defaultdict(list)
     for group in groups:
         by_protocol[(data_heading(group.any), Protocol.from_record(group.any.protocol).key())].append(group)
@@ -305,8 +312,10 @@ def robustness_section(results: Iterable[Result], metric: str = "iou", ids: Prot
         splits = list(dict.fromkeys(s for g in members for r in g.attacked
                                     for s, m in r.metrics.items() if metric in m))
         specs = order_settings(r for g in members for r in g.attacked)
+        measured = [r for g in members for r in ([g.clean] if g.clean is not None else []) + g.attacked]
         for split in splits:
-            lines += [f"### {dataset} · {split} · {ids.of(protocol)} · {metric} under attack", ""]
+            lines += [f"### {dataset} · {split} · {ids.of(protocol)} · {metric} under attack", "",
+                      measured_on(measured, split, ids.of(protocol)), ""]
             rows = []
             for name in ["clean"] + specs:
                 row = [name]
@@ -316,6 +325,7 @@ def robustness_section(results: Iterable[Result], metric: str = "iou", ids: Prot
                 rows.append(row)
             lines += [markdown_table(["attack"] + [g.label for g in members], rows), ""]
         lines += [f"### {dataset} · area under the robustness curve ({metric})", "", AURC_DOC, "",
+                  *[measured_on(measured, split, ids.of(protocol)) for split in splits], "",
                   aurc_table(curves(members, metric)), ""]
     return lines
 

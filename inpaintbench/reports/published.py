@@ -4,11 +4,12 @@ were designed for) and, per protocol, their numbers on every set and their speed
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from inpaintbench.jobs.results import Result, data_heading, option_labels
-from inpaintbench.reports._markdown import markdown_table
+from inpaintbench.reports._markdown import cell, markdown_table
 from inpaintbench.reports._protocol_ids import ProtocolIds
 from inpaintbench.reports._rows import weights_entry
 
@@ -45,9 +46,19 @@ def published_section(results: Iterable[Result], ids: ProtocolIds | None = None)
     return lines
 
 
+def speed_text(seconds: Sequence[float]) -> str | None:
+    """Seconds per megapixel over a detector's results as ``median (min–max)``, since one detector's speed can
+    differ 30-fold between sets; one value alone, ``None`` when no result was timed."""
+    if not seconds:
+        return None
+    low, high = min(seconds), max(seconds)
+    median = cell(float(statistics.median(seconds)))
+    return median if low == high else f"{median} ({cell(float(low))}–{cell(float(high))})"
+
+
 def card_table(results: list[Result], labels: dict[int, str]) -> str:
     """One row per detector: reference, licence, designed for, weights entries (of every variant), seconds
-    per megapixel (the median over its results)."""
+    per megapixel (median and range over its results, ``speed_text``)."""
     rows, seen = [], set()
     for res in results:
         name = res.detector
@@ -58,10 +69,10 @@ def card_table(results: list[Result], labels: dict[int, str]) -> str:
         mine = [r for r in results if r.detector == name]
         speed = [s for s in (r.timing.get("seconds_per_megapixel") for r in mine) if isinstance(s, (int, float))]
         entries = ", ".join(dict.fromkeys(e["entry"] for e in map(weights_entry, (r.detector_info for r in mine)) if e))
-        median = sorted(speed)[len(speed) // 2] if speed else None
         rows.append([name, card.get("reference", "").split(",")[0], card.get("licence", ""),
-                     card.get("designed_for", ""), entries or "none", median])
-    return markdown_table(["detector", "paper", "licence", "designed for", "weights", "s / MP (median)"], rows)
+                     card.get("designed_for", ""), entries or "none", speed_text(speed)])
+    return markdown_table(["detector", "paper", "licence", "designed for", "weights", "s / MP median (range)"],
+                          rows)
 
 
 def metric_table(results: list[Result], labels: dict[int, str], key: str, role: str) -> str:

@@ -24,7 +24,9 @@ INTRO = ("Every detector on `wild`: real outputs of public inpainting models (th
          "SD1.5, SDXL and FLUX.1 latent diffusion, GAN and pixel-space inpainters) with pixel masks, and the "
          "pre-edit originals where a pixel-aligned one exists. Evaluation only: no model here was trained or tuned "
          "on it. Per-image means at the stored size; the best detector of a column is bolded only among cells of "
-         f"at least {SMALL_CELL} images; cells of fewer are in italics: too few images to rank detectors.")
+         f"at least {SMALL_CELL} images, every detector tied at the shown value in bold and none when all tie; "
+         "cells of fewer are in italics: too few images to rank detectors. The false-positive rate is never "
+         "bolded: a detector that flags nothing has the lowest.")
 
 
 def is_wild(result: Result) -> bool:
@@ -53,7 +55,7 @@ def overall_table(results: Sequence[Result]) -> str:
     real = [_split_of(r, "authentic")[1] for r in order]
     n_fake, n_real = [m.get("n_images") for m in fake], [m.get("n_authentic") for m in real]
     columns = [ranked_cells([m.get(key) for m in fake], n_fake) for _, key in METRICS]
-    columns.append(ranked_cells([m.get("fpr") for m in real], n_real, higher_is_better=False))
+    columns.append(ranked_cells([m.get("fpr") for m in real], n_real, bold=False))  # flagging nothing wins it
     # the image AUC weighs both sides: it is as small as its smaller side
     columns.append(ranked_cells([m.get("image_auc") for m in fake], [min(a or 0, b or 0) for a, b in
                                                                     zip(n_fake, n_real)]))

@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import model_key, option_labels
-from inpaintbench.reports._markdown import ROLE_COLUMNS, markdown_table
+from inpaintbench.reports._markdown import ROLE_COLUMNS, markdown_table, n_text
 
 #: The definition of ``aurc`` as the reports state it.
 AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strength t in [0, 1], where "
@@ -27,6 +28,24 @@ AURC_DOC = ("`aurc`: trapezoidal area under the metric versus normalised strengt
             "setting closest to no change (quality 100, scale 1, std 0, sigma 0, fraction 0) and the clean "
             "result sits at t = 0: the metric averaged over the grid's strength range. "
             "`aurc_relative` = aurc / clean.")
+#: Where attacks act, for every protocol: a native-resolution protocol resizes nothing after them.
+ATTACKS_APPLIED = ("Attacks are applied to the stored image (and its mask, for geometric attacks, nearest-neighbour), "
+                   "before any resize the protocol asks for; a native-resolution protocol has none.")
+
+
+def resize_note(protocol: dict[str, Any]) -> str:
+    """What a protocol does to an attacked image's size, as a predicate (``ATTACKS_APPLIED`` made specific)."""
+    size = Protocol.from_record(protocol).image_size
+    return f"resizes to {size} px after the attack" if size else "keeps the native resolution: nothing is resized"
+
+
+def measured_on(results: Iterable[Any], split: str, protocol_id: str) -> str:
+    """The line under a robustness table: how many images of ``split`` its values stand on (the split's
+    ``n_images`` in the results, a range when they differ), and what the protocol resizes."""
+    results = list(results)
+    ns = [int(n) for r in results if (n := (r.metrics.get(split) or {}).get("n_images")) is not None]
+    images = f"{n_text(ns)} test images" if ns else "an unrecorded number of test images"
+    return f"Measured on {images} of `{split}`; {protocol_id} {resize_note(results[0].protocol)}."
 
 @dataclass
 class StressGroup:
