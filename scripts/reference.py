@@ -500,7 +500,9 @@ BSDS500 training split (both kinds and the originals; 8 val photos chose the che
 none of them used for training or validation here). All are made by the same autoencoder; no row here
 measures a different generator (the generalization matrix and `baselines/AERECON.md` do). The budget
 column states the training each model had: CPU runs are short, so read a trained model's row as what
-that budget buys, not as the architecture's ceiling.
+that budget buys, not as the architecture's ceiling. The `all-positive` row is a floor, not a method:
+every pixel marked, so its IoU is the mask fraction and its F1 2p/(1+p) at threshold 0.5; an IoU or F1
+that does not beat it means nothing, whatever the ranking.
 
 Two sections leave our TAEF2 data. "Real generators" measures every detector on `wild`, real outputs of
 public inpainting models (SD1.5, SDXL and FLUX.1 latent diffusion; GAN and pixel-space inpainters) from

@@ -67,6 +67,30 @@ def test_ranked_cells_without_bold():
     assert ranked_cells([0.2, 0.0, 0.1], [5, 5, 1], bold=False) == ["0.200", "0.000", "_0.100_"]
 
 
+def test_a_floor_is_shown_never_bolded_and_hides_no_win():
+    # the floor is shown plain and never wins; a best competing row wins only above the floor
+    assert ranked_cells([0.3, 0.1, 0.2], [9, 9, 9], competes=[True, False, True]) == ["**0.300**", "0.100", "0.200"]
+    assert ranked_cells([0.3, 0.4, 0.2], [9, 9, 9], competes=[True, False, True]) == ["0.300", "0.400", "0.200"]
+    assert ranked_cells([0.3, 0.3, 0.2], [9, 9, 9], competes=[True, False, True]) == ["0.300", "0.300", "0.200"]
+    assert ranked_cells([0.3, 0.1], [9, 9], competes=[True, False]) == ["0.300", "0.100"]  # one competitor: no win
+
+
+def test_the_all_positive_floor_in_the_real_generators_tables():
+    floor = wild_result("all-positive", {"BrushEdit": 0.5, "CoModGAN": 0.5, "LaMa": 0.5}, fpr=1.0)
+    floor.metrics["test/manipulated"]["iou"] = 0.9  # marking everything: the largest IoU of the table
+    floor.detector_info["card"] = {"trainable": False, "floor": True}
+    a = wild_result("aerecon", {"BrushEdit": 0.8, "CoModGAN": 0.6, "LaMa": 0.99}, fpr=0.3)
+    b = wild_result("noise-residual", {"BrushEdit": 0.55, "CoModGAN": 0.7, "LaMa": 0.1}, fpr=0.05)
+    text = "\n".join(real_generators_section([floor, a, b]))
+    overall = text.split("### wild · P1 · overall")[1].split("###")[0]
+    row = next(line for line in overall.splitlines() if line.startswith("| [all-positive]"))
+    assert "0.900" in row and "**" not in row and "a reference floor" in row
+    assert "0.199" in overall and "**0.199**" not in overall  # aerecon's IoU is the best, but below the floor
+    assert "**0.797**" in overall  # its pixel AUC beats the floor's 0.5: a win
+    by_generator = text.split("pixel AUC by generator")[1].split("###")[0]
+    assert "**" not in next(line for line in by_generator.splitlines() if line.startswith("| [all-positive]"))
+
+
 def test_real_generators_tables(tmp_path):
     strong = wild_result("aerecon", {"BrushEdit": 0.8, "CoModGAN": 0.6, "LaMa": 0.99}, fpr=0.3)
     weak = wild_result("noise-residual", {"BrushEdit": 0.55, "CoModGAN": 0.7, "LaMa": 0.1}, fpr=0.05)

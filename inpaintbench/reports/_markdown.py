@@ -45,11 +45,16 @@ def _shown(value: Any) -> float:
     return float(cell(value))
 
 
-def best_shown(values: Sequence[Any], ns: Sequence[int | None]) -> float | None:
-    """The highest value as shown among cells of at least ``SMALL_CELL`` images; ``None`` when fewer than two
-    such cells compete or all of them show the same value (a tie of everyone is no win)."""
-    shown = [_shown(v) for v, n in zip(values, ns) if _number(v) and not _missing(v) and (n or 0) >= SMALL_CELL]
-    if len(shown) < 2 or min(shown) == max(shown):
+def best_shown(values: Sequence[Any], ns: Sequence[int | None],
+               competes: Sequence[bool] | None = None) -> float | None:
+    """The highest value as shown among cells of at least ``SMALL_CELL`` images (and, given ``competes``, of
+    the rows that compete: a reference floor does not); ``None`` when fewer than two such cells compete, all
+    of them show the same value (a tie of everyone is no win), or the best does not beat a floor's value."""
+    competes = competes if competes is not None else [True] * len(values)
+    shown = [_shown(v) for v, n, c in zip(values, ns, competes)
+             if c and _number(v) and not _missing(v) and (n or 0) >= SMALL_CELL]
+    floors = [_shown(v) for v, c in zip(values, competes) if not c and _number(v) and not _missing(v)]
+    if len(shown) < 2 or min(shown) == max(shown) or (floors and max(shown) <= max(floors)):
         return None
     return max(shown)
 
@@ -60,18 +65,20 @@ def _is_best(value: Any, best: float | None) -> bool:
 
 
 def ranked_cells(values: Sequence[Any], ns: Sequence[int | None], bold: bool = True,
-                 with_n: bool = False) -> list[str]:
+                 with_n: bool = False, competes: Sequence[bool] | None = None) -> list[str]:
     """One column's cells as text: every cell of at least ``SMALL_CELL`` images tied at the best value as shown
     in bold (see ``best_shown``), cells of fewer images in italics; ``bold=False`` marks no win (a column with
     no better direction, e.g. a false-positive rate, which a detector that flags nothing would win);
-    ``with_n`` adds each cell's n."""
-    best = best_shown(values, ns) if bold else None
+    ``with_n`` adds each cell's n; ``competes`` (default: every row) names the rows that can win (a reference
+    floor such as ``all-positive`` is shown, never bolded, and does not hide a win)."""
+    competes = competes if competes is not None else [True] * len(values)
+    best = best_shown(values, ns, competes) if bold else None
     out = []
-    for value, n in zip(values, ns):
+    for value, n, competing in zip(values, ns, competes):
         text = cell(value)
         if not _missing(value):
             small = (n or 0) < SMALL_CELL
-            text = f"_{text}_" if small else f"**{text}**" if _is_best(value, best) else text
+            text = f"_{text}_" if small else f"**{text}**" if competing and _is_best(value, best) else text
         out.append(f"{text} (n={n})" if with_n and n is not None else text)
     return out
 

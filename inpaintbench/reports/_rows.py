@@ -29,8 +29,15 @@ def training_data(result: Result) -> str:
         return f"checkpoint {Path(result.checkpoint).name}"
     if (result.detector_info or {}).get("untrained"):
         return f"none: untrained, {result.detector_info['untrained']}"
+    if is_floor(result):
+        return "none: a reference floor, not a method"
     trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
     return "none (training-free)" if trainable is False else "none"
+
+
+def is_floor(result: Result) -> bool:
+    """Whether the result's detector is a reference floor (its card says ``floor``): shown, never ranked."""
+    return bool(((result.detector_info or {}).get("card") or {}).get("floor"))
 
 
 def training_budget(result: Result) -> str:

@@ -12,7 +12,7 @@ from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, option_labels
 from inpaintbench.reports._markdown import SMALL_CELL, markdown_table, ranked_cells
 from inpaintbench.reports._protocol_ids import ProtocolIds
-from inpaintbench.reports._rows import anchor, training_data
+from inpaintbench.reports._rows import anchor, is_floor, training_data
 from inpaintbench.sdk.contracts import SplitName
 
 #: The dataset the section reads (by the name its results record), and the columns it breaks down by.
@@ -26,7 +26,9 @@ INTRO = ("Every detector on `wild`: real outputs of public inpainting models (th
          "on it. Per-image means at the stored size; the best detector of a column is bolded only among cells of "
          f"at least {SMALL_CELL} images, every detector tied at the shown value in bold and none when all tie; "
          "cells of fewer are in italics: too few images to rank detectors. The false-positive rate is never "
-         "bolded: a detector that flags nothing has the lowest.")
+         "bolded: a detector that flags nothing has the lowest. A reference floor (`all-positive`: every pixel "
+         "marked) is shown for scale and never bolded, and no cell at or below it is bolded: an IoU or F1 not "
+         "above its row means nothing.")
 
 
 def is_wild(result: Result) -> bool:
@@ -54,11 +56,12 @@ def overall_table(results: Sequence[Result]) -> str:
     fake = [_split_of(r, "manipulated")[1] for r in order]
     real = [_split_of(r, "authentic")[1] for r in order]
     n_fake, n_real = [m.get("n_images") for m in fake], [m.get("n_authentic") for m in real]
-    columns = [ranked_cells([m.get(key) for m in fake], n_fake) for _, key in METRICS]
+    competes = [not is_floor(r) for r in order]
+    columns = [ranked_cells([m.get(key) for m in fake], n_fake, competes=competes) for _, key in METRICS]
     columns.append(ranked_cells([m.get("fpr") for m in real], n_real, bold=False))  # flagging nothing wins it
     # the image AUC weighs both sides: it is as small as its smaller side
     columns.append(ranked_cells([m.get("image_auc") for m in fake], [min(a or 0, b or 0) for a, b in
-                                                                    zip(n_fake, n_real)]))
+                                                                    zip(n_fake, n_real)], competes=competes))
     header = ["detector", "training data", *[h for h, _ in METRICS], "n", "FPR on originals", "n originals",
               "image AUC"]
     rows = [[_label(r, labels), training_data(r), *[c[i] for c in columns[:3]], n_fake[i], columns[3][i],
@@ -85,7 +88,8 @@ def by_column_table(results: Sequence[Result], split: str, column: str, metric: 
     cells = []
     for value, _ in values:
         got = [res.slices.get(split, {}).get(column, {}).get(value, {}) for res in results]
-        cells.append(ranked_cells([m.get(metric) for m in got], [m.get("n_images", m.get("n")) for m in got]))
+        cells.append(ranked_cells([m.get(metric) for m in got], [m.get("n_images", m.get("n")) for m in got],
+                                  competes=[not is_floor(res) for res in results]))
     header = ["detector"] + [f"{v} (n={n}{', small' if n < SMALL_CELL else ''})" for v, n in values]
     rows = [[_label(res, labels)] + [c[i] for c in cells] for i, res in enumerate(results)]
     return markdown_table(header, rows)
