@@ -291,7 +291,8 @@ def test_robustness_section_states_n_and_what_the_protocol_resizes():
     native = "\n".join(robustness_section(_stressed(None, 4)))
     assert "before the network resize" not in native and "before any resize the protocol asks for" in native
     under_attack = native.split("iou under attack")[1].split("|")[0]
-    assert "n=4 test images of `test/fakefake`; P1 keeps the native resolution: nothing is resized" in under_attack
+    assert ("n=4 test images of `test/fakefake`; P1 keeps the native resolution: the protocol resizes nothing "
+            "(resize rows are attacks)") in under_attack
     assert native.split("area under the robustness curve")[1].count("n=4 test images") == 1
     resized = "\n".join(robustness_section(_stressed(256, 12)))
     assert "n=12 test images of `test/fakefake`; P1 resizes to 256 px after the attack" in resized

@@ -75,6 +75,12 @@ def test_a_floor_is_shown_never_bolded_and_hides_no_win():
     assert ranked_cells([0.3, 0.1], [9, 9], competes=[True, False]) == ["0.300", "0.100"]  # one competitor: no win
 
 
+def test_no_auc_at_or_below_chance_wins():
+    assert ranked_cells([0.49, 0.45], [9, 9], chance=0.5) == ["0.490", "0.450"]
+    assert ranked_cells([0.5, 0.45], [9, 9], chance=0.5) == ["0.500", "0.450"]
+    assert ranked_cells([0.51, 0.45], [9, 9], chance=0.5) == ["**0.510**", "0.450"]
+
+
 def test_the_all_positive_floor_in_the_real_generators_tables():
     floor = wild_result("all-positive", {"BrushEdit": 0.5, "CoModGAN": 0.5, "LaMa": 0.5}, fpr=1.0)
     floor.metrics["test/manipulated"]["iou"] = 0.9  # marking everything: the largest IoU of the table
@@ -144,6 +150,14 @@ def test_attribution_matrix_and_mismatch():
     # matching taesd 0.95; others taef1 0.60, taef2 0.70: best other taef2, mean 0.65, drop 0.30
     assert "taesd" in sd1 and "taef2 0.700" in sd1 and "0.650" in sd1 and "0.300" in sd1
     assert "| sdxl" not in mismatch  # no other autoencoder ran on sdxl data
+
+
+def test_attribution_bolds_no_autoencoder_below_chance():
+    results = [family_result(ae, "flux1", auc) for ae, auc in (("taesd", 0.49), ("taef1", 0.45))]
+    results += [family_result(ae, "sd1", auc) for ae, auc in (("taesd", 0.7), ("taef1", 0.45))]
+    text = "\n".join(attribution_section(results))
+    assert "**0.490**" not in text and "0.490 (n=16)" in text  # the best of flux1 is below chance: no win
+    assert "**0.700** (n=16)" in text and "chance (0.5)" in text
 
 
 def test_attribution_bolds_no_autoencoder_for_data_made_without_one():

@@ -46,14 +46,16 @@ def _shown(value: Any) -> float:
 
 
 def best_shown(values: Sequence[Any], ns: Sequence[int | None],
-               competes: Sequence[bool] | None = None) -> float | None:
+               competes: Sequence[bool] | None = None, chance: float | None = None) -> float | None:
     """The highest value as shown among cells of at least ``SMALL_CELL`` images (and, given ``competes``, of
     the rows that compete: a reference floor does not); ``None`` when fewer than two such cells compete, all
-    of them show the same value (a tie of everyone is no win), or the best does not beat a floor's value."""
+    of them show the same value (a tie of everyone is no win), or the best does not beat a floor's value or
+    ``chance`` (e.g. 0.5 for an AUC)."""
     competes = competes if competes is not None else [True] * len(values)
     shown = [_shown(v) for v, n, c in zip(values, ns, competes)
              if c and _number(v) and not _missing(v) and (n or 0) >= SMALL_CELL]
     floors = [_shown(v) for v, c in zip(values, competes) if not c and _number(v) and not _missing(v)]
+    floors += [] if chance is None else [chance]
     if len(shown) < 2 or min(shown) == max(shown) or (floors and max(shown) <= max(floors)):
         return None
     return max(shown)
@@ -65,14 +67,16 @@ def _is_best(value: Any, best: float | None) -> bool:
 
 
 def ranked_cells(values: Sequence[Any], ns: Sequence[int | None], bold: bool = True,
-                 with_n: bool = False, competes: Sequence[bool] | None = None) -> list[str]:
+                 with_n: bool = False, competes: Sequence[bool] | None = None,
+                 chance: float | None = None) -> list[str]:
     """One column's cells as text: every cell of at least ``SMALL_CELL`` images tied at the best value as shown
     in bold (see ``best_shown``), cells of fewer images in italics; ``bold=False`` marks no win (a column with
     no better direction, e.g. a false-positive rate, which a detector that flags nothing would win);
     ``with_n`` adds each cell's n; ``competes`` (default: every row) names the rows that can win (a reference
-    floor such as ``all-positive`` is shown, never bolded, and does not hide a win)."""
+    floor such as ``all-positive`` is shown, never bolded, and does not hide a win); no cell at or below a
+    floor or ``chance`` wins."""
     competes = competes if competes is not None else [True] * len(values)
-    best = best_shown(values, ns, competes) if bold else None
+    best = best_shown(values, ns, competes, chance) if bold else None
     out = []
     for value, n, competing in zip(values, ns, competes):
         text = cell(value)

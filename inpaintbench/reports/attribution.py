@@ -27,8 +27,8 @@ DOC = ("Rows: the autoencoder the detector ran (`--opt autoencoder=X`); columns:
        "was made with (the data's `autoencoder` column: `sd1`, `sdxl`, `sd3`, `flux1`, `flux2`, or `none` for "
        "pixel-space generators); cells: pixel AUC (per-image mean) with n, the best autoencoder of a column in "
        f"bold among cells of at least {SMALL_CELL} images (every one tied at the shown value; none when all tie), "
-       f"smaller cells in italics. The `{NO_AUTOENCODER}` column has no best autoencoder, never bolded: its data was "
-       "made without one, so there is nothing to attribute.")
+       f"smaller cells in italics; no cell at or below chance (0.5) is bolded. The `{NO_AUTOENCODER}` column has "
+       "no best autoencoder, never bolded: its data was made without one, so there is nothing to attribute.")
 
 
 def autoencoder_of(result: Result) -> str | None:
@@ -99,11 +99,11 @@ def attribution_matrices(results: Sequence[Result]) -> list[AttributionMatrix]:
 
 
 def matrix_table(matrix: AttributionMatrix) -> str:
-    """The matrix as markdown: the best row of each column in bold (none in the ``NO_AUTOENCODER`` column),
-    small cells in italics, n in every cell."""
+    """The matrix as markdown: the best row of each column in bold (none in the ``NO_AUTOENCODER`` column, none
+    at or below the pixel AUC of chance, 0.5), small cells in italics, n in every cell."""
     values, counts = matrix.values(), matrix.counts()
     columns = [ranked_cells([v[j] for v in values], [n[j] for n in counts], bold=family != NO_AUTOENCODER,
-                            with_n=True) for j, family in enumerate(matrix.columns)]
+                            with_n=True, chance=0.5) for j, family in enumerate(matrix.columns)]
     rows = [[f"{r} ({FAMILIES[r]})" if r in FAMILIES else r] + [c[i] for c in columns]
             for i, r in enumerate(matrix.rows)]
     return markdown_table([f"{matrix.detector} autoencoder \\ data family", *matrix.columns], rows)

@@ -36,7 +36,9 @@ ATTACKS_APPLIED = ("Attacks are applied to the stored image (and its mask, for g
 def resize_note(protocol: dict[str, Any]) -> str:
     """What a protocol does to an attacked image's size, as a predicate (``ATTACKS_APPLIED`` made specific)."""
     size = Protocol.from_record(protocol).image_size
-    return f"resizes to {size} px after the attack" if size else "keeps the native resolution: nothing is resized"
+    if size:
+        return f"resizes to {size} px after the attack"
+    return "keeps the native resolution: the protocol resizes nothing (resize rows are attacks)"
 
 
 def measured_on(results: Iterable[Any], split: str, protocol_id: str) -> str:
