@@ -28,7 +28,7 @@ Steps, all through the package's own jobs, all at native resolution (no resize a
    autoencoders of the wild set's families (taesd for SD1.5, taesdxl for SDXL, taef1 for FLUX.1), sliced by
    generator and autoencoder family;
 8. the cross-family matrix of ``nixnet``: trained on one family's data (BSDS500 train photos), tested on every
-   family's test data;
+   family's test data, and each of those models on the wild set (``wild/nixnet-family-<autoencoder>.json``);
 9. ``leaderboards/README.md`` and its figures, stating budget, machine, wall time and command.
 They run in the order of ``STAGES`` (the in-distribution evaluation and the wild set first); after each the record and
 the board are written, so an interrupted run leaves a board that says which stages are still to run.
@@ -451,6 +451,37 @@ def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: di
         # named so that the files, read in name order, give the rows and columns in the study's order
         name = f"{order[train_ae]}-{train_ae}-trained--{order[test_ae]}-{test_ae}-data.json"
         write_result(dataclasses.replace(result, training=training), folder / name)
+    family_models_on_wild(trained_per_family(run.results, names), budget, quiet, results)
+
+
+def trained_per_family(matrix_results: list, names: dict[str, str]) -> dict[str, tuple[str, dict]]:
+    """Per training family, its model's best checkpoint and training record, from the family matrix's results
+    (one block of ``len(names)`` test results per training family, in ``names``' order)."""
+    per_block = len(names)
+    out = {}
+    for i, ae in enumerate(names):
+        training = dict(matrix_results[i * per_block].training or {})
+        training.pop("test_set", None)
+        out[ae] = (training["best_checkpoint"], {**training, "train_set": f"{names[ae]} data", "study": "families"})
+    return out
+
+
+def family_models_on_wild(trained: dict[str, tuple[str, dict]], budget: Budget, quiet: bool,
+                          results: Path = RESULTS) -> list[Path]:
+    """Each family-trained nixnet on the wild set, sliced by generator and family: whether what a model
+    learnt from one tiny autoencoder's data finds that family's real tools; a result already written is kept."""
+    from inpaintbench.jobs.job import evaluate_job
+    from inpaintbench.jobs.results import write_result
+
+    paths = []
+    for ae, (checkpoint, training) in trained.items():
+        path = results / "wild" / f"nixnet-family-{ae}.json"
+        if not path.exists():
+            say(f"wild: nixnet trained on {ae} data")
+            job = wild_job("nixnet", {"residual": "srm"}, budget, quiet)
+            write_result(evaluate_job(job, checkpoint, training=training), path)
+        paths.append(path)
+    return paths
 
 
 # --- the README ------------------------------------------------------------------------------------

@@ -73,3 +73,27 @@ def test_cbsd68_test_photos_are_never_ones_the_models_trained_or_validated_on(re
     assert sorted(p.name for p in (out["cbsd68"] / "test").iterdir()) == ["v3.png", "v4.png"]  # v1, v2 validate
     assert sorted(p.name for p in (out["kodak24"] / "test").iterdir()) == ["k1.png", "k2.png"]
     assert sorted(p.name for p in (out["bsds"] / "images" / "val").iterdir()) == ["v1.jpg", "v2.jpg"]
+
+
+def test_each_family_trained_model_goes_to_the_wild_set_with_its_own_checkpoint(reference, monkeypatch, tmp_path):
+    import inpaintbench.jobs.job as jobs
+    import inpaintbench.jobs.results as results_module
+
+    names = {"taesd": "taesd (sd1)", "taef1": "taef1 (flux1)"}
+    matrix = [reference.dataclasses.replace(results_module.Result("nixnet", "freeform", {}, {}), training={
+        "best_checkpoint": f"{train}/best.pt", "train_set": "raw", "test_set": test, "steps": 7})
+        for train in names for test in names]
+    trained = reference.trained_per_family(matrix, names)
+    assert {ae: ckpt for ae, (ckpt, _) in trained.items()} == {"taesd": "taesd/best.pt", "taef1": "taef1/best.pt"}
+    assert trained["taef1"][1]["train_set"] == "taef1 (flux1) data" and "test_set" not in trained["taef1"][1]
+    seen = []
+    monkeypatch.setattr(jobs, "evaluate_job", lambda job, checkpoint, training: seen.append(
+        (job.dataset, dict(job.detector_options), checkpoint, training["train_set"])) or "result")
+    monkeypatch.setattr(results_module, "write_result", lambda result, path: path.touch())
+    (tmp_path / "wild").mkdir()
+    paths = reference.family_models_on_wild(trained, reference.BUDGETS["smoke"], True, tmp_path)
+    assert [p.name for p in paths] == ["nixnet-family-taesd.json", "nixnet-family-taef1.json"]
+    assert seen == [("wild", {"residual": "srm"}, "taesd/best.pt", "taesd (sd1) data"),
+                    ("wild", {"residual": "srm"}, "taef1/best.pt", "taef1 (flux1) data")]
+    reference.family_models_on_wild(trained, reference.BUDGETS["smoke"], True, tmp_path)
+    assert len(seen) == 2  # written results are kept
