@@ -547,7 +547,8 @@ cell's n overstates its independent evidence. "Autoencoder attribution" runs `ae
 TAESD family on data made with each (the same photos, crops and masks for every family) and on the wild set:
 whether the matching autoencoder lights up, and how far a mismatched one falls. The cross-family
 generalization matrix of `nixnet` (trained on one family's data, tested on each) is under the
-generalization matrix, marked `families`."""
+generalization matrix, marked `families`; its five models are also on the wild set, as
+`nixnet residual=srm · <family> data`."""
 
 
 def render_readme(record: dict) -> str:

@@ -185,3 +185,18 @@ def test_results_with_other_options_or_a_trained_model_make_no_shared_matrix():
     trained.detector_info["card"] = {"trainable": True}  # e.g. NIX-Net with the trace: not an attribution row
     [matrix] = [m for m in attribution_matrices(results + [trained]) if m.split == "test/fakefake"]
     assert matrix.rows == ["taesd", "taef1"]
+
+
+def test_models_of_one_detector_trained_on_other_data_get_rows_of_their_own():
+    from inpaintbench.reports.real_generators import row_labels
+
+    aucs = {"BrushEdit": 0.6, "CoModGAN": 0.5, "LaMa": 0.5}
+    a, b = wild_result("nixnet", aucs, fpr=0.1), wild_result("nixnet", aucs, fpr=0.2)
+    a.training = {"train_set": "taesd (sd1) data", "steps": 5}
+    b.training = {"data": {"dataset": "freeform@runs/reference/cpu/data/bsds-freeform"}, "steps": 9}
+    alone = wild_result("noise-residual", aucs, fpr=0.0)
+    labels = row_labels([a, b, alone])
+    assert labels[id(a)] == "nixnet · taesd (sd1) data" and labels[id(b)] == "nixnet · bsds-freeform"
+    assert labels[id(alone)] == "noise-residual"
+    by_generator = "\n".join(real_generators_section([a, b, alone])).split("pixel AUC by generator")[1]
+    assert "[nixnet · taesd (sd1) data]" in by_generator and "[nixnet · bsds-freeform]" in by_generator

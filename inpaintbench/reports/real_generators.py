@@ -4,7 +4,7 @@ generator, n in every header; cells of fewer than ``SMALL_CELL`` images in itali
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +44,26 @@ def _split_of(result: Result, role: str) -> tuple[str | None, dict[str, Any]]:
     return None, {}
 
 
+def row_labels(results: Sequence[Result]) -> dict[int, str]:
+    """``option_labels``, with the training set added where one label names several models (the same detector
+    and options trained on other data), so that rows of tables without a training column stay apart."""
+    labels = option_labels(results)
+    counts = Counter(labels.values())
+    for res in results:
+        if counts[labels[id(res)]] > 1 and (res.training or {}):
+            labels[id(res)] += f" · {trained_on(res)}"
+    return labels
+
+
+def trained_on(result: Result) -> str:
+    """A short name of a model's training data: the matrix training set, else the training dataset's folder."""
+    training = result.training or {}
+    if training.get("train_set"):
+        return str(training["train_set"])
+    data = str((training.get("data") or {}).get("dataset") or "")
+    return data.partition("@")[2].rstrip("/").rsplit("/", 1)[-1] or data or "trained"
+
+
 def _label(result: Result, labels: dict[int, str]) -> str:
     return f"[{labels[id(result)]}](#{anchor(result.detector)})"
 
@@ -51,7 +71,7 @@ def _label(result: Result, labels: dict[int, str]) -> str:
 def overall_table(results: Sequence[Result]) -> str:
     """Rows: detectors, best pixel AUC first; columns: the localization metrics on the manipulated images, their
     n, the pixel false-positive rate on the originals and its n, and the image-level AUC."""
-    labels = option_labels(results)
+    labels = row_labels(results)
     order = sorted(results, key=lambda r: -(_split_of(r, "manipulated")[1].get("auc") or -1.0))
     fake = [_split_of(r, "manipulated")[1] for r in order]
     real = [_split_of(r, "authentic")[1] for r in order]
@@ -84,7 +104,7 @@ def by_column_table(results: Sequence[Result], split: str, column: str, metric: 
     values = slice_values(results, split, column)
     if not values:
         return None
-    labels = option_labels(results)
+    labels = row_labels(results)
     cells = []
     for value, _ in values:
         got = [res.slices.get(split, {}).get(column, {}).get(value, {}) for res in results]
