@@ -390,8 +390,6 @@ def wild_part(budget: Budget, trained: dict, quiet: bool, results: Path = RESULT
     ../shared/data/wild), plus aerecon with each family's tiny autoencoder; sliced by generator and family."""
     from inpaintbench.data.imageio import DataError
     from inpaintbench.data.wild import locate
-    from inpaintbench.jobs.job import evaluate_job
-    from inpaintbench.jobs.results import write_result
 
     try:
         locate()
@@ -399,10 +397,18 @@ def wild_part(budget: Budget, trained: dict, quiet: bool, results: Path = RESULT
         raise SystemExit(f"the reference run needs the wild set (see ../shared/README.md): {err}") from None
     entries = detector_entries(trained, detectors)
     entries += [(f"aerecon-{ae}", "aerecon", {"autoencoder": ae}, (None, None)) for ae in WILD_AUTOENCODERS]
+    return on_wild([e for e in entries if e[0] not in TRACE_MODELS or budget.trace_everywhere], budget, quiet,
+                   results)
+
+
+def on_wild(entries: list, budget: Budget, quiet: bool, results: Path = RESULTS) -> list[Path]:
+    """Each ``(label, detector, options, (checkpoint, training))`` on the wild set, written to
+    ``wild/<label>.json``; a result already written is kept."""
+    from inpaintbench.jobs.job import evaluate_job
+    from inpaintbench.jobs.results import write_result
+
     paths = []
     for label, detector, options, (checkpoint, training) in entries:
-        if label in TRACE_MODELS and not budget.trace_everywhere:
-            continue
         path = results / "wild" / f"{label}.json"
         if not path.exists():
             say(f"wild: {label}")
@@ -446,42 +452,37 @@ def family_matrix_part(work: Path, budget: Budget, photos: dict, family_data: di
     order = {ae: i for i, ae in enumerate(FAMILY_AUTOENCODERS, 1)}
     pairs = [(train, test) for train in FAMILY_AUTOENCODERS for test in FAMILY_AUTOENCODERS]
     for (train_ae, test_ae), result in zip(pairs, run.results):
-        training = {**(result.training or {}), "train_set": f"{names[train_ae]} data",
-                    "test_set": f"{names[test_ae]} data", "study": "families"}
+        training = family_training(result, names[train_ae], names[test_ae])
         # named so that the files, read in name order, give the rows and columns in the study's order
         name = f"{order[train_ae]}-{train_ae}-trained--{order[test_ae]}-{test_ae}-data.json"
         write_result(dataclasses.replace(result, training=training), folder / name)
     family_models_on_wild(trained_per_family(run.results, names), budget, quiet, results)
 
 
+def family_training(result, train_name: str, test_name: str | None = None) -> dict:
+    """A family-matrix result's training record under the study's names (its test set too, when given)."""
+    training = {**(result.training or {}), "train_set": f"{train_name} data"}
+    if test_name:
+        training["test_set"] = f"{test_name} data"
+    else:
+        training.pop("test_set", None)
+    return {**training, "study": "families"}
+
+
 def trained_per_family(matrix_results: list, names: dict[str, str]) -> dict[str, tuple[str, dict]]:
     """Per training family, its model's best checkpoint and training record, from the family matrix's results
     (one block of ``len(names)`` test results per training family, in ``names``' order)."""
-    per_block = len(names)
-    out = {}
-    for i, ae in enumerate(names):
-        training = dict(matrix_results[i * per_block].training or {})
-        training.pop("test_set", None)
-        out[ae] = (training["best_checkpoint"], {**training, "train_set": f"{names[ae]} data", "study": "families"})
-    return out
+    blocks = {ae: matrix_results[i * len(names)] for i, ae in enumerate(names)}
+    return {ae: (result.training["best_checkpoint"], family_training(result, names[ae]))
+            for ae, result in blocks.items()}
 
 
 def family_models_on_wild(trained: dict[str, tuple[str, dict]], budget: Budget, quiet: bool,
                           results: Path = RESULTS) -> list[Path]:
     """Each family-trained nixnet on the wild set, sliced by generator and family: whether what a model
     learnt from one tiny autoencoder's data finds that family's real tools; a result already written is kept."""
-    from inpaintbench.jobs.job import evaluate_job
-    from inpaintbench.jobs.results import write_result
-
-    paths = []
-    for ae, (checkpoint, training) in trained.items():
-        path = results / "wild" / f"nixnet-family-{ae}.json"
-        if not path.exists():
-            say(f"wild: nixnet trained on {ae} data")
-            job = wild_job("nixnet", {"residual": "srm"}, budget, quiet)
-            write_result(evaluate_job(job, checkpoint, training=training), path)
-        paths.append(path)
-    return paths
+    return on_wild([(f"nixnet-family-{ae}", "nixnet", {"residual": "srm"}, model) for ae, model in trained.items()],
+                   budget, quiet, results)
 
 
 # --- the README ------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ anchor, what the model was trained on and with what budget."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from inpaintbench.jobs.results import Result
 
@@ -23,21 +23,33 @@ def training_data(result: Result) -> str:
     data = training.get("data") or {}
     if data.get("kinds"):
         kinds = ", ".join(f"{k} {n}" for k, n in data["kinds"].items())
-        name, _, root = str(data.get("dataset") or "?").partition("@")
-        return f"{Path(root).name} ({name}): {kinds}" if root else f"{name}: {kinds}"
+        spec = str(data.get("dataset") or "?")
+        folder = spec_folder(spec)
+        return f"{folder} ({spec.partition('@')[0]}): {kinds}" if folder else f"{spec}: {kinds}"
     if result.checkpoint:
         return f"checkpoint {Path(result.checkpoint).name}"
     if (result.detector_info or {}).get("untrained"):
         return f"none: untrained, {result.detector_info['untrained']}"
     if is_floor(result):
         return "none: a reference floor, not a method"
-    trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
-    return "none (training-free)" if trainable is False else "none"
+    return "none (training-free)" if card_of_result(result).get("trainable") is False else "none"
+
+
+def card_of_result(result: Result) -> dict:
+    """The detector's card as the result recorded it (empty when it recorded none)."""
+    return (result.detector_info or {}).get("card") or {}
 
 
 def is_floor(result: Result) -> bool:
     """Whether the result's detector is a reference floor (its card says ``floor``): shown, never ranked."""
-    return bool(((result.detector_info or {}).get("card") or {}).get("floor"))
+    return bool(card_of_result(result).get("floor"))
+
+
+def spec_folder(spec: str) -> str:
+    """The folder's name in a data spec ``DATASET[:KIND]@ROOT``: ``bsds-freeform`` for
+    ``freeform:fakefake@runs/data/bsds-freeform``; empty when the spec names no folder."""
+    root = spec.partition("@")[2]
+    return PurePosixPath(root.replace("\\", "/").rstrip("/")).name
 
 
 def training_budget(result: Result) -> str:
@@ -68,13 +80,19 @@ def weights_entry(info: dict | None) -> dict | None:
     return None
 
 
+def weights_entries(results: list[Result]) -> list[dict]:
+    """The distinct weights entries of a detector's results (its variants may load others), first seen first."""
+    found: dict[str, dict] = {}
+    for entry in map(weights_entry, (res.detector_info for res in results)):
+        if entry is not None:
+            found.setdefault(entry["entry"], entry)
+    return list(found.values())
+
+
 def weights_text(results: list[Result]) -> str:
-    """The distinct weights entries of a detector's results (variants apart), each with its files' sha256
-    (first 12 digits); ``none`` when none recorded one."""
-    texts: dict[str, str] = {}
-    for res in results:
-        entry = weights_entry(res.detector_info)
-        if entry is not None and entry["entry"] not in texts:
-            files = ", ".join(f"{name} {str(sha)[:12]}" for name, sha in sorted((entry.get("files") or {}).items()))
-            texts[entry["entry"]] = f"{entry['entry']} ({files})" if files else str(entry["entry"])
-    return "; ".join(texts.values()) or "none"
+    """``weights_entries`` with each file's sha256 (first 12 digits); ``none`` when none recorded one."""
+    texts = []
+    for entry in weights_entries(results):
+        files = ", ".join(f"{name} {str(sha)[:12]}" for name, sha in sorted((entry.get("files") or {}).items()))
+        texts.append(f"{entry['entry']} ({files})" if files else str(entry["entry"]))
+    return "; ".join(texts) or "none"

@@ -14,6 +14,7 @@ from inpaintbench.evaluation.slices import ALL_KINDS
 from inpaintbench.jobs.results import Result
 from inpaintbench.reports._markdown import SMALL_CELL, markdown_table, ranked_cells
 from inpaintbench.reports._protocol_ids import ProtocolIds
+from inpaintbench.reports._rows import card_of_result
 from inpaintbench.sdk.autoencoders import FAMILIES
 from inpaintbench.sdk.contracts import SplitName
 
@@ -40,7 +41,7 @@ def autoencoder_of(result: Result) -> str | None:
 def is_attribution_result(result: Result) -> bool:
     """A clean result of a training-free detector with an autoencoder option, sliced by the data's autoencoder
     family (a trained model, e.g. NIX-Net with the trace, stays in the main tables and its matrix)."""
-    trainable = ((result.detector_info or {}).get("card") or {}).get("trainable")
+    trainable = card_of_result(result).get("trainable")
     return (not result.attack and not result.checkpoint and trainable is not True
             and autoencoder_of(result) is not None and any(COLUMN in columns for columns in result.slices.values()))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from pathlib import PurePosixPath
 
 from inpaintbench.reports._markdown import markdown_table
+from inpaintbench.reports._rows import spec_folder
 
 
 def is_matrix_result(result) -> bool:
@@ -29,11 +29,10 @@ def short_label(spec: str) -> str:
     """A set as a table shows it: ``freeform:fakefake@runs/data/bsds-freeform`` -> ``bsds-freeform (fakefake)``,
     ``universal@runs/photos/bsds`` -> ``bsds (universal)`` (the folder's name, then the kind or else the
     dataset), since whole paths make the matrix unreadable; a set without a folder stays as it is."""
-    body, _, root = spec.partition("@")
-    folder = PurePosixPath(root.replace("\\", "/").rstrip("/")).name
+    folder = spec_folder(spec)
     if not folder:
         return spec
-    name, _, kind = body.partition(":")
+    name, _, kind = spec.partition("@")[0].partition(":")
     return f"{folder} ({kind or name})"
 
 

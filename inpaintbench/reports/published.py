@@ -11,15 +11,11 @@ from collections.abc import Iterable, Sequence
 from inpaintbench.jobs.results import Result, data_heading, option_labels
 from inpaintbench.reports._markdown import cell, markdown_table
 from inpaintbench.reports._protocol_ids import ProtocolIds
-from inpaintbench.reports._rows import weights_entry
+from inpaintbench.reports._rows import card_of_result, weights_entries
 
 #: The metrics shown per set: (header, key, role of the split).
 COLUMNS = (("pixel AUC", "auc", "manipulated"), ("IoU", "iou", "manipulated"), ("F1-best", "f1_best", "manipulated"),
            ("FPR", "fpr", "authentic"))
-
-
-def card_of_result(result: Result) -> dict:
-    return (result.detector_info or {}).get("card") or {}
 
 
 def published_section(results: Iterable[Result], ids: ProtocolIds | None = None) -> list[str]:
@@ -68,7 +64,7 @@ def card_table(results: list[Result], labels: dict[int, str]) -> str:
         card = card_of_result(res)
         mine = [r for r in results if r.detector == name]
         speed = [s for s in (r.timing.get("seconds_per_megapixel") for r in mine) if isinstance(s, (int, float))]
-        entries = ", ".join(dict.fromkeys(e["entry"] for e in map(weights_entry, (r.detector_info for r in mine)) if e))
+        entries = ", ".join(entry["entry"] for entry in weights_entries(mine))
         rows.append([name, card.get("reference", "").split(",")[0], card.get("licence", ""),
                      card.get("designed_for", ""), entries or "none", speed_text(speed)])
     return markdown_table(["detector", "paper", "licence", "designed for", "weights", "s / MP median (range)"],

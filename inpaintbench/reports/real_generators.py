@@ -12,7 +12,7 @@ from inpaintbench.evaluation.protocol import Protocol
 from inpaintbench.jobs.results import Result, option_labels
 from inpaintbench.reports._markdown import SMALL_CELL, markdown_table, ranked_cells
 from inpaintbench.reports._protocol_ids import ProtocolIds
-from inpaintbench.reports._rows import anchor, is_floor, training_data
+from inpaintbench.reports._rows import anchor, is_floor, spec_folder, training_data
 from inpaintbench.sdk.contracts import SplitName
 
 #: The dataset the section reads (by the name its results record), and the columns it breaks down by.
@@ -61,7 +61,7 @@ def trained_on(result: Result) -> str:
     if training.get("train_set"):
         return str(training["train_set"])
     data = str((training.get("data") or {}).get("dataset") or "")
-    return data.partition("@")[2].rstrip("/").rsplit("/", 1)[-1] or data or "trained"
+    return spec_folder(data) or data or "trained"
 
 
 def _label(result: Result, labels: dict[int, str]) -> str:

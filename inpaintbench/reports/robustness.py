@@ -49,6 +49,7 @@ def measured_on(results: Iterable[Any], split: str, protocol_id: str) -> str:
     images = f"{n_text(ns)} test images" if ns else "an unrecorded number of test images"
     return f"Measured on {images} of `{split}`; {protocol_id} {resize_note(results[0].protocol)}."
 
+
 @dataclass
 class StressGroup:
     """The clean result and the attacked results of one model on one dataset under one protocol."""
